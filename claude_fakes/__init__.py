@@ -1,0 +1,33 @@
+"""claude_fakes: fault injection for code that calls the Anthropic Claude API.
+
+A scripted fake of the API, with a virtual clock, that intercepts the official SDK's own
+``httpx``/``httpx2`` transports in-process::
+
+    from claude_fakes import ClaudeFake
+
+    with ClaudeFake("overloaded*2, ok") as fake:
+        reply = anthropic.Anthropic().messages.create(...)
+    assert fake.attempts == 3
+"""
+
+from . import faults, replies
+from .clock import Clock
+from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
+from .journal import Exchange, Outcome
+from .script import ScriptError, Step, parse_script
+from .transport import WouldHangForever
+
+__all__ = [
+    "ClaudeFake",
+    "Clock",
+    "Exchange",
+    "FakeAlreadyActive",
+    "Outcome",
+    "ScriptError",
+    "Step",
+    "UnusedStepsError",
+    "WouldHangForever",
+    "faults",
+    "parse_script",
+    "replies",
+]

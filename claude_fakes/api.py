@@ -1,0 +1,273 @@
+"""The fake Claude API, sans-I/O: a request (plus the script's step) in, a :class:`Plan` out.
+
+Routing, request validation and the shape of every fault live here, once, for both executors.
+Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
+``POST /v1/messages/count_tokens``, ``GET /v1/models`` and ``GET /v1/models/{id}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, NamedTuple, Sequence
+
+from . import replies
+from .plan import CUT, REFUSE, Action, Head, Plan, Send, Wait
+from .script import Step
+from .wire import (
+    ERROR_KINDS,
+    JSON_CONTENT_TYPE,
+    MODELS,
+    SSE_CONTENT_TYPE,
+    Ids,
+    error_body,
+    error_event,
+    error_type_for_status,
+    input_tokens,
+    json_bytes,
+    models_page,
+    render_message,
+    response_headers,
+)
+
+MESSAGES_PATH = "/v1/messages"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A request as the API sees it: the path relative to the API root, lower-case header names."""
+
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def is_attempt(self) -> bool:
+        """A ``POST /v1/messages``: the requests a script's steps apply to."""
+        return self.method == "POST" and self.path == MESSAGES_PATH
+
+    def json(self) -> Any:
+        """The parsed body, or None when there is none or it is not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+class _Piece(NamedTuple):
+    data: bytes
+    events: int
+    tokens: int
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+class Api:
+    """Answers requests the way api.anthropic.com does. Holds only the id sequence."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.ids = Ids(seed)
+
+    def _error(
+        self,
+        error_type: str,
+        message: str | None = None,
+        *,
+        now: float,
+        status: int | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> Plan:
+        kind = ERROR_KINDS.get(error_type)
+        status = status if status is not None else (kind.status if kind else 500)
+        request_id = self.ids.request()
+        head = Head(
+            status,
+            tuple(response_headers(content_type=JSON_CONTENT_TYPE, request_id=request_id,
+                                   organization_id=self.ids.organization, now=now)) + tuple(headers),
+        )
+        body = error_body(error_type, message or (kind.message if kind else "Error"), request_id)
+        return Plan.of(head, Send(body))
+
+    def reject(self, incoming: Incoming, *, now: float) -> Plan | None:
+        """The error the real API gives a request it will not serve, or None when it is well-formed."""
+        route = self._route(incoming)
+        if route is None:
+            return self._error("not_found_error", f"{incoming.method} {incoming.path} not found", now=now)
+        method, _ = route
+        if incoming.method != method:
+            return self._error("invalid_request_error", f"{incoming.method} is not allowed on {incoming.path}",
+                               status=405, now=now)
+        headers = incoming.headers
+        authorization = headers.get("authorization", "")
+        if not headers.get("x-api-key") and not authorization.lower().startswith("bearer "):
+            return self._error("authentication_error", "x-api-key header is required", now=now)
+        if not headers.get("anthropic-version"):
+            return self._error("invalid_request_error", "anthropic-version: header is required", now=now)
+        if method == "GET":
+            return self._check_query(incoming, now)
+        body = incoming.json()
+        if not isinstance(body, dict):
+            return self._error("invalid_request_error",
+                               "There was an error parsing the body of your request as a JSON object.", now=now)
+        problem = _check_body(body, incoming.path)
+        return None if problem is None else self._error("invalid_request_error", problem, now=now)
+
+    def _route(self, incoming: Incoming) -> tuple[str, str] | None:
+        path = incoming.path.rstrip("/")
+        if path in (MESSAGES_PATH, MESSAGES_PATH + "/count_tokens"):
+            return "POST", path
+        if path == "/v1/models" or (path.startswith("/v1/models/") and path.count("/") == 3):
+            return "GET", path
+        return None
+
+    def _check_query(self, incoming: Incoming, now: float) -> Plan | None:
+        limit = incoming.query.get("limit", "20")
+        if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+            return self._error("invalid_request_error", "limit: Input should be between 1 and 1000", now=now)
+        return None
+
+    def respond(self, incoming: Incoming, step: Step | None, *, now: float) -> Plan:
+        """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts."""
+        path = incoming.path.rstrip("/")
+        if incoming.is_attempt:
+            return self._message(incoming.json(), step or Step.make("ok"), now)
+        if path.endswith("/count_tokens"):
+            return self._json({"input_tokens": input_tokens(incoming.json())}, now)
+        if path == "/v1/models":
+            limit = int(incoming.query.get("limit", "20"))
+            return self._json(models_page(incoming.query.get("after_id"), incoming.query.get("before_id"), limit),
+                              now)
+        model_id = path.rsplit("/", 1)[1]
+        for model in MODELS:
+            if model.id == model_id:
+                return self._json(model.to_json(), now)
+        return self._error("not_found_error", f"model: {model_id}", now=now)
+
+    def _head(self, content_type: str, now: float, status: int = 200) -> Head:
+        return Head(status, tuple(response_headers(content_type=content_type, request_id=self.ids.request(),
+                                                   organization_id=self.ids.organization, now=now)))
+
+    def _json(self, value: Any, now: float) -> Plan:
+        return Plan.of(self._head(JSON_CONTENT_TYPE, now), Send(json_bytes(value)))
+
+    def _message(self, body: Mapping[str, Any], step: Step, now: float) -> Plan:
+        action = step.action
+        if action == "hang":
+            return Plan.of(Wait(math.inf))
+        if action == "refuse":
+            return Plan.of(REFUSE)
+        stream = body.get("stream") is True
+        if step.spec.status is not None or action == "status" or (action == "error_event" and not stream):
+            return self._status_error(step, now)
+
+        rendered = render_message(
+            step.reply or replies.default(),
+            model=str(body["model"]),
+            max_tokens=int(body["max_tokens"]),
+            input_token_count=input_tokens(body),
+            ids=self.ids,
+        )
+        if stream:
+            head = self._head(SSE_CONTENT_TYPE, now)
+            pieces = [
+                _Piece(event.encode(), 0 if event.name == "ping" else 1, tokens)
+                for event, tokens in zip(rendered.events, rendered.token_gaps)
+            ]
+        else:
+            head = self._head(JSON_CONTENT_TYPE, now)
+            pieces = _split(json_bytes(rendered.message), sum(event.name != "ping" for event in rendered.events))
+
+        if action == "slow":
+            ttft, tps = step["ttft"], step["tps"]
+            if not stream:
+                # A non-streaming reply is sent whole, once the last token is generated.
+                return Plan.of(Wait(ttft + rendered.output_tokens / tps), head, [Send(p.data) for p in pieces])
+            body_actions: list[Action] = []
+            first = True
+            for piece in pieces:
+                if piece.tokens:
+                    body_actions.append(Wait(ttft if first else piece.tokens / tps))
+                    first = False
+                body_actions.append(Send(piece.data, piece.events))
+            return Plan.of(head, body_actions)
+
+        sends = [Send(piece.data, piece.events if stream else 0) for piece in pieces]
+        if action == "ok":
+            return Plan.of(head, Send(b"".join(p.data for p in pieces)) if not stream else sends)
+        cut = _cut_index(pieces, step["after"])
+        if action == "drop":
+            return Plan.of(head, sends[:cut], CUT)
+        if action == "truncate":
+            return Plan.of(head, sends[:cut])
+        if action == "stall":
+            return Plan.of(head, sends[:cut], Wait(step["seconds"]), sends[cut:])
+        if action == "error_event":
+            kind = ERROR_KINDS[step["type"]]
+            event = error_event(kind.type, step["message"] or kind.message, head.header("request-id") or "")
+            return Plan.of(head, sends[:cut], Send(event.encode(), 1))
+        raise AssertionError(f"no plan for action {action!r}")
+
+    def _status_error(self, step: Step, now: float) -> Plan:
+        spec = step.spec
+        if step.action == "error_event":
+            error_type = step["type"]
+            status = ERROR_KINDS[error_type].status
+        else:
+            status = spec.status if spec.status is not None else step["code"]
+            error_type = spec.error_type or step["type"] or error_type_for_status(status)
+        headers: list[tuple[str, str]] = []
+        if step.action != "error_event":
+            if step["retry_after"] is not None:
+                headers.append(("retry-after", _number(step["retry_after"])))
+            if step["retry_after_ms"] is not None:
+                headers.append(("retry-after-ms", _number(step["retry_after_ms"])))
+            if step["should_retry"] is not None:
+                headers.append(("x-should-retry", "true" if step["should_retry"] else "false"))
+        return self._error(error_type, step["message"], status=status, headers=headers, now=now)
+
+
+def _cut_index(pieces: Sequence[_Piece], after: int) -> int:
+    """Where to cut so that exactly ``after`` counted events go out (pings before the cut go too)."""
+    counted = 0
+    for index, piece in enumerate(pieces):
+        if piece.events:
+            if counted == after:
+                return index
+            counted += piece.events
+    return len(pieces)
+
+
+def _split(body: bytes, parts: int) -> list[_Piece]:
+    """A JSON body in ``parts`` pieces, so that ``after=K`` means the same fraction in both modes."""
+    parts = max(1, parts)
+    size = -(-len(body) // parts)
+    return [_Piece(body[i : i + size], 1, 0) for i in range(0, len(body), size)]
+
+
+def _check_body(body: Mapping[str, Any], path: str) -> str | None:
+    required = ("model", "messages") if path.endswith("count_tokens") else ("model", "max_tokens", "messages")
+    for name in required:
+        if name not in body:
+            return f"{name}: Field required"
+    if not isinstance(body["model"], str) or not body["model"]:
+        return "model: Input should be a valid string"
+    if "max_tokens" in required:
+        max_tokens = body["max_tokens"]
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+            return "max_tokens: Input should be a valid integer greater than or equal to 1"
+    messages = body["messages"]
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            return f"messages.{index}.role: Input should be 'user' or 'assistant'"
+        if "content" not in message:
+            return f"messages.{index}.content: Field required"
+    if "stream" in body and not isinstance(body["stream"], bool):
+        return "stream: Input should be a valid boolean"
+    return None

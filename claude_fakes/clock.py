@@ -1,0 +1,79 @@
+"""The virtual clock: one per fake, advanced by plan waits and intercepted sleeps, never by real time."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+VIRTUAL_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+"""Where every fake's clock starts, so that timestamps and retry-after dates repeat run to run."""
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """A sleep the code under test asked for, taken on the virtual clock instead."""
+
+    start: float
+    seconds: float
+    source: str
+    """``time.sleep`` or ``anyio.sleep``."""
+
+
+class Clock:
+    """Virtual seconds since the fake started.
+
+    ``elapsed`` is the reading tests assert on; ``now()`` is the same instant as a POSIX
+    timestamp, which is what ``time.time()`` returns while the fake is active. ``sleeps`` lists
+    every intercepted sleep in order, so ``clock.sleeps == [20]`` checks that a retry-after of
+    20 s was honoured.
+    """
+
+    def __init__(self, epoch: datetime = VIRTUAL_EPOCH) -> None:
+        self.epoch = epoch
+        self._elapsed = 0.0
+        self._sleeps: list[Sleep] = []
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[float], None]] = []
+
+    def now(self) -> float:
+        """The virtual time as a POSIX timestamp (what ``time.time()`` returns under the fake)."""
+        return self.epoch.timestamp() + self._elapsed
+
+    @property
+    def elapsed(self) -> float:
+        """Virtual seconds since the fake started."""
+        return self._elapsed
+
+    @property
+    def sleeps(self) -> list[float]:
+        """The duration of every intercepted sleep, in order."""
+        return [sleep.seconds for sleep in self._sleeps]
+
+    @property
+    def sleep_log(self) -> list[Sleep]:
+        return list(self._sleeps)
+
+    def on_advance(self, listener: Callable[[float], None]) -> Callable[[], None]:
+        """Call ``listener(elapsed)`` after every advance; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
+            raise ValueError(f"the clock moves forward by a finite amount, not {seconds!r}")
+        if seconds == 0:
+            return
+        with self._lock:
+            self._elapsed += seconds
+            elapsed = self._elapsed
+        for listener in self._listeners:
+            listener(elapsed)
+
+    def sleep(self, seconds: float, source: str) -> None:
+        """Record a sleep and pass its time at once."""
+        with self._lock:
+            self._sleeps.append(Sleep(self._elapsed, seconds, source))
+        self.advance(seconds)

@@ -1,0 +1,324 @@
+"""``ClaudeFake``: a scripted Claude API on a virtual clock, intercepting in-process clients."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import random
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+from typing import Any, Callable, Iterable
+
+from .api import Api, Incoming
+from .clock import Clock
+from .intercept import ANTHROPIC_API, Interception, Target
+from .journal import Exchange, Outcome, format_timeline
+from .plan import Plan
+from .replies import Reply
+from .script import Step, to_steps
+from .transport import handle, handle_async
+
+__all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
+
+FAKE_API_KEY = "sk-ant-api03-claude-fakes-not-a-real-key"
+
+
+class UnusedStepsError(AssertionError):
+    """A strict fake ended with scripted steps that no request met."""
+
+
+class FakeAlreadyActive(RuntimeError):
+    """Only one fake intercepts at a time; a second one would make routing ambiguous."""
+
+
+@dataclass
+class _Scripted:
+    step: Step
+    script_number: int
+    position: int
+    used: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.step.count
+
+    @property
+    def unused(self) -> bool:
+        return self.used == 0 if math.isinf(self.step.count) else self.used < self.step.count
+
+
+_active_lock = threading.Lock()
+_active: ClaudeFake | None = None
+
+
+class ClaudeFake:
+    """A fake Claude API. Use it as a context manager, or through the ``claude_fake`` fixture.
+
+    ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
+    reply, or a list of them). ``base_urls``: hosts to answer for besides
+    ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set). ``seed``: SDK jitter and
+    ids. ``strict``: leaving a scripted step unused fails the test.
+    """
+
+    def __init__(
+        self,
+        script: str | Step | Reply | Iterable[str | Step | Reply] | None = None,
+        *,
+        base_urls: Iterable[str] = (),
+        seed: int = 0,
+        strict: bool = True,
+    ) -> None:
+        self.seed = seed
+        self.strict = strict
+        self.clock = Clock()
+        self._targets = [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in base_urls)]
+        self._api = Api(seed)
+        self._lock = threading.RLock()
+        self._journal: list[Exchange] = []
+        self._attempts = 0
+        self._scripted: list[_Scripted] = []
+        self._queue: list[_Scripted] = []
+        self._scripts = 0
+        self._findings: list[str] = []
+        self._stack: ExitStack | None = None
+        if script is not None:
+            self.script(*(script if isinstance(script, (list, tuple)) else (script,)))
+
+    # -- the script ---------------------------------------------------------------------------
+
+    def script(self, *items: str | Step | Reply) -> ClaudeFake:
+        """Set the steps for the next attempts, replacing any not yet reached.
+
+        Steps replaced before use still count as unused for a strict fake.
+        """
+        steps = to_steps(items)
+        with self._lock:
+            self._scripts += 1
+            self._queue = [_Scripted(step, self._scripts, n) for n, step in enumerate(steps, 1)]
+            self._scripted.extend(self._queue)
+        return self
+
+    def _take_step(self) -> Step | None:
+        while self._queue and self._queue[0].exhausted:
+            self._queue.pop(0)
+        if not self._queue:
+            return None
+        entry = self._queue[0]
+        entry.used += 1
+        return entry.step
+
+    # -- what happened ------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Exchange]:
+        """Every HTTP exchange so far, in order."""
+        with self._lock:
+            return list(self._journal)
+
+    @property
+    def attempts(self) -> int:
+        """How many ``POST /v1/messages`` requests reached the fake."""
+        return self._attempts
+
+    def timeline(self) -> str:
+        """The journal and the sleeps between attempts, one line each, in virtual-time order."""
+        return format_timeline(self.journal, self.clock.sleep_log, self.clock.elapsed)
+
+    def unused_steps(self) -> list[str]:
+        """The scripted steps no attempt has met yet, described."""
+        with self._lock:
+            return [
+                f"{entry.step} (step {entry.position} of script {entry.script_number}, used {entry.used} of "
+                f"{'inf' if math.isinf(entry.step.count) else int(entry.step.count)})"
+                for entry in self._scripted
+                if entry.unused
+            ]
+
+    def verify(self) -> None:
+        """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        problems = list(self._findings)
+        unused = self.unused_steps() if self.strict else []
+        if unused:
+            problems.append(
+                "scripted steps never used; the test claims to cover them but no request met them:\n    "
+                + "\n    ".join(unused)
+                + "\n  (pass strict=False, or set claude_fake.strict = False, if that is intended)"
+            )
+        if problems:
+            raise UnusedStepsError("claude_fakes: " + "\n".join(problems) + "\n" + self.timeline())
+
+    # -- the executors' side ------------------------------------------------------------------
+
+    def _begin(self, incoming: Incoming, timeout: dict[str, float | None]) -> tuple[Exchange, Plan]:
+        """Journal a new exchange and decide its plan. Called by the executors, under no lock."""
+        with self._lock:
+            now = self.clock.now()
+            plan = self._api.reject(incoming, now=now)
+            step = None
+            if plan is None:
+                step = self._take_step() if incoming.is_attempt else None
+                plan = self._api.respond(incoming, step, now=now)
+            body = incoming.json()
+            retry = incoming.headers.get("x-stainless-retry-count", "")
+            if incoming.is_attempt:
+                self._attempts += 1
+            exchange = Exchange(
+                attempt=self._attempts if incoming.is_attempt else None,
+                retry_count=int(retry) if retry.isdigit() else None,
+                method=incoming.method,
+                path=incoming.path,
+                headers=dict(incoming.headers),
+                json=body,
+                timeout=timeout,
+                step=step,
+                start=self.clock.elapsed,
+                stream=isinstance(body, dict) and body.get("stream") is True,
+            )
+            self._journal.append(exchange)
+            return exchange, plan
+
+    def _finish(self, exchange: Exchange, outcome: str, error: str | None) -> None:
+        with self._lock:
+            exchange.outcome = outcome
+            exchange.error = error
+            exchange.end = self.clock.elapsed
+            if outcome == Outcome.WOULD_HANG_FOREVER:
+                self._findings.append(
+                    f"attempt {exchange.attempt}: {exchange.method} {exchange.path} would hang forever "
+                    "(the client has no read timeout)"
+                )
+
+    # -- activation ---------------------------------------------------------------------------
+
+    def __enter__(self) -> ClaudeFake:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+        if exc_type is None:
+            self.verify()
+
+    @property
+    def active(self) -> bool:
+        return self._stack is not None
+
+    def start(self) -> None:
+        """Intercept, and put time on the virtual clock, until :meth:`stop`."""
+        global _active
+        with _active_lock:
+            if _active is not None:
+                raise FakeAlreadyActive("another ClaudeFake is active; stop it first (one fake intercepts at a time)")
+            _active = self
+        stack = ExitStack()
+        try:
+            env_base = os.environ.get("ANTHROPIC_BASE_URL")
+            targets = list(self._targets)
+            if env_base:
+                targets.append(Target.parse(env_base))
+            interception = Interception(
+                targets,
+                lambda lib, request, path: handle(self, lib, request, path),
+                lambda lib, request, path: handle_async(self, lib, request, path),
+            )
+            stack.callback(interception.uninstall)
+            if not interception.install():
+                raise RuntimeError("claude_fakes intercepts httpx or httpx2 clients, and neither is installed")
+            self._patch_environment(stack)
+            self._patch_time(stack)
+        except BaseException:
+            stack.close()
+            with _active_lock:
+                _active = None
+            raise
+        self._stack = stack
+
+    def stop(self) -> None:
+        """Restore everything :meth:`start` patched. Safe to call twice."""
+        global _active
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return
+        try:
+            stack.close()
+        finally:
+            with _active_lock:
+                _active = None
+
+    def _patch_environment(self, stack: ExitStack) -> None:
+        # The SDK refuses to build a client without a key; the fake needs none.
+        if not os.environ.get("ANTHROPIC_API_KEY") and not os.environ.get("ANTHROPIC_AUTH_TOKEN"):
+            previous = os.environ.get("ANTHROPIC_API_KEY")
+            os.environ["ANTHROPIC_API_KEY"] = FAKE_API_KEY
+
+            def restore() -> None:
+                if previous is None:
+                    os.environ.pop("ANTHROPIC_API_KEY", None)
+                else:
+                    os.environ["ANTHROPIC_API_KEY"] = previous
+
+            stack.callback(restore)
+
+    def _patch_time(self, stack: ExitStack) -> None:
+        owner = threading.get_ident()
+        clock = self.clock
+
+        real_sleep = time.sleep
+
+        def sleep(seconds: float) -> None:
+            if threading.get_ident() != owner:
+                return real_sleep(seconds)
+            if seconds < 0:
+                raise ValueError("sleep length must be non-negative")
+            if seconds > 0:
+                clock.sleep(seconds, "time.sleep")
+
+        _set(stack, time, "sleep", sleep)
+
+        anyio = _optional("anyio")
+        if anyio is not None:
+            real_anyio_sleep = anyio.sleep
+
+            async def anyio_sleep(delay: float) -> None:
+                if threading.get_ident() != owner:
+                    return await real_anyio_sleep(delay)  # type: ignore[no-any-return]
+                if delay > 0:
+                    clock.sleep(delay, "anyio.sleep")
+                await real_anyio_sleep(0)
+
+            _set(stack, anyio, "sleep", anyio_sleep)
+
+        # The SDK binds `from random import random` at import time: its jitter must be patched there.
+        base_client = _optional("anthropic._base_client")
+        if base_client is not None:
+            _set(stack, base_client, "random", random.Random(self.seed).random)
+
+        from freezegun import freeze_time
+
+        freezer = freeze_time(clock.epoch, tick=False, real_asyncio=True)
+        factory = freezer.start()
+        stack.callback(freezer.stop)
+        epoch = clock.epoch
+        move: Callable[[float], None] = lambda elapsed: factory.move_to(epoch + timedelta(seconds=elapsed))
+        stack.callback(clock.on_advance(move))
+        move(clock.elapsed)
+
+
+def _set(stack: ExitStack, owner: Any, name: str, value: Any) -> None:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    stack.callback(setattr, owner, name, original)
+
+
+def _optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None

@@ -1,0 +1,146 @@
+"""Python builders for script steps: ``faults.drop(after=3)`` is the step ``drop(after=3)``.
+
+Each builder returns a :class:`~claude_fakes.script.Step`; ``faults.overloaded() * 2`` covers two
+attempts. Durations are seconds (``float``) or strings with a unit (``"500ms"``, ``"10m"``). Steps
+that send model content take ``reply=`` (see :mod:`claude_fakes.replies`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .replies import Reply
+from .script import Step
+
+__all__ = [
+    "api_error",
+    "authentication_error",
+    "billing_error",
+    "conflict_error",
+    "drop",
+    "error_event",
+    "hang",
+    "invalid_request_error",
+    "not_found_error",
+    "ok",
+    "overloaded",
+    "permission_error",
+    "rate_limited",
+    "refuse",
+    "request_too_large",
+    "slow",
+    "stall",
+    "status",
+    "timeout_error",
+    "truncate",
+]
+
+Duration = float | str
+
+
+def ok(reply: Reply | None = None) -> Step:
+    """A normal reply: Message JSON, or a complete SSE stream when the request streams."""
+    return Step.make("ok", reply=reply)
+
+
+def hang() -> Step:
+    """The request is accepted and never answered: the client's read timeout decides what happens."""
+    return Step.make("hang")
+
+
+def refuse() -> Step:
+    """Connection refused: ``ConnectError`` in the transport, ``APIConnectionError`` in the SDK."""
+    return Step.make("refuse")
+
+
+def drop(after: int, *, reply: Reply | None = None) -> Step:
+    """``after`` SSE events (pings not counted), then the connection dies mid-body."""
+    return Step.make("drop", after=after, reply=reply)
+
+
+def stall(after: int, seconds: Duration, *, reply: Reply | None = None) -> Step:
+    """``after`` SSE events, then ``seconds`` of silence, then the rest of the stream."""
+    return Step.make("stall", after=after, seconds=seconds, reply=reply)
+
+
+def error_event(
+    after: int = 0, type: str = "overloaded_error", *, message: str | None = None, reply: Reply | None = None  # noqa: A002
+) -> Step:
+    """``after`` SSE events, then ``event: error`` inside the HTTP 200 stream."""
+    return Step.make("error_event", after=after, type=type, message=message, reply=reply)
+
+
+def truncate(after: int, *, reply: Reply | None = None) -> Step:
+    """``after`` SSE events, then a clean end of the body with no ``message_stop``."""
+    return Step.make("truncate", after=after, reply=reply)
+
+
+def slow(ttft: Duration = 2.0, tps: float = 50.0, *, reply: Reply | None = None) -> Step:
+    """Time to first token ``ttft``, then ``tps`` output tokens a second."""
+    return Step.make("slow", ttft=ttft, tps=tps, reply=reply)
+
+
+def status(
+    code: int,
+    type: str | None = None,  # noqa: A002
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Any error status with an Anthropic error body; ``type`` defaults to the one the API uses."""
+    return Step.make("status", code=code, type=type, **_status_args(retry_after, retry_after_ms, should_retry, message))
+
+
+def _status_args(
+    retry_after: Duration | None, retry_after_ms: float | None, should_retry: bool | None, message: str | None
+) -> dict[str, Any]:
+    return {"retry_after": retry_after, "retry_after_ms": retry_after_ms, "should_retry": should_retry,
+            "message": message}
+
+
+_DEFAULT: Any = object()
+
+
+class ErrorStepBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        retry_after: Duration | None = ...,
+        retry_after_ms: float | None = ...,
+        should_retry: bool | None = ...,
+        message: str | None = ...,
+    ) -> Step: ...
+
+
+def _error_builder(action: str, doc: str) -> ErrorStepBuilder:
+    # retry_after=None must mean "send no retry-after", even where the action has a default.
+    def build(
+        *,
+        retry_after: Duration | None = _DEFAULT,
+        retry_after_ms: float | None = None,
+        should_retry: bool | None = None,
+        message: str | None = None,
+    ) -> Step:
+        args = _status_args(retry_after, retry_after_ms, should_retry, message)
+        return Step.make(action, **{key: value for key, value in args.items() if value is not _DEFAULT})
+
+    build.__name__ = build.__qualname__ = action
+    build.__doc__ = doc
+    return build
+
+
+overloaded = _error_builder("overloaded", "HTTP 529 ``overloaded_error``.")
+api_error = _error_builder("api_error", "HTTP 500 ``api_error``.")
+rate_limited = _error_builder(
+    "rate_limited", "HTTP 429 ``rate_limit_error`` with ``retry-after: 1`` unless ``retry_after`` says otherwise."
+)
+timeout_error = _error_builder("timeout_error", "HTTP 504 ``timeout_error``.")
+invalid_request_error = _error_builder("invalid_request_error", "HTTP 400 ``invalid_request_error``.")
+authentication_error = _error_builder("authentication_error", "HTTP 401 ``authentication_error``.")
+billing_error = _error_builder("billing_error", "HTTP 402 ``billing_error``.")
+permission_error = _error_builder("permission_error", "HTTP 403 ``permission_error``.")
+not_found_error = _error_builder("not_found_error", "HTTP 404 ``not_found_error``.")
+conflict_error = _error_builder("conflict_error", "HTTP 409 ``conflict_error``.")
+request_too_large = _error_builder("request_too_large", "HTTP 413 ``request_too_large``.")

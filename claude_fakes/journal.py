@@ -1,0 +1,103 @@
+"""The journal: one :class:`Exchange` per HTTP exchange, and the human-readable timeline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from .clock import Sleep
+from .script import Step
+
+
+class Outcome:
+    """How an exchange ended, seen from the server's side of the connection."""
+
+    OPEN = "open"
+    """Still under way: the client has not finished reading the body."""
+    COMPLETE = "complete"
+    """Everything the plan had was delivered (a ``truncate`` is complete too: it ends cleanly)."""
+    READ_TIMEOUT = "read timeout"
+    """The client gave up: a silence outlasted its read timeout."""
+    CUT = "cut"
+    """The connection died mid-body."""
+    REFUSED = "refused"
+    CLIENT_CLOSED = "closed by client"
+    """The client closed the response while the plan still had a silence to come."""
+    WOULD_HANG_FOREVER = "would hang forever"
+    """An endless silence against a client with no read timeout: a finding, not a wait."""
+
+
+@dataclass
+class Exchange:
+    """One request and what the fake did with it. Times are virtual seconds since the fake started."""
+
+    attempt: int | None
+    """1, 2, 3… for ``POST /v1/messages`` exchanges, the ones a script applies to; else None."""
+    retry_count: int | None
+    """The SDK's ``x-stainless-retry-count`` header: 0 on a first try."""
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    json: Any
+    timeout: Mapping[str, float | None]
+    """The client's own timeouts for this request: ``connect``, ``read``, ``write``, ``pool``."""
+    step: Step | None
+    """The script step applied, or None (not an attempt, or the request was rejected)."""
+    start: float
+    end: float | None = None
+    status: int | None = None
+    outcome: str = Outcome.OPEN
+    events: int = 0
+    """SSE events delivered to the client (pings not counted)."""
+    stream: bool = False
+    error: str | None = field(default=None, repr=False)
+    """The exception the transport raised to the client, if any, e.g. ``httpx2.ReadTimeout``."""
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.end is None else self.end - self.start
+
+    def describe(self) -> str:
+        parts = []
+        if self.status is not None:
+            parts.append(str(self.status))
+        parts.append(self.outcome)
+        if self.stream and self.status == 200:
+            parts.append(f"after {self.events} events")
+        if self.error:
+            parts.append(f"-> {self.error}")
+        return " ".join(parts)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "none"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:g}s"
+
+
+def format_timeline(journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float) -> str:
+    """The journal and the sleeps between attempts, in virtual-time order, one line each."""
+    # Sorting is stable, so equal times keep journal order, and an instant failure comes before
+    # the sleep that follows it.
+    rows: list[tuple[float, int, str]] = []
+    for exchange in journal:
+        label = f"#{exchange.attempt}" if exchange.attempt is not None else "  "
+        retry = f" retry={exchange.retry_count}" if exchange.retry_count is not None else ""
+        read = exchange.timeout.get("read") if exchange.timeout else None
+        step = str(exchange.step) if exchange.step is not None else "-"
+        took = f" ({exchange.duration:g}s)" if exchange.duration else ""
+        rows.append((
+            exchange.start,
+            0,
+            f"{exchange.start:10.3f}  {label:>3} {exchange.method} {exchange.path}{' stream' if exchange.stream else ''}"
+            f"{retry} read-timeout={_seconds(read)}  step {step}  => {exchange.describe()}{took}",
+        ))
+    for sleep in sleeps:
+        rows.append((sleep.start, 1, f"{sleep.start:10.3f}       {sleep.source}({sleep.seconds:g})"))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    attempts = sum(1 for exchange in journal if exchange.attempt is not None)
+    header = f"claude_fakes timeline: {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s virtual"
+    return "\n".join([header, "   virtual  #  request / step / outcome", *(row[2] for row in rows)])

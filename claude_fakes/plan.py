@@ -1,0 +1,153 @@
+"""Plans: what happens on the wire for one exchange, as a list of timed actions.
+
+A plan is data. It knows nothing of sockets, httpx or pytest; an executor walks it with a
+:class:`Cursor` and performs each action its own way (the in-process transports advance a virtual
+clock and raise the HTTP library's exceptions; a socket server sleeps and writes bytes).
+
+Shape: optional :class:`Wait` and :data:`REFUSE` before the :class:`Head`; after it, any mix of
+:class:`Send` and :class:`Wait`, ending either cleanly (the list just ends) or with :data:`CUT`
+(the connection dies mid-body). A ``Wait(math.inf)`` is a hang.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+
+@dataclass(frozen=True)
+class Head:
+    """The status line and headers reach the client."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key == name), None)
+
+
+@dataclass(frozen=True)
+class Send:
+    """A chunk of body reaches the client: one SSE event, or a piece of a JSON body."""
+
+    data: bytes
+    events: int = 0
+    """SSE events in this chunk that a client yields to its caller (``ping`` does not count)."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Silence on the connection for ``seconds`` (``math.inf``: forever)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Marker:
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REFUSE = _Marker("REFUSE")
+"""The connection is refused: nothing was sent, nothing was received."""
+CUT = _Marker("CUT")
+"""The connection closes before the body is complete (for chunked bodies: no final chunk)."""
+
+Action = Union[Head, Send, Wait, _Marker]
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+
+    def __post_init__(self) -> None:
+        seen_head = False
+        for index, action in enumerate(self.actions):
+            if isinstance(action, Head):
+                if seen_head:
+                    raise ValueError("a plan has one Head")
+                seen_head = True
+            elif action is REFUSE and (seen_head or index != len(self.actions) - 1):
+                raise ValueError("REFUSE stands alone, before any Head")
+            elif (isinstance(action, Send) or action is CUT) and not seen_head:
+                raise ValueError(f"{action!r} before the Head")
+            elif action is CUT and index != len(self.actions) - 1:
+                raise ValueError("CUT ends a plan")
+
+    @classmethod
+    def of(cls, *actions: Action | Sequence[Action]) -> Plan:
+        """Build a plan, flattening sequences and merging adjacent waits into one silence."""
+        flat: list[Action] = []
+        for item in actions:
+            for action in item if isinstance(item, (list, tuple)) else (item,):
+                if isinstance(action, Wait) and flat and isinstance(flat[-1], Wait):
+                    flat[-1] = Wait(flat[-1].seconds + action.seconds)
+                elif not (isinstance(action, Wait) and action.seconds == 0):
+                    flat.append(action)
+        return cls(tuple(flat))
+
+    @property
+    def head(self) -> Head | None:
+        return next((action for action in self.actions if isinstance(action, Head)), None)
+
+
+END = _Marker("END")
+"""The body ended cleanly."""
+READ_TIMEOUT = _Marker("READ_TIMEOUT")
+"""The client's read timeout ran out during a silence."""
+FOREVER = _Marker("FOREVER")
+"""An endless silence against a client that has no read timeout."""
+
+
+@dataclass(frozen=True)
+class Next:
+    """What happens next on the connection: after ``wait`` seconds of silence, ``then``."""
+
+    wait: float
+    then: Action
+
+
+class Cursor:
+    """Walks a plan from the client's side of one connection.
+
+    ``read_timeout`` is the longest silence the client accepts between two reads (httpx's ``read``
+    timeout; ``None``: no limit). A silence longer than that ends the walk with
+    :data:`READ_TIMEOUT` after exactly ``read_timeout`` seconds, wherever it falls: before the
+    head (the SDK retries it) or mid-body (raw ``ReadTimeout`` while iterating a stream).
+    """
+
+    def __init__(self, plan: Plan, read_timeout: float | None) -> None:
+        self._actions = plan.actions
+        self._index = 0
+        self._read_timeout = read_timeout
+
+    @property
+    def finished(self) -> bool:
+        return self._index > len(self._actions)
+
+    def next(self) -> Next:
+        waited = 0.0
+        while self._index < len(self._actions):
+            action = self._actions[self._index]
+            self._index += 1
+            if not isinstance(action, Wait):
+                if action is CUT or action is REFUSE:
+                    self._index = len(self._actions) + 1
+                return Next(waited, action)
+            waited += action.seconds
+            if self._read_timeout is not None and waited > self._read_timeout:
+                self._index = len(self._actions) + 1
+                return Next(self._read_timeout, READ_TIMEOUT)
+            if math.isinf(waited):
+                self._index = len(self._actions) + 1
+                return Next(0.0, FOREVER)
+        self._index = len(self._actions) + 1
+        return Next(waited, END)
+
+    def rest_without_silence(self) -> list[Action] | None:
+        """The remaining actions if none of them waits (they would all be sent at once); else None."""
+        rest = list(self._actions[self._index :])
+        return None if any(isinstance(action, Wait) for action in rest) else rest

@@ -1,0 +1,125 @@
+"""What the fake model says: text, tool calls and thinking, combined with ``+``.
+
+A :class:`Reply` is content only; :mod:`claude_fakes.wire` turns it into a Message JSON body or
+an SSE stream. A reply is also a script step (an ``ok`` that answers with this content)::
+
+    claude_fake.script(replies.thinking("Paris is in France.")
+                       + replies.tool_use("get_weather", {"city": "Paris"}))
+    claude_fake.script(faults.overloaded(), replies.text("Bonjour"))
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Union
+
+if TYPE_CHECKING:
+    from .script import Step
+
+__all__ = [
+    "DEFAULT_TEXT",
+    "Block",
+    "Reply",
+    "TextBlock",
+    "ThinkingBlock",
+    "ToolUseBlock",
+    "default",
+    "text",
+    "thinking",
+    "tool_use",
+]
+
+DEFAULT_TEXT = "Hello! This is a reply from claude_fakes."
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolUseBlock:
+    name: str
+    input_json: str
+    """The tool input as canonical JSON, so that a reply stays immutable and hashable."""
+    id: str | None = None
+
+    @property
+    def input(self) -> Any:
+        return json.loads(self.input_json)
+
+
+@dataclass(frozen=True)
+class ThinkingBlock:
+    thinking: str
+    signature: str | None = None
+
+
+Block = Union[TextBlock, ToolUseBlock, ThinkingBlock]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The content of one assistant message, block by block, in order."""
+
+    blocks: tuple[Block, ...]
+
+    def __add__(self, other: Reply) -> Reply:
+        if not isinstance(other, Reply):
+            return NotImplemented
+        return Reply(self.blocks + other.blocks)
+
+    def __mul__(self, count: int | float) -> Step:
+        from .script import Step
+
+        return Step.make("ok", reply=self) * count
+
+    @property
+    def stop_reason(self) -> str:
+        """``tool_use`` when the model calls a tool, as the real API reports it; else ``end_turn``."""
+        if any(isinstance(block, ToolUseBlock) for block in self.blocks):
+            return "tool_use"
+        return "end_turn"
+
+    def __str__(self) -> str:
+        parts = []
+        for block in self.blocks:
+            if isinstance(block, TextBlock):
+                parts.append(f"text({block.text!r})")
+            elif isinstance(block, ToolUseBlock):
+                parts.append(f"tool_use({block.name!r}, {block.input_json})")
+            else:
+                parts.append(f"thinking({block.thinking!r})")
+        return " + ".join(parts)
+
+
+def text(content: str) -> Reply:
+    """A text block."""
+    if not isinstance(content, str):
+        raise TypeError(f"replies.text() takes a str, got {type(content).__name__}")
+    return Reply((TextBlock(content),))
+
+
+def tool_use(name: str, input: Mapping[str, Any], *, id: str | None = None) -> Reply:  # noqa: A002
+    """A ``tool_use`` block: the model calls ``name`` with ``input``; stop_reason becomes ``tool_use``.
+
+    ``id`` defaults to a deterministic ``toolu_01…`` derived from the fake's seed.
+    """
+    if not name:
+        raise ValueError("replies.tool_use() needs a tool name")
+    try:
+        input_json = json.dumps(dict(input), sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"replies.tool_use() input must be a JSON object: {err}") from None
+    return Reply((ToolUseBlock(name, input_json, id),))
+
+
+def thinking(content: str, *, signature: str | None = None) -> Reply:
+    """An extended-thinking block, streamed as thinking_delta events then one signature_delta."""
+    return Reply((ThinkingBlock(content, signature),))
+
+
+def default() -> Reply:
+    """What ``ok`` answers when the script gives no content."""
+    return text(DEFAULT_TEXT)

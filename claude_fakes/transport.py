@@ -1,0 +1,180 @@
+"""The in-process executor: walks a plan inside an httpx or httpx2 transport, on the virtual clock.
+
+Silences advance the clock instead of sleeping; where a silence outlasts the client's read
+timeout (``request.extensions["timeout"]["read"]``) the clock advances by exactly that timeout
+and the transport raises the HTTP library's own ``ReadTimeout``. Cuts raise its
+``RemoteProtocolError`` and refusals its ``ConnectError``. Raised before the response head
+(inside ``send()``), the SDK turns them into ``APITimeoutError`` / ``APIConnectionError`` and
+retries; raised while a stream body is iterated, they reach the caller raw, as on the real wire.
+
+The same code serves httpx (anthropic 0.x) and httpx2 (anthropic >= 1.0), sync and async: the
+library module is a parameter, so each client gets exceptions from its own package.
+"""
+
+from __future__ import annotations
+
+import types
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
+
+from .api import Incoming
+from .journal import Exchange, Outcome
+from .plan import CUT, END, FOREVER, READ_TIMEOUT, REFUSE, Cursor, Head, Plan, Send
+
+if TYPE_CHECKING:
+    from .fake import ClaudeFake
+
+REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 402: b"Payment Required", 403: b"Forbidden",
+           404: b"Not Found", 405: b"Method Not Allowed", 409: b"Conflict", 413: b"Payload Too Large",
+           429: b"Too Many Requests", 500: b"Internal Server Error", 502: b"Bad Gateway",
+           503: b"Service Unavailable", 504: b"Gateway Timeout", 529: b""}
+
+
+class WouldHangForever(BaseException):
+    """A request would wait forever: the plan never answers and the client has no read timeout.
+
+    A ``BaseException`` so that neither the SDK (which wraps any ``Exception`` from the transport
+    into ``APIConnectionError`` and retries it) nor the application's ``except Exception`` can
+    swallow it: a test must not wait out infinity, and must not pass either.
+    """
+
+
+def read_timeout(request: Any) -> float | None:
+    timeouts = request.extensions.get("timeout") or {}
+    value = timeouts.get("read")
+    return None if value is None else float(value)
+
+
+def timeouts_of(request: Any) -> dict[str, float | None]:
+    return dict(request.extensions.get("timeout") or {})
+
+
+def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
+    return Incoming(
+        method=request.method,
+        path=api_path,
+        query={key: value for key, value in request.url.params.multi_items()},
+        headers={key.lower(): value for key, value in request.headers.items()},
+        body=body,
+    )
+
+
+class PlanRun:
+    """One exchange in progress: the cursor, the journal record and the library to raise from."""
+
+    def __init__(self, fake: ClaudeFake, lib: types.ModuleType, request: Any, exchange: Exchange, plan: Plan) -> None:
+        self.fake = fake
+        self.lib = lib
+        self.request = request
+        self.exchange = exchange
+        self.cursor = Cursor(plan, read_timeout(request))
+
+    def response(self) -> Any:
+        """Run the plan up to the head and return the library's Response, or raise."""
+        step = self.cursor.next()
+        self.fake.clock.advance(step.wait)
+        head = step.then
+        if not isinstance(head, Head):
+            self._fail(head)
+        self.exchange.status = head.status
+        return self.lib.Response(
+            head.status,
+            headers=list(head.headers),
+            stream=body_class(self.lib)(self),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": REASONS.get(head.status, b"")},
+        )
+
+    def chunk(self) -> bytes | None:
+        """The next piece of body, or None at a clean end; raises where the wire fails."""
+        while True:
+            step = self.cursor.next()
+            self.fake.clock.advance(step.wait)
+            action = step.then
+            if isinstance(action, Send):
+                self.exchange.events += action.events
+                if action.data:
+                    return action.data
+                continue
+            if action is END:
+                self._finish(Outcome.COMPLETE)
+                return None
+            self._fail(action)
+
+    def close(self) -> None:
+        """The client closed the response. Whatever the plan would send at once was sent."""
+        if self.exchange.outcome != Outcome.OPEN:
+            return
+        rest = self.cursor.rest_without_silence()
+        if rest is None:
+            self._finish(Outcome.CLIENT_CLOSED)
+            return
+        self.exchange.events += sum(action.events for action in rest if isinstance(action, Send))
+        self._finish(Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
+
+    def _finish(self, outcome: str, error: str | None = None) -> None:
+        self.fake._finish(self.exchange, outcome, error)
+
+    def _fail(self, action: object) -> Any:
+        lib, request = self.lib, self.request
+        error: BaseException
+        if action is READ_TIMEOUT:
+            outcome, error = Outcome.READ_TIMEOUT, lib.ReadTimeout("The read operation timed out", request=request)
+        elif action is CUT:
+            outcome, error = Outcome.CUT, lib.RemoteProtocolError(
+                "peer closed connection without sending complete message body (incomplete chunked read)",
+                request=request,
+            )
+        elif action is REFUSE:
+            outcome, error = Outcome.REFUSED, lib.ConnectError("[Errno 111] Connection refused", request=request)
+        elif action is FOREVER:
+            outcome = Outcome.WOULD_HANG_FOREVER
+            error = WouldHangForever(
+                f"{request.method} {request.url} would hang forever: the fake never answers "
+                f"(step {self.exchange.step}) and this client has no read timeout (timeout=None). "
+                "Give the client a timeout, e.g. anthropic.Anthropic(timeout=60)."
+            )
+        else:
+            raise AssertionError(f"unexpected plan action {action!r}")
+        name = f"{type(error).__module__.split('.')[0]}.{type(error).__name__}"
+        self._finish(outcome, name)
+        raise error
+
+
+@lru_cache(maxsize=None)
+def body_class(lib: types.ModuleType) -> type:
+    """A response stream class deriving from ``lib``'s own byte-stream bases, as its client checks."""
+
+    class PlanBody(lib.SyncByteStream, lib.AsyncByteStream):  # type: ignore[name-defined,misc]
+        def __init__(self, run: PlanRun) -> None:
+            self._run = run
+
+        def __iter__(self) -> Iterator[bytes]:
+            while (chunk := self._run.chunk()) is not None:
+                yield chunk
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            while (chunk := self._run.chunk()) is not None:
+                yield chunk
+
+        def close(self) -> None:
+            self._run.close()
+
+        async def aclose(self) -> None:
+            self._run.close()
+
+    PlanBody.__qualname__ = f"PlanBody[{lib.__name__}]"
+    return PlanBody
+
+
+def handle(fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str) -> Any:
+    """Serve ``request`` from ``fake`` through a sync transport."""
+    body = request.read()
+    exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
+    return PlanRun(fake, lib, request, exchange, plan).response()
+
+
+async def handle_async(fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str) -> Any:
+    """Serve ``request`` from ``fake`` through an async transport."""
+    body = await request.aread()
+    exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
+    return PlanRun(fake, lib, request, exchange, plan).response()

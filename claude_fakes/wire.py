@@ -1,0 +1,410 @@
+"""Everything the fake puts on the wire, encoded the way api.anthropic.com encodes it.
+
+Message JSON, SSE events, error bodies, response headers, ids and the model catalogue live here
+and nowhere else; both executors send exactly these bytes. Pure functions and small value
+objects: no I/O, no clock (callers pass the time in).
+
+Sources for each shape: ../shared/reference/claude-wire.md, sections 1-3.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping, Sequence
+
+from .replies import Block, Reply, TextBlock, ThinkingBlock, ToolUseBlock
+
+JSON_CONTENT_TYPE = "application/json"
+SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    type: str
+    status: int
+    message: str
+
+
+ERROR_KINDS: dict[str, ErrorKind] = {
+    kind.type: kind
+    for kind in (
+        ErrorKind("invalid_request_error", 400, "Invalid request."),
+        ErrorKind("authentication_error", 401, "invalid x-api-key"),
+        ErrorKind(
+            "billing_error",
+            402,
+            "Your credit balance is too low to access the Anthropic API. "
+            "Please go to Plans & Billing to upgrade or purchase credits.",
+        ),
+        ErrorKind(
+            "permission_error", 403, "Your API key does not have permission to use the specified resource."
+        ),
+        ErrorKind("not_found_error", 404, "Not found"),
+        ErrorKind("conflict_error", 409, "Conflict"),
+        ErrorKind("request_too_large", 413, "Request exceeds the maximum allowed number of bytes."),
+        ErrorKind(
+            "rate_limit_error",
+            429,
+            "This request would exceed the rate limit for your organization of 50 requests per minute. "
+            "For details, refer to: https://docs.claude.com/en/api/rate-limits.",
+        ),
+        ErrorKind("api_error", 500, "Internal server error"),
+        ErrorKind("timeout_error", 504, "Request timed out"),
+        ErrorKind("overloaded_error", 529, "Overloaded"),
+    )
+}
+"""The documented error types (platform docs, "Errors"), with their status and a real message."""
+
+
+def error_type_for_status(status: int) -> str:
+    """The ``error.type`` the API uses for ``status``: exact where documented, else by class."""
+    for kind in ERROR_KINDS.values():
+        if kind.status == status:
+            return kind.type
+    return "api_error" if status >= 500 else "invalid_request_error"
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as the API writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def error_body(error_type: str, message: str, request_id: str) -> bytes:
+    return json_bytes(
+        {
+            "type": "error",
+            "error": {"type": error_type, "message": message, "details": None},
+            "request_id": request_id,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    name: str
+    data: Mapping[str, Any]
+
+    def encode(self) -> bytes:
+        # The real API writes ping with a space after the colon and every other event compact.
+        data = b'{"type": "ping"}' if self.name == "ping" else json_bytes(self.data)
+        return b"event: " + self.name.encode() + b"\ndata: " + data + b"\n\n"
+
+
+PING = SseEvent("ping", {"type": "ping"})
+
+
+def error_event(error_type: str, message: str, request_id: str) -> SseEvent:
+    return SseEvent(
+        "error",
+        {"type": "error", "error": {"type": error_type, "message": message, "details": None}, "request_id": request_id},
+    )
+
+
+class Ids:
+    """Deterministic ids shaped like the real ones: same seed, same ids, in every run and mode."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._counters: dict[str, int] = {}
+
+    def _token(self, kind: str, length: int) -> str:
+        n = self._counters.get(kind, 0)
+        self._counters[kind] = n + 1
+        digest = hashlib.blake2b(f"{self._seed}:{kind}:{n}".encode(), digest_size=32).digest()
+        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        number = int.from_bytes(digest, "big")
+        chars = []
+        for _ in range(length):
+            number, index = divmod(number, len(alphabet))
+            chars.append(alphabet[index])
+        return "".join(chars)
+
+    def message(self) -> str:
+        return "msg_01" + self._token("msg", 22)
+
+    def request(self) -> str:
+        return "req_011C" + self._token("req", 20)
+
+    def tool_use(self) -> str:
+        return "toolu_01" + self._token("toolu", 22)
+
+    def signature(self) -> str:
+        return base64.b64encode(self._token("sig", 48).encode()).decode()
+
+    @property
+    def organization(self) -> str:
+        digest = hashlib.blake2b(f"{self._seed}:org".encode(), digest_size=16).hexdigest()
+        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+_TOKEN = re.compile(r"\s*\S+|\s+")
+
+
+def split_tokens(text: str) -> list[str]:
+    """The fake's tokens: a word with the whitespace before it. ``"".join(split_tokens(t)) == t``."""
+    return _TOKEN.findall(text)
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token, as Anthropic's guidance puts it; at least one."""
+    return max(1, math.ceil(len(text) / 4))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        for item in value:
+            yield from _strings(item)
+
+
+def input_tokens(request_json: Mapping[str, Any]) -> int:
+    """An estimate of a request's input tokens from its system prompt, messages and tools."""
+    text = "".join(_strings([request_json.get(key) for key in ("system", "messages", "tools")]))
+    return estimate_tokens(text)
+
+
+def _tool_tokens(block: ToolUseBlock) -> int:
+    return estimate_tokens(block.name + block.input_json)
+
+
+def _json_fragments(text: str, size: int = 24) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """One assistant message, both as the JSON body and as the SSE events of a stream."""
+
+    message: Mapping[str, Any]
+    events: tuple[SseEvent, ...]
+    output_tokens: int
+    token_gaps: tuple[int, ...] = field(default=())
+    """Per event, the output tokens it carries (0 for framing events); latency models pace on it."""
+
+
+def render_message(
+    reply: Reply,
+    *,
+    model: str,
+    max_tokens: int,
+    input_token_count: int,
+    ids: Ids,
+) -> RenderedMessage:
+    """Render ``reply`` as the real API would, cutting it at ``max_tokens`` (stop_reason ``max_tokens``)."""
+    message_id = ids.message()
+    budget = max_tokens
+    stop_reason = reply.stop_reason
+    blocks: list[tuple[Block, list[str]]] = []
+    for block in reply.blocks:
+        if budget <= 0:
+            stop_reason = "max_tokens"
+            break
+        if isinstance(block, ToolUseBlock):
+            cost = _tool_tokens(block)
+            if cost > budget:
+                stop_reason = "max_tokens"
+                break
+            budget -= cost
+            if block.id is None:
+                block = ToolUseBlock(block.name, block.input_json, ids.tool_use())
+            blocks.append((block, []))
+            continue
+        tokens = split_tokens(block.text if isinstance(block, TextBlock) else block.thinking)
+        if len(tokens) > budget:
+            tokens = tokens[:budget]
+            stop_reason = "max_tokens"
+        budget -= len(tokens)
+        if isinstance(block, ThinkingBlock) and block.signature is None:
+            block = ThinkingBlock(block.thinking, ids.signature())
+        blocks.append((block, tokens))
+        if stop_reason == "max_tokens":
+            break
+    output_tokens = max_tokens - budget
+
+    usage_tail = {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    content: list[dict[str, Any]] = []
+    events: list[SseEvent] = []
+    weights: list[int] = []
+
+    def emit(event: SseEvent, tokens: int = 0) -> None:
+        events.append(event)
+        weights.append(tokens)
+
+    emit(
+        SseEvent(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "model": model,
+                    "id": message_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {
+                        "input_tokens": input_token_count,
+                        **usage_tail,
+                        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                        "output_tokens": 1,
+                        "service_tier": "standard",
+                    },
+                },
+            },
+        )
+    )
+    for index, (block, tokens) in enumerate(blocks):
+        if isinstance(block, TextBlock):
+            text = "".join(tokens)
+            content.append({"type": "text", "text": text})
+            emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
+                                                  "content_block": {"type": "text", "text": ""}}))
+            if index == 0:
+                emit(PING)
+            for token in tokens:
+                emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                      "delta": {"type": "text_delta", "text": token}}), 1)
+        elif isinstance(block, ThinkingBlock):
+            thought = "".join(tokens)
+            content.append({"type": "thinking", "thinking": thought, "signature": block.signature})
+            emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
+                                                  "content_block": {"type": "thinking", "thinking": "",
+                                                                    "signature": ""}}))
+            if index == 0:
+                emit(PING)
+            for token in [*tokens, ""]:
+                emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                      "delta": {"type": "thinking_delta", "thinking": token}}),
+                     1 if token else 0)
+            emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                  "delta": {"type": "signature_delta",
+                                                            "signature": block.signature}}))
+        else:
+            content.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
+            emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
+                                                  "content_block": {"type": "tool_use", "id": block.id,
+                                                                    "name": block.name, "input": {}}}))
+            if index == 0:
+                emit(PING)
+            fragments = ["", *_json_fragments(block.input_json)]
+            per_fragment = _tool_tokens(block) / max(1, len(fragments) - 1)
+            for n, fragment in enumerate(fragments):
+                weight = round(per_fragment * n) - round(per_fragment * (n - 1)) if n else 0
+                emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                      "delta": {"type": "input_json_delta",
+                                                                "partial_json": fragment}}), weight)
+        emit(SseEvent("content_block_stop", {"type": "content_block_stop", "index": index}))
+    emit(
+        SseEvent(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"input_tokens": input_token_count, **usage_tail, "output_tokens": output_tokens},
+            },
+        )
+    )
+    emit(SseEvent("message_stop", {"type": "message_stop"}))
+    message = {
+        "model": model,
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": input_token_count,
+            **usage_tail,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+            "output_tokens": output_tokens,
+            "service_tier": "standard",
+        },
+    }
+    return RenderedMessage(message, tuple(events), output_tokens, tuple(weights))
+
+
+def rfc3339(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def response_headers(
+    *, content_type: str, request_id: str, organization_id: str, now: float
+) -> list[tuple[str, str]]:
+    """The headers every API reply carries: request-id, organization, the rate-limit family."""
+    reset = rfc3339(now + 60)
+    headers = [
+        ("content-type", content_type),
+        ("request-id", request_id),
+        ("anthropic-organization-id", organization_id),
+    ]
+    for family, limit in (("requests", 4000), ("tokens", 2_000_000), ("input-tokens", 2_000_000),
+                          ("output-tokens", 400_000)):
+        headers += [
+            (f"anthropic-ratelimit-{family}-limit", str(limit)),
+            (f"anthropic-ratelimit-{family}-remaining", str(limit - 1 if family == "requests" else limit)),
+            (f"anthropic-ratelimit-{family}-reset", reset),
+        ]
+    if content_type == SSE_CONTENT_TYPE:
+        headers.append(("cache-control", "no-cache"))
+    return headers
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str
+    display_name: str
+    created_at: str
+    max_input_tokens: int
+    max_tokens: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "model",
+            "id": self.id,
+            "display_name": self.display_name,
+            "created_at": self.created_at,
+            "lifecycle": "active",
+            "max_input_tokens": self.max_input_tokens,
+            "max_tokens": self.max_tokens,
+        }
+
+
+MODELS: tuple[ModelInfo, ...] = (
+    ModelInfo("claude-opus-4-7", "Claude Opus 4.7", "2026-04-16T00:00:00Z", 1_000_000, 128_000),
+    ModelInfo("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17T00:00:00Z", 1_000_000, 64_000),
+    ModelInfo("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z", 200_000, 64_000),
+    ModelInfo("claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z", 200_000, 32_000),
+    ModelInfo("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z", 200_000, 64_000),
+)
+"""Newest first, as GET /v1/models lists them."""
+
+
+def models_page(after_id: str | None, before_id: str | None, limit: int) -> dict[str, Any]:
+    """One page of GET /v1/models, paginated by id as the SDK's SyncPage expects."""
+    ids = [model.id for model in MODELS]
+    start, stop = 0, len(MODELS)
+    if after_id is not None:
+        start = ids.index(after_id) + 1 if after_id in ids else len(ids)
+    if before_id is not None:
+        stop = ids.index(before_id) if before_id in ids else 0
+        start = max(start, stop - limit)
+    chosen = MODELS[start:stop][:limit]
+    data = [model.to_json() for model in chosen]
+    return {
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": start + len(chosen) < stop if before_id is None else start > 0,
+    }
