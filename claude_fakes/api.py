@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, NamedTuple, Sequence
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from . import replies
 from .plan import CUT, REFUSE, Action, Head, Plan, Send, Wait
@@ -49,6 +51,7 @@ class Incoming:
         """A ``POST /v1/messages``: the requests a script's steps apply to."""
         return self.method == "POST" and self.path == MESSAGES_PATH
 
+    @cached_property
     def json(self) -> Any:
         """The parsed body, or None when there is none or it is not JSON."""
         try:
@@ -110,7 +113,7 @@ class Api:
             return self._error("invalid_request_error", "anthropic-version: header is required", now=now)
         if method == "GET":
             return self._check_query(incoming, now)
-        body = incoming.json()
+        body = incoming.json
         if not isinstance(body, dict):
             return self._error("invalid_request_error",
                                "There was an error parsing the body of your request as a JSON object.", now=now)
@@ -135,9 +138,9 @@ class Api:
         """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts."""
         path = incoming.path.rstrip("/")
         if incoming.is_attempt:
-            return self._message(incoming.json(), step or Step.make("ok"), now)
+            return self._message(incoming.json, step or Step.make("ok"), now)
         if path.endswith("/count_tokens"):
-            return self._json({"input_tokens": input_tokens(incoming.json())}, now)
+            return self._json({"input_tokens": input_tokens(incoming.json)}, now)
         if path == "/v1/models":
             limit = int(incoming.query.get("limit", "20"))
             return self._json(models_page(incoming.query.get("after_id"), incoming.query.get("before_id"), limit),
@@ -176,11 +179,14 @@ class Api:
             head = self._head(SSE_CONTENT_TYPE, now)
             pieces = [
                 _Piece(event.encode(), 0 if event.name == "ping" else 1, tokens)
-                for event, tokens in zip(rendered.events, rendered.token_gaps)
+                for event, tokens in zip(rendered.events, rendered.token_gaps, strict=False)
             ]
         else:
             head = self._head(JSON_CONTENT_TYPE, now)
-            pieces = _split(json_bytes(rendered.message), sum(event.name != "ping" for event in rendered.events))
+            body_bytes = json_bytes(rendered.message)
+            if action == "ok":
+                return Plan.of(head, Send(body_bytes))
+            pieces = _split(body_bytes, sum(event.name != "ping" for event in rendered.events))
 
         if action == "slow":
             ttft, tps = step["ttft"], step["tps"]
@@ -198,7 +204,7 @@ class Api:
 
         sends = [Send(piece.data, piece.events if stream else 0) for piece in pieces]
         if action == "ok":
-            return Plan.of(head, Send(b"".join(p.data for p in pieces)) if not stream else sends)
+            return Plan.of(head, sends)
         cut = _cut_index(pieces, step["after"])
         if action == "drop":
             return Plan.of(head, sends[:cut], CUT)

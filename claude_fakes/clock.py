@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
 
 VIRTUAL_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 """Where every fake's clock starts, so that timestamps and retry-after dates repeat run to run."""

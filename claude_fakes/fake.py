@@ -8,11 +8,12 @@ import os
 import random
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .api import Api, Incoming
 from .clock import Clock
@@ -163,7 +164,7 @@ class ClaudeFake:
             if plan is None:
                 step = self._take_step() if incoming.is_attempt else None
                 plan = self._api.respond(incoming, step, now=now)
-            body = incoming.json()
+            body = incoming.json
             retry = incoming.headers.get("x-stainless-retry-count", "")
             if incoming.is_attempt:
                 self._attempts += 1
@@ -306,7 +307,8 @@ class ClaudeFake:
         factory = freezer.start()
         stack.callback(freezer.stop)
         epoch = clock.epoch
-        move: Callable[[float], None] = lambda elapsed: factory.move_to(epoch + timedelta(seconds=elapsed))
+        def move(elapsed: float) -> None:
+            return factory.move_to(epoch + timedelta(seconds=elapsed))
         stack.callback(clock.on_advance(move))
         move(clock.elapsed)
 

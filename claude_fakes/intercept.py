@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import importlib
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 ANTHROPIC_API = "https://api.anthropic.com"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .clock import Sleep
 from .script import Step
@@ -84,20 +85,17 @@ def format_timeline(journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapse
     # the sleep that follows it.
     rows: list[tuple[float, int, str]] = []
     for exchange in journal:
-        label = f"#{exchange.attempt}" if exchange.attempt is not None else "  "
-        retry = f" retry={exchange.retry_count}" if exchange.retry_count is not None else ""
+        label = f"#{exchange.attempt}" if exchange.attempt is not None else "-"
+        retry = f"retry {exchange.retry_count}" if exchange.retry_count is not None else ""
         read = exchange.timeout.get("read") if exchange.timeout else None
-        step = str(exchange.step) if exchange.step is not None else "-"
-        took = f" ({exchange.duration:g}s)" if exchange.duration else ""
-        rows.append((
-            exchange.start,
-            0,
-            f"{exchange.start:10.3f}  {label:>3} {exchange.method} {exchange.path}{' stream' if exchange.stream else ''}"
-            f"{retry} read-timeout={_seconds(read)}  step {step}  => {exchange.describe()}{took}",
-        ))
+        request = f"{exchange.method} {exchange.path}{' (stream)' if exchange.stream else ''}"
+        step = str(replace(exchange.step, count=1)) if exchange.step is not None else "-"
+        took = f" in {exchange.duration:g}s" if exchange.duration else ""
+        rows.append((exchange.start, 0, f"{exchange.start:10.3f}  {label:<4}{retry:<9}{request}, read timeout "
+                                        f"{_seconds(read)}: {step} => {exchange.describe()}{took}"))
     for sleep in sleeps:
-        rows.append((sleep.start, 1, f"{sleep.start:10.3f}       {sleep.source}({sleep.seconds:g})"))
+        rows.append((sleep.start, 1, f"{sleep.start:10.3f}  {'':<13}{sleep.source}({sleep.seconds:g})"))
     rows.sort(key=lambda row: (row[0], row[1]))
     attempts = sum(1 for exchange in journal if exchange.attempt is not None)
     header = f"claude_fakes timeline: {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s virtual"
-    return "\n".join([header, "   virtual  #  request / step / outcome", *(row[2] for row in rows)])
+    return "\n".join([header, "   virtual  attempt      request, step => outcome", *(row[2] for row in rows)])

@@ -12,8 +12,9 @@ Shape: optional :class:`Wait` and :data:`REFUSE` before the :class:`Head`; after
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Union
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ REFUSE = _Marker("REFUSE")
 CUT = _Marker("CUT")
 """The connection closes before the body is complete (for chunked bodies: no final chunk)."""
 
-Action = Union[Head, Send, Wait, _Marker]
+Action = Union[Head, Send, Wait, _Marker]  # noqa: UP007 (a runtime alias; 3.10 has no `type`)
 
 
 @dataclass(frozen=True)

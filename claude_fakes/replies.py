@@ -11,8 +11,9 @@ an SSE stream. A reply is also a script step (an ``ok`` that answers with this c
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Union
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from .script import Step
@@ -56,7 +57,7 @@ class ThinkingBlock:
     signature: str | None = None
 
 
-Block = Union[TextBlock, ToolUseBlock, ThinkingBlock]
+Block = Union[TextBlock, ToolUseBlock, ThinkingBlock]  # noqa: UP007 (a runtime alias)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .replies import Reply, TextBlock
 from .replies import text as text_reply
@@ -156,7 +157,7 @@ def _known_actions() -> str:
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _DURATION = re.compile(r"^(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<unit>ms|s|m|h)?$")
@@ -235,7 +236,9 @@ class Step:
         name = ALIASES.get(action, action)
         spec = ACTIONS.get(name)
         if spec is None:
-            raise ScriptError(f"unknown action {action!r}{_suggest(action, ACTIONS)}\nknown actions: {_known_actions()}")
+            raise ScriptError(
+                f"unknown action {action!r}{_suggest(action, ACTIONS)}\nknown actions: {_known_actions()}"
+            )
         if reply is not None and not spec.takes_reply:
             raise ScriptError(f"{name} sends no model content, so it takes no reply")
         if reply is not None and not isinstance(reply, Reply):

@@ -14,8 +14,9 @@ library module is a parameter, so each client gets exceptions from its own packa
 from __future__ import annotations
 
 import types
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .api import Incoming
 from .journal import Exchange, Outcome
@@ -114,7 +115,7 @@ class PlanRun:
     def _finish(self, outcome: str, error: str | None = None) -> None:
         self.fake._finish(self.exchange, outcome, error)
 
-    def _fail(self, action: object) -> Any:
+    def _fail(self, action: object) -> NoReturn:
         lib, request = self.lib, self.request
         error: BaseException
         if action is READ_TIMEOUT:
@@ -140,7 +141,7 @@ class PlanRun:
         raise error
 
 
-@lru_cache(maxsize=None)
+@cache
 def body_class(lib: types.ModuleType) -> type:
     """A response stream class deriving from ``lib``'s own byte-stream bases, as its client checks."""
 

@@ -14,9 +14,10 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from .replies import Block, Reply, TextBlock, ThinkingBlock, ToolUseBlock
 
@@ -106,6 +107,9 @@ def error_event(error_type: str, message: str, request_id: str) -> SseEvent:
     )
 
 
+_ALPHANUMERIC = bytes.maketrans(b"+/", b"xZ")
+
+
 class Ids:
     """Deterministic ids shaped like the real ones: same seed, same ids, in every run and mode."""
 
@@ -116,14 +120,9 @@ class Ids:
     def _token(self, kind: str, length: int) -> str:
         n = self._counters.get(kind, 0)
         self._counters[kind] = n + 1
-        digest = hashlib.blake2b(f"{self._seed}:{kind}:{n}".encode(), digest_size=32).digest()
-        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-        number = int.from_bytes(digest, "big")
-        chars = []
-        for _ in range(length):
-            number, index = divmod(number, len(alphabet))
-            chars.append(alphabet[index])
-        return "".join(chars)
+        digest = hashlib.blake2b(f"{self._seed}:{kind}:{n}".encode(), digest_size=48).digest()
+        # Real ids are base62; base64 with its two symbols swapped for letters looks the same.
+        return base64.b64encode(digest).translate(_ALPHANUMERIC).decode()[:length]
 
     def message(self) -> str:
         return "msg_01" + self._token("msg", 22)

@@ -1,0 +1,117 @@
+"""Benchmarks of the in-process fake, each reported against a baseline measured in the same run.
+
+    python bench/run.py [--calls 1000] [--repeats 5]
+
+1. hang*3 with the SDK's default 600 s timeout: wall time, and virtual seconds per wall second.
+2. N ``ok`` calls through the fake vs N calls through the SDK on a canned-response
+   ``MockTransport`` (the least an HTTP-level mock can cost): the fake's overhead as a ratio.
+3. The same for streamed calls (``messages.stream`` + ``get_final_message``).
+
+No number here is asserted anywhere; the figures are for reading and comparing across changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+import anthropic._base_client
+
+from claude_fakes import ClaudeFake
+
+# While a fake is active, freezegun replaces time functions found in module globals; a dict
+# value is out of its reach, so this timer stays real.
+REAL = {"perf_counter": time.perf_counter}
+HTTP: Any = importlib.import_module("httpx2" if hasattr(anthropic._base_client, "httpx2") else "httpx")
+REQUEST: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 256,
+                           "messages": [{"role": "user", "content": "Hello"}]}
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = REAL["perf_counter"]()
+    fn()
+    return REAL["perf_counter"]() - start
+
+
+def best_of(repeats: int, fn: Callable[[], object]) -> float:
+    return min(timed(fn) for _ in range(repeats))
+
+
+def canned_client() -> anthropic.Anthropic:
+    """The SDK on a transport that returns one prepared reply: no fault logic, no clock."""
+    json_body = json.dumps({"id": "msg_01", "type": "message", "role": "assistant", "model": REQUEST["model"],
+                            "content": [{"type": "text", "text": "Hello! This is a reply from claude_fakes."}],
+                            "stop_reason": "end_turn", "stop_sequence": None,
+                            "usage": {"input_tokens": 2, "output_tokens": 7}}).encode()
+    sse_body = _recorded_stream()
+
+    def handler(request: Any) -> Any:
+        streaming = json.loads(request.content).get("stream") is True
+        return HTTP.Response(200, headers={"content-type": "text/event-stream" if streaming else "application/json",
+                                           "request-id": "req_1"}, content=sse_body if streaming else json_body)
+
+    return anthropic.Anthropic(api_key="sk-bench", http_client=HTTP.Client(transport=HTTP.MockTransport(handler)))
+
+
+def _recorded_stream() -> bytes:
+    """The fake's own SSE bytes for the default reply, so both sides parse the same stream."""
+    from claude_fakes.api import Api, Incoming
+    from claude_fakes.plan import Send
+
+    body = json.dumps({**REQUEST, "stream": True}).encode()
+    plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, body), None, now=0)
+    return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+
+
+def calls(client: anthropic.Anthropic, n: int, stream: bool) -> Callable[[], None]:
+    def run() -> None:
+        for _ in range(n):
+            if stream:
+                with client.messages.stream(**REQUEST) as s:
+                    s.get_final_message()
+            else:
+                client.messages.create(**REQUEST)
+
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}")
+
+    def hang_scenario() -> float:
+        with ClaudeFake("hang*3") as fake:
+            try:
+                anthropic.Anthropic().messages.create(**REQUEST)
+            except anthropic.APITimeoutError:
+                pass
+        return fake.clock.elapsed
+
+    virtual = hang_scenario()
+    hang_wall = best_of(args.repeats, hang_scenario)
+    print(f"\nhang*3, default timeout: {virtual:.1f} s virtual in {hang_wall * 1000:.2f} ms wall "
+          f"(client construction included): {virtual / hang_wall:,.0f} virtual s per wall s")
+
+    canned = canned_client()
+    fake_client = anthropic.Anthropic(api_key="sk-bench")
+    print(f"\n{'scenario':<34}{'baseline':>12}{'claude_fakes':>14}{'ratio':>8}")
+    for label, stream in (("non-streaming ok calls", False), ("streamed ok calls", True)):
+        baseline = best_of(args.repeats, calls(canned, args.calls, stream))
+        with ClaudeFake("ok*inf", strict=False):
+            ours = best_of(args.repeats, calls(fake_client, args.calls, stream))
+        print(f"{f'{args.calls} {label}':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x")
+    print("\nbaseline: the same SDK calls on httpx's MockTransport returning a prepared reply.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

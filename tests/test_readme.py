@@ -1,0 +1,47 @@
+"""The README's examples work as pasted."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .inner import run_inner
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def test_the_minimal_example_passes_as_pasted(pytester: pytest.Pytester) -> None:
+    first = python_blocks()[0]
+    assert "def test_survives_overload(claude_fake)" in first
+    result = run_inner(pytester, "test_example.py", test_example=first)
+    result.assert_outcomes(passed=2)
+
+
+def test_the_script_error_shown_is_the_real_one() -> None:
+    from claude_fakes import ScriptError, parse_script
+
+    with pytest.raises(ScriptError) as info:
+        parse_script("ok*x")
+    assert f"ScriptError: {info.value}" in README
+
+
+def test_the_timeline_shown_is_the_real_one() -> None:
+    import anthropic
+
+    from claude_fakes import ClaudeFake
+
+    from .sdk import ON_HTTPX2, REQUEST
+
+    with ClaudeFake("hang*3") as fake:
+        with pytest.raises(anthropic.APITimeoutError):
+            anthropic.Anthropic().messages.create(**REQUEST)
+    timeline = fake.timeline()
+    if not ON_HTTPX2:
+        timeline = timeline.replace("httpx.ReadTimeout", "httpx2.ReadTimeout")
+    assert timeline in README
