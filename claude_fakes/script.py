@@ -32,10 +32,14 @@ __all__ = ["ACTIONS", "ActionSpec", "Param", "ScriptError", "Step", "parse_scrip
 class ScriptError(ValueError):
     """A script that cannot be run: says what is wrong, where, and what would be accepted."""
 
-    def __init__(self, message: str, source: str | None = None, position: int | None = None) -> None:
+    def __init__(
+        self, message: str, source: str | None = None, position: int | None = None, *, argument: str | None = None
+    ) -> None:
         self.message = message
         self.source = source
         self.position = position
+        self.argument = argument
+        """The argument at fault, when there is one (the parser points at it)."""
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -155,6 +159,10 @@ def _known_actions() -> str:
     return ", ".join(ACTIONS)
 
 
+def _unknown_action(word: str) -> str:
+    return f"unknown action {word!r}{_suggest(word, [*ACTIONS, *ALIASES])}\nknown actions: {_known_actions()}"
+
+
 def _suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -236,29 +244,30 @@ class Step:
         name = ALIASES.get(action, action)
         spec = ACTIONS.get(name)
         if spec is None:
-            raise ScriptError(
-                f"unknown action {action!r}{_suggest(action, ACTIONS)}\nknown actions: {_known_actions()}"
-            )
+            raise ScriptError(_unknown_action(action))
+        if "text" in params and spec.takes_reply and reply is None:
+            reply = text_reply(str(params.pop("text")))
         if reply is not None and not spec.takes_reply:
             raise ScriptError(f"{name} sends no model content, so it takes no reply")
         if reply is not None and not isinstance(reply, Reply):
             raise ScriptError(f"{name}(reply=...) takes a replies.* value, got {type(reply).__name__}")
+        for key in params:
+            if spec.param(key) is None:
+                names = [p.name for p in spec.params] + (["text"] if spec.takes_reply else [])
+                accepted = ", ".join(names) if names else "no arguments"
+                raise ScriptError(f"{name} has no argument {key!r}{_suggest(key, names)}; it takes {accepted}",
+                                  argument=key)
         args = []
         for param in spec.params:
             if param.name in params:
                 try:
-                    args.append((param.name, _convert(param, params.pop(param.name), name)))
+                    args.append((param.name, _convert(param, params[param.name], name)))
                 except ValueError as err:
-                    raise ScriptError(str(err)) from None
+                    raise ScriptError(str(err), argument=param.name) from None
             elif param.required:
                 raise ScriptError(f"{name} needs {param.name}=...: {_signature(spec)}")
             else:
                 args.append((param.name, param.default))
-        if params:
-            unknown = next(iter(params))
-            names = [p.name for p in spec.params] + (["text"] if spec.takes_reply else [])
-            accepted = ", ".join(names) if names else "no arguments"
-            raise ScriptError(f"{name} has no argument {unknown!r}{_suggest(unknown, names)}; it takes {accepted}")
         return cls(name, tuple(args), 1, reply)
 
     def __getitem__(self, name: str) -> Any:
@@ -355,8 +364,7 @@ class _Parser:
         word = match.group()
         name = ALIASES.get(word, word)
         if name not in ACTIONS:
-            raise self.fail(f"unknown action {word!r}{_suggest(word, [*ACTIONS, *ALIASES])}\n"
-                            f"known actions: {_known_actions()}", start)
+            raise self.fail(_unknown_action(word), start)
         self.pos = match.end()
         raw: dict[str, tuple[str, int]] = {}
         self.skip_space()
@@ -401,26 +409,12 @@ class _Parser:
         return step
 
     def _make(self, name: str, raw: dict[str, tuple[str, int]], start: int) -> Step:
-        spec = ACTIONS[name]
-        reply = None
-        if "text" in raw and spec.takes_reply:
-            reply = text_reply(raw.pop("text")[0])
-        for key, (_, at) in raw.items():
-            if spec.param(key) is None:
-                names = [p.name for p in spec.params] + (["text"] if spec.takes_reply else [])
-                accepted = ", ".join(names) if names else "no arguments"
-                raise self.fail(f"{name} has no argument {key!r}{_suggest(key, names)}; it takes {accepted}", at)
-        for key, (value, at) in raw.items():
-            param = spec.param(key)
-            assert param is not None
-            try:
-                _convert(param, value, name)
-            except ValueError as err:
-                raise self.fail(str(err), at) from None
+        values: dict[str, Any] = {key: value for key, (value, _) in raw.items()}
         try:
-            return Step.make(name, reply=reply, **{key: value for key, (value, _) in raw.items()})
+            return Step.make(name, **values)
         except ScriptError as err:
-            raise self.fail(err.message, start) from None
+            at = raw[err.argument][1] if err.argument in raw else start
+            raise self.fail(err.message, at) from None
 
     def value(self) -> str:
         quote = self.peek()

@@ -40,6 +40,20 @@ def test_ok_is_a_normal_reply(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_ok_with_thinking_and_a_tool_call(mode: str) -> None:
+    reply = replies.thinking("The user wants the weather.") + replies.tool_use("get_weather", {"city": "Paris"})
+    with ClaudeFake(reply):
+        seen = call(mode)
+    assert seen.error is None
+    thinking, tool = seen.message.content
+    assert (thinking.type, thinking.thinking) == ("thinking", "The user wants the weather.")
+    assert thinking.signature
+    assert (tool.type, tool.name, tool.input) == ("tool_use", "get_weather", {"city": "Paris"})
+    assert tool.id.startswith("toolu_01")
+    assert seen.message.stop_reason == "tool_use"
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_hang_times_out_on_every_attempt(mode: str) -> None:
     with ClaudeFake("hang*3") as fake:
         seen = call(mode)
@@ -68,54 +82,43 @@ def test_refuse_is_a_connection_error_and_is_retried(mode: str) -> None:
     assert fake.attempts == 3
 
 
-RETRIED_STATUS = [
-    ("overloaded", 529, "OverloadedError", "OverloadedError"),
-    ("api_error", 500, "InternalServerError", "InternalServerError"),
-    ("rate_limited", 429, "RateLimitError", "RateLimitError"),
-    ("timeout_error", 504, "GatewayTimeoutError", "InternalServerError"),
-    ("conflict_error", 409, "ConflictError", "ConflictError"),
-    ("status(code=503)", 503, "ServiceUnavailableError", "InternalServerError"),
-    ("status(code=502)", 502, "InternalServerError", "InternalServerError"),
+STATUS_ERRORS = [
+    # action, status, error.type, class on anthropic >= 1.0, class on 0.x, retried
+    ("overloaded", 529, "overloaded_error", "OverloadedError", "OverloadedError", True),
+    ("api_error", 500, "api_error", "InternalServerError", "InternalServerError", True),
+    ("rate_limited", 429, "rate_limit_error", "RateLimitError", "RateLimitError", True),
+    ("timeout_error", 504, "timeout_error", "GatewayTimeoutError", "InternalServerError", True),
+    ("conflict_error", 409, "conflict_error", "ConflictError", "ConflictError", True),
+    ("status(code=503)", 503, "api_error", "ServiceUnavailableError", "InternalServerError", True),
+    ("status(code=502)", 502, "api_error", "InternalServerError", "InternalServerError", True),
+    ("invalid_request_error", 400, "invalid_request_error", "BadRequestError", "BadRequestError", False),
+    ("authentication_error", 401, "authentication_error", "AuthenticationError", "AuthenticationError", False),
+    ("billing_error", 402, "billing_error", "PaymentRequiredError", "APIStatusError", False),
+    ("permission_error", 403, "permission_error", "PermissionDeniedError", "PermissionDeniedError", False),
+    ("not_found_error", 404, "not_found_error", "NotFoundError", "NotFoundError", False),
+    ("request_too_large", 413, "request_too_large", "ContentTooLargeError", "RequestTooLargeError", False),
+    ("status(code=422)", 422, "invalid_request_error", "UnprocessableEntityError", "UnprocessableEntityError", False),
 ]
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("action", "status", "class_on_httpx2", "class_on_httpx"), RETRIED_STATUS)
-def test_retryable_status_is_retried_then_raised(
-    mode: str, action: str, status: int, class_on_httpx2: str, class_on_httpx: str
+@pytest.mark.parametrize(
+    ("action", "status", "error_type", "class_on_httpx2", "class_on_httpx", "retried"),
+    STATUS_ERRORS,
+    ids=[row[0] for row in STATUS_ERRORS],
+)
+def test_status_errors_raise_the_sdks_class_after_its_retries(
+    mode: str, action: str, status: int, error_type: str, class_on_httpx2: str, class_on_httpx: str, retried: bool
 ) -> None:
-    with ClaudeFake(f"{action}*3") as fake:
-        seen = call(mode)
-    expected = getattr(anthropic, class_on_httpx2 if ON_HTTPX2 else class_on_httpx)
-    assert type(seen.error) is expected
-    assert isinstance(seen.error, anthropic.APIStatusError) and seen.error.status_code == status
-    assert seen.error.request_id is not None and seen.error.request_id.startswith("req_")
-    assert seen.error.body["error"]["type"] == fake.journal[0].step.spec.error_type or action.startswith("status")
-    assert fake.attempts == 3
-    assert [e.retry_count for e in fake.journal] == [0, 1, 2]
-
-
-FINAL_STATUS = [
-    ("invalid_request_error", 400, "BadRequestError", "BadRequestError"),
-    ("authentication_error", 401, "AuthenticationError", "AuthenticationError"),
-    ("billing_error", 402, "PaymentRequiredError", "APIStatusError"),
-    ("permission_error", 403, "PermissionDeniedError", "PermissionDeniedError"),
-    ("not_found_error", 404, "NotFoundError", "NotFoundError"),
-    ("request_too_large", 413, "ContentTooLargeError", "RequestTooLargeError"),
-    ("status(code=422)", 422, "UnprocessableEntityError", "UnprocessableEntityError"),
-]
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("action", "status", "class_on_httpx2", "class_on_httpx"), FINAL_STATUS)
-def test_client_errors_are_not_retried(
-    mode: str, action: str, status: int, class_on_httpx2: str, class_on_httpx: str
-) -> None:
-    with ClaudeFake(action) as fake:
+    attempts = 1 + DEFAULT_RETRIES if retried else 1
+    with ClaudeFake(f"{action}*{attempts}") as fake:
         seen = call(mode)
     assert type(seen.error) is getattr(anthropic, class_on_httpx2 if ON_HTTPX2 else class_on_httpx)
     assert isinstance(seen.error, anthropic.APIStatusError) and seen.error.status_code == status
-    assert fake.attempts == 1
+    assert seen.error.body["error"]["type"] == error_type
+    assert seen.error.request_id is not None and seen.error.request_id.startswith("req_")
+    assert fake.attempts == attempts
+    assert [e.retry_count for e in fake.journal] == list(range(attempts))
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -354,3 +354,15 @@ async def test_async_gather_of_calls_meeting_different_faults(claude_fake: Claud
     results = await asyncio.gather(*(client.messages.create(**REQUEST) for _ in range(2)))
     assert all(r.stop_reason == "end_turn" for r in results)
     assert claude_fake.attempts == 3
+
+
+def test_bad_scripts_fail_where_they_are_given(claude_fake: ClaudeFake) -> None:
+    from claude_fakes import ScriptError
+
+    with pytest.raises(ScriptError, match=r"unknown action 'overlaoded' \(did you mean 'overloaded'\?\)"):
+        claude_fake.script("overlaoded")
+    with pytest.raises(ScriptError, match=r"found 'x'[\s\S]*position 3"):
+        claude_fake.script("ok*x")
+    with pytest.raises(ScriptError, match="position 0"):
+        ClaudeFake("drop")
+    assert claude_fake.unused_steps() == []
