@@ -19,7 +19,7 @@ class Sleep:
     start: float
     seconds: float
     source: str
-    """``time.sleep`` or ``anyio.sleep``."""
+    """``time.sleep``, ``asyncio.sleep`` or ``anyio.sleep``."""
 
 
 class Clock:
@@ -72,8 +72,12 @@ class Clock:
         for listener in self._listeners:
             listener(elapsed)
 
-    def sleep(self, seconds: float, source: str) -> None:
-        """Record a sleep and pass its time at once."""
+    def record_sleep(self, seconds: float, source: str) -> None:
+        """Record a sleep whose time passes some other way (a timer on a virtual event loop)."""
         with self._lock:
             self._sleeps.append(Sleep(self._elapsed, seconds, source))
+
+    def sleep(self, seconds: float, source: str) -> None:
+        """Record a sleep and pass its time at once."""
+        self.record_sleep(seconds, source)
         self.advance(seconds)

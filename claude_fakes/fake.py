@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import math
 import os
@@ -15,6 +16,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
+from .aio import VirtualLoops, wait
 from .api import Api, Incoming
 from .clock import Clock
 from .intercept import ANTHROPIC_API, Interception, Target
@@ -87,6 +89,8 @@ class ClaudeFake:
         self._scripts = 0
         self._findings: list[str] = []
         self._stack: ExitStack | None = None
+        self._loops: VirtualLoops | None = None
+        self._real_asyncio_sleep = asyncio.sleep
         if script is not None:
             self.script(*(script if isinstance(script, (list, tuple)) else (script,)))
 
@@ -271,10 +275,35 @@ class ClaudeFake:
         owner = threading.get_ident()
         clock = self.clock
 
+        # freezegun first: it must not find our own sleep functions and time hooks.
+        from freezegun import freeze_time
+
+        freezer = freeze_time(clock.epoch, tick=False)
+        factory = freezer.start()
+        stack.callback(freezer.stop)
+        epoch = clock.epoch
+
+        def move(elapsed: float) -> None:
+            factory.move_to(epoch + timedelta(seconds=elapsed))
+
+        stack.callback(clock.on_advance(move))
+        move(clock.elapsed)
+
+        loops = VirtualLoops(clock, owner)
+        loops.install(stack)
+        self._loops = loops
+        stack.callback(setattr, self, "_loops", None)
+
+        # A module first imported while the fake runs may bind these replacements by name
+        # (`from time import sleep`) and keep them after it stops: they must then act as the real
+        # ones. anyio's asyncio backend is such a module; importing it first keeps it clean.
+        _optional("anyio._backends._asyncio")
+        live = self._live
+
         real_sleep = time.sleep
 
         def sleep(seconds: float) -> None:
-            if threading.get_ident() != owner:
+            if threading.get_ident() != owner or not live():
                 return real_sleep(seconds)
             if seconds < 0:
                 raise ValueError("sleep length must be non-negative")
@@ -282,17 +311,28 @@ class ClaudeFake:
                 clock.sleep(seconds, "time.sleep")
 
         _set(stack, time, "sleep", sleep)
+        real_asyncio_sleep = asyncio.sleep
+        self._real_asyncio_sleep = real_asyncio_sleep
+
+        async def asyncio_sleep(delay: float, result: Any = None) -> Any:
+            if delay > 0 and live() and loops.running_virtual_loop():
+                clock.record_sleep(delay, "asyncio.sleep")
+            return await real_asyncio_sleep(delay, result)
+
+        _set(stack, asyncio, "sleep", asyncio_sleep)
 
         anyio = _optional("anyio")
         if anyio is not None:
             real_anyio_sleep = anyio.sleep
 
             async def anyio_sleep(delay: float) -> None:
-                if threading.get_ident() != owner:
+                if threading.get_ident() != owner or delay <= 0 or not live():
                     return await real_anyio_sleep(delay)  # type: ignore[no-any-return]
-                if delay > 0:
-                    clock.sleep(delay, "anyio.sleep")
-                await real_anyio_sleep(0)
+                if loops.running_virtual_loop():
+                    clock.record_sleep(delay, "anyio.sleep")
+                    return await real_anyio_sleep(delay)  # type: ignore[no-any-return]
+                clock.sleep(delay, "anyio.sleep")
+                return await real_anyio_sleep(0)  # type: ignore[no-any-return]
 
             _set(stack, anyio, "sleep", anyio_sleep)
 
@@ -301,16 +341,12 @@ class ClaudeFake:
         if base_client is not None:
             _set(stack, base_client, "random", random.Random(self.seed).random)
 
-        from freezegun import freeze_time
+    def _live(self) -> bool:
+        return self._stack is not None
 
-        freezer = freeze_time(clock.epoch, tick=False, real_asyncio=True)
-        factory = freezer.start()
-        stack.callback(freezer.stop)
-        epoch = clock.epoch
-        def move(elapsed: float) -> None:
-            return factory.move_to(epoch + timedelta(seconds=elapsed))
-        stack.callback(clock.on_advance(move))
-        move(clock.elapsed)
+    async def _wait(self, seconds: float) -> None:
+        """A plan's silence in an async transport (see :func:`claude_fakes.aio.wait`)."""
+        await wait(self._loops, self.clock, seconds, self._real_asyncio_sleep)
 
 
 def _set(stack: ExitStack, owner: Any, name: str, value: Any) -> None:

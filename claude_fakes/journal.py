@@ -25,6 +25,8 @@ class Outcome:
     REFUSED = "refused"
     CLIENT_CLOSED = "closed by client"
     """The client closed the response while the plan still had a silence to come."""
+    CANCELLED = "cancelled"
+    """The client's task was cancelled while it waited (``asyncio.wait_for``, a task group)."""
     WOULD_HANG_FOREVER = "would hang forever"
     """An endless silence against a client with no read timeout: a finding, not a wait."""
 

@@ -74,7 +74,14 @@ class PlanRun:
         """Run the plan up to the head and return the library's Response, or raise."""
         step = self.cursor.next()
         self.fake.clock.advance(step.wait)
-        head = step.then
+        return self._respond(step.then)
+
+    async def response_async(self) -> Any:
+        step = self.cursor.next()
+        await self._waiting(step.wait)
+        return self._respond(step.then)
+
+    def _respond(self, head: object) -> Any:
         if not isinstance(head, Head):
             self._fail(head)
         self.exchange.status = head.status
@@ -90,16 +97,33 @@ class PlanRun:
         while True:
             step = self.cursor.next()
             self.fake.clock.advance(step.wait)
-            action = step.then
-            if isinstance(action, Send):
-                self.exchange.events += action.events
-                if action.data:
-                    return action.data
-                continue
-            if action is END:
-                self._finish(Outcome.COMPLETE)
-                return None
-            self._fail(action)
+            if (data := self._deliver(step.then)) != b"":
+                return data
+
+    async def chunk_async(self) -> bytes | None:
+        while True:
+            step = self.cursor.next()
+            await self._waiting(step.wait)
+            if (data := self._deliver(step.then)) != b"":
+                return data
+
+    async def _waiting(self, seconds: float) -> None:
+        try:
+            await self.fake._wait(seconds)
+        except BaseException:
+            # Cancelled mid-silence: asyncio.wait_for, a task group, Ctrl-C.
+            self._finish(Outcome.CANCELLED)
+            raise
+
+    def _deliver(self, action: object) -> bytes | None:
+        """The bytes the client reads now (``b""``: none, keep walking), None at a clean end."""
+        if isinstance(action, Send):
+            self.exchange.events += action.events
+            return action.data
+        if action is END:
+            self._finish(Outcome.COMPLETE)
+            return None
+        self._fail(action)
 
     def close(self) -> None:
         """The client closed the response. Whatever the plan would send at once was sent."""
@@ -154,7 +178,7 @@ def body_class(lib: types.ModuleType) -> type:
                 yield chunk
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            while (chunk := self._run.chunk()) is not None:
+            while (chunk := await self._run.chunk_async()) is not None:
                 yield chunk
 
         def close(self) -> None:
@@ -178,4 +202,4 @@ async def handle_async(fake: ClaudeFake, lib: types.ModuleType, request: Any, ap
     """Serve ``request`` from ``fake`` through an async transport."""
     body = await request.aread()
     exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
-    return PlanRun(fake, lib, request, exchange, plan).response()
+    return await PlanRun(fake, lib, request, exchange, plan).response_async()
