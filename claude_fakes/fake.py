@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import math
 import os
 import random
@@ -24,7 +25,8 @@ from .journal import Exchange, Outcome, format_timeline
 from .plan import Plan
 from .replies import Reply
 from .script import Step, to_steps
-from .transport import handle, handle_async
+from .transport import bridged_errors, handle, handle_async
+from .verdict import Verdict, assess, retry_after
 
 __all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
 
@@ -65,7 +67,9 @@ class ClaudeFake:
     ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
     reply, or a list of them). ``base_urls``: hosts to answer for besides
     ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set). ``seed``: SDK jitter and
-    ids. ``strict``: leaving a scripted step unused fails the test.
+    ids. ``strict``: leaving a scripted step unused fails the test. ``intercept=False``: patch
+    no transport, only time; requests reach the fake through :meth:`respond`, as a route of
+    respx or pytest-httpx2.
     """
 
     def __init__(
@@ -75,8 +79,10 @@ class ClaudeFake:
         base_urls: Iterable[str] = (),
         seed: int = 0,
         strict: bool = True,
+        intercept: bool = True,
     ) -> None:
         self.seed = seed
+        self.intercept = intercept
         self.strict = strict
         self.clock = Clock()
         self._targets = [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in base_urls)]
@@ -133,6 +139,49 @@ class ClaudeFake:
     def timeline(self) -> str:
         """The journal and the sleeps between attempts, one line each, in virtual-time order."""
         return format_timeline(self.journal, self.clock.sleep_log, self.clock.elapsed)
+
+    @property
+    def waits_between_attempts(self) -> list[float]:
+        """Virtual seconds from the end of each attempt to the start of the next."""
+        attempts = [exchange for exchange in self.journal if exchange.attempt is not None]
+        return [
+            later.start - (earlier.end if earlier.end is not None else earlier.start)
+            for earlier, later in itertools.pairwise(attempts)
+        ]
+
+    def verdict(self) -> Verdict:
+        """What the journal shows the client did wrong (see :mod:`claude_fakes.verdict`)."""
+        return assess(self.journal, self.timeline())
+
+    def assert_attempts(self, expected: int) -> None:
+        """Assert how many ``POST /v1/messages`` attempts arrived; the message shows the timeline."""
+        if self.attempts != expected:
+            raise AssertionError(f"expected {expected} attempt(s), the fake saw {self.attempts}\n{self.timeline()}")
+
+    def assert_retry_after_honoured(self) -> None:
+        """Assert that every retry-after was waited out, and that there was one to honour."""
+        verdict = self.verdict()
+        attempts = [exchange for exchange in self.journal if exchange.attempt is not None]
+        if not any(retry_after(exchange) is not None for exchange in attempts[:-1]):
+            raise AssertionError(
+                "no response with retry-after was followed by another attempt, so nothing shows it was "
+                f"honoured\n{self.timeline()}"
+            )
+        ignored = [finding for finding in verdict.findings if finding.code == "retry_after_ignored"]
+        if ignored:
+            raise AssertionError("\n".join(map(str, ignored)) + "\n" + verdict.timeline)
+
+    def assert_resilient(self, *, allow: Iterable[str] = ()) -> None:
+        """Assert that the verdict has no findings, except the codes in ``allow``."""
+        allowed = set(allow)
+        verdict = self.verdict()
+        left = [finding for finding in verdict.findings if finding.code not in allowed]
+        if left:
+            raise AssertionError(str(Verdict(tuple(left), verdict.timeline)))
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "inactive"
+        return f"<ClaudeFake {state}: {self.attempts} attempt(s), {self.clock.elapsed:g}s virtual, seed {self.seed}>"
 
     def unused_steps(self) -> list[str]:
         """The scripted steps no attempt has met yet, described."""
@@ -198,6 +247,27 @@ class ClaudeFake:
                     "(the client has no read timeout)"
                 )
 
+    # -- as a route in another mock ------------------------------------------------------------
+
+    def respond(self, request: Any) -> Any:
+        """Serve one httpx/httpx2 request from the script: a side effect for respx or pytest-httpx routes.
+
+        Returns that library's ``Response`` or raises its transport error, on the virtual clock.
+        """
+        return handle(self, _library_of(request), request, self._api_path(request), bridged_errors())
+
+    async def respond_async(self, request: Any) -> Any:
+        """:meth:`respond` for async clients."""
+        return await handle_async(self, _library_of(request), request, self._api_path(request), bridged_errors())
+
+    def _api_path(self, request: Any) -> str:
+        url = request.url
+        for target in self._targets:
+            path = target.api_path(url.scheme, url.host, url.port, url.path)
+            if path is not None:
+                return path
+        return str(url.path)
+
     # -- activation ---------------------------------------------------------------------------
 
     def __enter__(self) -> ClaudeFake:
@@ -234,7 +304,7 @@ class ClaudeFake:
                 lambda lib, request, path: handle_async(self, lib, request, path),
             )
             stack.callback(interception.uninstall)
-            if not interception.install():
+            if self.intercept and not interception.install():
                 raise RuntimeError("claude_fakes intercepts httpx or httpx2 clients, and neither is installed")
             self._patch_environment(stack)
             self._patch_time(stack)
@@ -353,6 +423,10 @@ def _set(stack: ExitStack, owner: Any, name: str, value: Any) -> None:
     original = getattr(owner, name)
     setattr(owner, name, value)
     stack.callback(setattr, owner, name, original)
+
+
+def _library_of(request: Any) -> Any:
+    return importlib.import_module(type(request).__module__.split(".")[0])
 
 
 def _optional(module: str) -> Any:

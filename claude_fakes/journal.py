@@ -54,6 +54,8 @@ class Exchange:
     events: int = 0
     """SSE events delivered to the client (pings not counted)."""
     stream: bool = False
+    response_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The response's headers, once they were sent (``retry-after``, ``request-id``, …)."""
     error: str | None = field(default=None, repr=False)
     """The exception the transport raised to the client, if any, e.g. ``httpx2.ReadTimeout``."""
 

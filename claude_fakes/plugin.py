@@ -1,33 +1,152 @@
-"""The pytest plugin: the ``claude_fake`` fixture, with strict checks at teardown."""
+"""The pytest plugin: the ``claude_fake`` fixture, its markers and options, and the failure report.
+
+Where each setting comes from, nearest first: the ``claude_fake`` marker (function, then class,
+then module ``pytestmark``), the command line, the ini file, the default.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 
 from .fake import ClaudeFake
+from .script import ScriptError, parse_script
 
 _CALL_FAILED = pytest.StashKey[bool]()
+_FAKE = pytest.StashKey[ClaudeFake]()
+_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("claude_fakes", "claude_fakes: a fake Claude API with fault scripts")
+    group.addoption("--claude-fakes-seed", type=int, default=None, metavar="N",
+                    help="seed for the SDK's retry jitter and for ids (ini: claude_fakes_seed; default 0)")
+    group.addoption("--claude-fakes-strict", choices=("yes", "no"), default=None,
+                    help="fail a test whose scripted steps were not all used (ini: claude_fakes_strict; "
+                         "default yes)")
+    group.addoption("--claude-fakes-script", default=None, metavar="SCRIPT",
+                    help="script for tests without a claude_fake marker (ini: claude_fakes_script; default: "
+                         "every request gets ok)")
+    group.addoption("--claude-fakes-base-url", action="append", default=None, metavar="URL",
+                    help="also intercept this base URL; repeatable (ini: claude_fakes_base_urls)")
+    parser.addini("claude_fakes_seed", "claude_fakes: seed for retry jitter and ids", default="0")
+    parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused", type="bool",
+                  default=True)
+    parser.addini("claude_fakes_script", "claude_fakes: script for tests without a claude_fake marker", default="")
+    parser.addini("claude_fakes_base_urls", "claude_fakes: base URLs to intercept besides api.anthropic.com",
+                  type="linelist", default=[])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True): the script and "
+        "options of the claude_fake fixture for this test, class or module.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "claude_faults(*scripts): run the test once per script, with the script as the test id; "
+        "options come from a claude_fake marker.",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("claude_faults")
+    if marker is None:
+        return
+    where = f"{metafunc.definition.nodeid}: claude_faults"
+    problem = None
+    scripts = list(marker.args)
+    if marker.kwargs:
+        problem = f"takes scripts only; put options ({', '.join(marker.kwargs)}) on a claude_fake marker"
+    elif not scripts or not all(isinstance(script, str) for script in scripts):
+        problem = "needs one or more script strings"
+    elif "claude_fake" not in metafunc.fixturenames:
+        problem = "needs the claude_fake fixture"
+    for script in scripts if problem is None else ():
+        try:
+            parse_script(script)
+        except ScriptError as err:
+            problem = f"script {script!r}: {err}"
+            break
+    if problem is not None:
+        # A collection error shows just this message, where a UsageError would show a traceback.
+        raise pytest.Collector.CollectError(f"{where} {problem}")
+    metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
+
+
+def _marker_settings(node: pytest.Item) -> tuple[str | None, dict[str, Any]]:
+    """The nearest script and, option by option, the nearest value that markers give."""
+    script: str | None = None
+    options: dict[str, Any] = {}
+    for marker in node.iter_markers("claude_fake"):
+        if len(marker.args) > 1:
+            raise pytest.UsageError(f"{node.nodeid}: claude_fake takes one script, got {len(marker.args)}")
+        unknown = set(marker.kwargs) - {"script", *_MARKER_OPTIONS}
+        if unknown:
+            raise pytest.UsageError(
+                f"{node.nodeid}: claude_fake has no option {', '.join(sorted(unknown))}; "
+                f"it takes a script and {', '.join(_MARKER_OPTIONS)}"
+            )
+        given = marker.args[0] if marker.args else marker.kwargs.get("script")
+        if script is None and given is not None:
+            script = given
+        for name in _MARKER_OPTIONS:
+            if name in marker.kwargs and name not in options:
+                options[name] = marker.kwargs[name]
+    return script, options
+
+
+def _configured(config: pytest.Config) -> tuple[str, dict[str, Any]]:
+    """The command line's settings over the ini file's."""
+    seed = config.getoption("claude_fakes_seed")
+    strict = config.getoption("claude_fakes_strict")
+    script = config.getoption("claude_fakes_script")
+    base_urls = config.getoption("claude_fakes_base_url")
+    return (
+        script if script is not None else str(config.getini("claude_fakes_script")),
+        {
+            "seed": seed if seed is not None else int(str(config.getini("claude_fakes_seed"))),
+            "strict": strict == "yes" if strict is not None else bool(config.getini("claude_fakes_strict")),
+            "base_urls": list(base_urls if base_urls is not None else config.getini("claude_fakes_base_urls")),
+        },
+    )
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    if report.when == "call":  # type: ignore[attr-defined]
-        item.stash[_CALL_FAILED] = report.failed  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    fake = item.stash.get(_FAKE, None)
+    if fake is not None and report.failed and report.when in ("setup", "call"):
+        report.sections.append(("claude_fakes timeline", fake.timeline()))
     return report
 
 
 @pytest.fixture
 def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
-    """A :class:`ClaudeFake` active for the whole test.
+    """A :class:`ClaudeFake` active for the whole test, configured by markers and options.
 
-    At teardown, a strict fake (the default; set ``claude_fake.strict = False`` to opt out) fails
-    the test if a scripted step was never used, and any fake fails it if a request would have hung
-    forever. The check is skipped when the test itself already failed, so the first error shows.
+    At teardown, a strict fake (the default) fails the test if a scripted step was never used,
+    and any fake fails it if a request would have hung forever. The check is skipped when the
+    test already failed, so that its own failure shows first; that failure's report carries the
+    fake's timeline.
     """
-    fake = ClaudeFake()
+    default_script, options = _configured(request.config)
+    marker_script, marker_options = _marker_settings(request.node)
+    options.update(marker_options)
+    script = marker_script if marker_script is not None else default_script
+    if hasattr(request, "param"):
+        if marker_script is not None:
+            raise pytest.UsageError(
+                f"{request.node.nodeid}: both claude_faults and a claude_fake script; give the script in one place"
+            )
+        script = request.param
+    fake = ClaudeFake(script or None, **options)
+    request.node.stash[_FAKE] = fake
     fake.start()
     try:
         yield fake

@@ -14,11 +14,12 @@ library module is a parameter, so each client gets exceptions from its own packa
 from __future__ import annotations
 
 import types
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .api import Incoming
+from .intercept import http_libraries
 from .journal import Exchange, Outcome
 from .plan import CUT, END, FOREVER, READ_TIMEOUT, REFUSE, Cursor, Head, Plan, Send
 
@@ -60,15 +61,61 @@ def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
     )
 
 
+class TransportErrors:
+    """The exception classes a transport raises for the wire failures a plan can contain."""
+
+    def __init__(
+        self,
+        read_timeout: Callable[..., Exception],
+        remote_protocol: Callable[..., Exception],
+        connect: Callable[..., Exception],
+    ) -> None:
+        self.read_timeout = read_timeout
+        self.remote_protocol = remote_protocol
+        self.connect = connect
+
+    @classmethod
+    def of(cls, lib: types.ModuleType) -> TransportErrors:
+        return cls(lib.ReadTimeout, lib.RemoteProtocolError, lib.ConnectError)
+
+
+@cache
+def bridged_errors() -> TransportErrors:
+    """Errors that are instances of every installed HTTP package's classes at once.
+
+    For :meth:`ClaudeFake.respond` behind another mock: respx's httpcore2 mocker hands the side
+    effect a plain ``httpx`` request for an ``httpx2`` client and passes exceptions through
+    unmapped, so only an exception that is both ``httpx.ReadTimeout`` and ``httpx2.ReadTimeout``
+    reaches the SDK as the timeout it is.
+    """
+    libs = http_libraries()
+    if len(libs) == 1:
+        return TransportErrors.of(libs[0])
+
+    def merged(name: str) -> Callable[..., Exception]:
+        return type(name, tuple(getattr(lib, name) for lib in libs), {"__module__": "claude_fakes.transport"})
+
+    return TransportErrors(merged("ReadTimeout"), merged("RemoteProtocolError"), merged("ConnectError"))
+
+
 class PlanRun:
     """One exchange in progress: the cursor, the journal record and the library to raise from."""
 
-    def __init__(self, fake: ClaudeFake, lib: types.ModuleType, request: Any, exchange: Exchange, plan: Plan) -> None:
+    def __init__(
+        self,
+        fake: ClaudeFake,
+        lib: types.ModuleType,
+        request: Any,
+        exchange: Exchange,
+        plan: Plan,
+        errors: TransportErrors | None = None,
+    ) -> None:
         self.fake = fake
         self.lib = lib
         self.request = request
         self.exchange = exchange
         self.cursor = Cursor(plan, read_timeout(request))
+        self.errors = errors or TransportErrors.of(lib)
 
     def response(self) -> Any:
         """Run the plan up to the head and return the library's Response, or raise."""
@@ -85,6 +132,7 @@ class PlanRun:
         if not isinstance(head, Head):
             self._fail(head)
         self.exchange.status = head.status
+        self.exchange.response_headers = dict(head.headers)
         return self.lib.Response(
             head.status,
             headers=list(head.headers),
@@ -140,17 +188,17 @@ class PlanRun:
         self.fake._finish(self.exchange, outcome, error)
 
     def _fail(self, action: object) -> NoReturn:
-        lib, request = self.lib, self.request
+        errors, request = self.errors, self.request
         error: BaseException
         if action is READ_TIMEOUT:
-            outcome, error = Outcome.READ_TIMEOUT, lib.ReadTimeout("The read operation timed out", request=request)
+            outcome, error = Outcome.READ_TIMEOUT, errors.read_timeout("The read operation timed out", request=request)
         elif action is CUT:
-            outcome, error = Outcome.CUT, lib.RemoteProtocolError(
+            outcome, error = Outcome.CUT, errors.remote_protocol(
                 "peer closed connection without sending complete message body (incomplete chunked read)",
                 request=request,
             )
         elif action is REFUSE:
-            outcome, error = Outcome.REFUSED, lib.ConnectError("[Errno 111] Connection refused", request=request)
+            outcome, error = Outcome.REFUSED, errors.connect("[Errno 111] Connection refused", request=request)
         elif action is FOREVER:
             outcome = Outcome.WOULD_HANG_FOREVER
             error = WouldHangForever(
@@ -160,7 +208,8 @@ class PlanRun:
             )
         else:
             raise AssertionError(f"unexpected plan action {action!r}")
-        name = f"{type(error).__module__.split('.')[0]}.{type(error).__name__}"
+        name = f"{self.lib.__name__}.{type(error).__name__}" if not isinstance(error, WouldHangForever) else (
+            "claude_fakes.WouldHangForever")
         self._finish(outcome, name)
         raise error
 
@@ -191,15 +240,19 @@ def body_class(lib: types.ModuleType) -> type:
     return PlanBody
 
 
-def handle(fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str) -> Any:
+def handle(
+    fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
+) -> Any:
     """Serve ``request`` from ``fake`` through a sync transport."""
     body = request.read()
     exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
-    return PlanRun(fake, lib, request, exchange, plan).response()
+    return PlanRun(fake, lib, request, exchange, plan, errors).response()
 
 
-async def handle_async(fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str) -> Any:
+async def handle_async(
+    fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
+) -> Any:
     """Serve ``request`` from ``fake`` through an async transport."""
     body = await request.aread()
     exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
-    return await PlanRun(fake, lib, request, exchange, plan).response_async()
+    return await PlanRun(fake, lib, request, exchange, plan, errors).response_async()

@@ -1,38 +1,169 @@
-"""The pytest plugin, run in inner pytest sessions (pytester)."""
+"""The pytest plugin, run in inner pytest sessions (pytester): fixture, markers, options,
+matrices, teardown checks and the failure report."""
 
 from __future__ import annotations
 
 import pytest
 
-from .inner import run_inner
+from .inner import INI, run_inner
 
 INNER_HEADER = """
 import anthropic
 import pytest
 
 REQUEST = dict(model="claude-sonnet-4-6", max_tokens=100, messages=[{"role": "user", "content": "hi"}])
+
+
+def ask():
+    return anthropic.Anthropic().messages.create(**REQUEST)
 """
 
 
-def run(pytester: pytest.Pytester, body: str) -> pytest.RunResult:
-    return run_inner(pytester, test_inner=INNER_HEADER + body)
+def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
+    return run_inner(pytester, *args, test_inner=INNER_HEADER + body)
 
 
 def test_the_fixture_is_registered_by_the_entry_point(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 def test_it(claude_fake):
     claude_fake.script("overloaded, ok")
-    anthropic.Anthropic().messages.create(**REQUEST)
+    ask()
     assert claude_fake.attempts == 2
 """)
     result.assert_outcomes(passed=1)
 
 
+def test_markers_are_registered(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines([
+        "@pytest.mark.claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True)*",
+        "@pytest.mark.claude_faults(*scripts)*",
+    ])
+
+
+def test_options_are_in_help(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*--claude-fakes-seed=N*", "*--claude-fakes-strict*", "*--claude-fakes-script=SCRIPT*",
+                                 "*--claude-fakes-base-url=URL*", "*claude_fakes_seed*", "*claude_fakes_base_urls*"])
+
+
+def test_claude_faults_collects_one_test_per_script_with_readable_ids(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_faults("hang", "drop(after=3)", "overloaded", "rate_limited(retry_after=30)")
+def test_every_fault(claude_fake):
+    claude_fake.strict = False
+""", "--collect-only")
+    result.stdout.fnmatch_lines([
+        "*test_every_fault[[]hang[]]*",
+        "*test_every_fault[[]drop(after=3)[]]*",
+        "*test_every_fault[[]overloaded[]]*",
+        "*test_every_fault[[]rate_limited(retry_after=30)[]]*",
+        "*4 tests collected*",
+    ])
+
+
+def test_claude_faults_runs_each_script(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake(strict=False)
+@pytest.mark.claude_faults("overloaded*3", "api_error*3", "ok")
+def test_every_fault(claude_fake):
+    try:
+        ask()
+    except anthropic.APIStatusError as err:
+        assert err.status_code in (500, 529)
+    assert claude_fake.attempts in (1, 3)
+    assert str(claude_fake.journal[0].step).split("*")[0] in ("overloaded", "api_error", "ok")
+""", "-v")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_bad_script_in_claude_faults_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_faults("hang", "overlaoded")
+def test_it(claude_fake):
+    pass
+""")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*test_it: claude_faults script 'overlaoded': unknown action 'overlaoded'*",
+                                 "*known actions: ok, hang, *", "*overlaoded", "*^ (position 0)"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_marker_on_class_and_module_with_nearest_winning(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+pytestmark = pytest.mark.claude_fake("overloaded, ok", seed=7)
+
+
+def test_module_level(claude_fake):
+    ask()
+    assert claude_fake.attempts == 2 and claude_fake.seed == 7
+
+
+@pytest.mark.claude_fake(strict=False)
+class TestGroup:
+    def test_class_options_and_module_script(self, claude_fake):
+        assert claude_fake.strict is False and claude_fake.seed == 7
+
+    @pytest.mark.claude_fake("api_error, ok", seed=3)
+    def test_function_marker_wins(self, claude_fake):
+        ask()
+        assert [e.status for e in claude_fake.journal] == [500, 200]
+        assert claude_fake.seed == 3 and claude_fake.strict is False
+""")
+    result.assert_outcomes(passed=3)
+
+
+def test_precedence_marker_over_command_line_over_ini_over_default(pytester: pytest.Pytester) -> None:
+    pytester.makeini("""
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+claude_fakes_seed = 11
+claude_fakes_strict = false
+claude_fakes_script = overloaded, ok
+claude_fakes_base_urls =
+    http://gateway.internal/anthropic
+""")
+    pytester.makepyfile(test_inner=INNER_HEADER + """
+def test_ini(claude_fake):
+    assert (claude_fake.seed, claude_fake.strict) == (11, False)
+    anthropic.Anthropic(base_url="http://gateway.internal/anthropic").messages.create(**REQUEST)
+    assert claude_fake.attempts == 2
+
+
+@pytest.mark.claude_fake("ok", seed=5, strict=True)
+def test_marker(claude_fake):
+    assert (claude_fake.seed, claude_fake.strict) == (5, True)
+    ask()
+""")
+    pytester.runpytest("-p", "no:cacheprovider", "-q").assert_outcomes(passed=2)
+    pytester.makepyfile(test_inner=INNER_HEADER + """
+def test_command_line(claude_fake):
+    assert (claude_fake.seed, claude_fake.strict) == (99, True)
+    ask()
+    assert claude_fake.attempts == 3
+""")
+    pytester.runpytest("-p", "no:cacheprovider", "-q", "--claude-fakes-seed=99", "--claude-fakes-strict=yes",
+                       "--claude-fakes-script=api_error*2, ok").assert_outcomes(passed=1)
+
+
+def test_unknown_marker_options_are_errors(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake("ok", strictness=False)
+def test_it(claude_fake):
+    pass
+""")
+    result.stdout.fnmatch_lines(["*claude_fake has no option strictness*"])
+    result.assert_outcomes(errors=1)
+
+
 def test_an_unused_step_fails_the_test_at_teardown_naming_it(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
+@pytest.mark.claude_fake("ok, overloaded")
 def test_claims_to_cover_a_529(claude_fake):
-    claude_fake.script("ok, overloaded")
-    anthropic.Anthropic().messages.create(**REQUEST)
+    ask()
 """)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines([
@@ -44,20 +175,35 @@ def test_claims_to_cover_a_529(claude_fake):
 
 def test_strict_opt_out(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
-def test_it(claude_fake):
+def test_attribute(claude_fake):
     claude_fake.strict = False
     claude_fake.script("overloaded*10")
+
+
+@pytest.mark.claude_fake("overloaded*10", strict=False)
+def test_marker(claude_fake):
+    pass
 """)
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
 
 
-def test_a_failing_test_shows_its_own_failure_only(pytester: pytest.Pytester) -> None:
+def test_a_failing_test_shows_its_own_failure_and_the_timeline(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
+@pytest.mark.claude_fake("overloaded*2, ok, api_error")
 def test_it(claude_fake):
-    claude_fake.script("overloaded*10")
-    assert 1 == 2
+    ask()
+    assert claude_fake.attempts == 2
 """)
     result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*assert 3 == 2*",
+        "*- claude_fakes timeline -*",
+        "*3 attempt(s), 2 sleep(s)*",
+        "*#1  retry 0  POST /v1/messages, read timeout 600s: overloaded => 529 complete*",
+        "*time.sleep(0.394447)*",
+        "*#3  retry 2  POST /v1/messages, read timeout 600s: ok => 200 complete*",
+    ])
+    assert "scripted steps never used" not in result.stdout.str()
 
 
 def test_a_swallowed_forever_hang_still_fails_the_test(pytester: pytest.Pytester) -> None:
@@ -75,9 +221,33 @@ def test_it(claude_fake):
 
 def test_the_fixture_is_active_for_async_tests(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
+@pytest.mark.claude_fake("hang, ok")
 async def test_it(claude_fake):
-    claude_fake.script("hang, ok")
     await anthropic.AsyncAnthropic().messages.create(**REQUEST)
     assert claude_fake.clock.elapsed > 600
 """)
     result.assert_outcomes(passed=1)
+
+
+def test_nothing_leaks_between_tests(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+import time, asyncio
+
+@pytest.mark.claude_fake("overloaded, ok")
+def test_first(claude_fake):
+    ask()
+    asyncio.run(asyncio.sleep(3))
+    assert claude_fake.clock.elapsed > 3
+
+
+def test_second_has_real_time():
+    assert time.time() > 1.7e9
+    before = time.monotonic()
+    asyncio.run(asyncio.sleep(0.01))
+    assert time.monotonic() > before
+
+
+def test_third_gets_a_fresh_fake(claude_fake):
+    assert claude_fake.attempts == 0 and claude_fake.clock.elapsed == 0
+""", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)

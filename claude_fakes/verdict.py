@@ -1,0 +1,131 @@
+"""The resilience verdict: what a journal shows the client did wrong, finding by finding.
+
+Pure functions of the journal. Each finding names the attempt, what happened and why it
+matters; :class:`Verdict` prints them above the timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .journal import Exchange, Outcome
+
+FINAL_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
+"""Statuses the API means as final: repeating the same request gets the same answer."""
+STORM_GAP = 0.05
+"""Retries closer together than this (virtual seconds) are retries without backoff."""
+STORM_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    """``retry_after_ignored``, ``final_status_retried``, ``retry_storm``, ``no_read_timeout``,
+    ``truncated_stream_accepted`` or ``stream_failure_not_retried``."""
+    attempt: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    findings: tuple[Finding, ...]
+    timeline: str
+
+    @property
+    def resilient(self) -> bool:
+        return not self.findings
+
+    @property
+    def codes(self) -> list[str]:
+        return [finding.code for finding in self.findings]
+
+    def __bool__(self) -> bool:
+        return self.resilient
+
+    def __str__(self) -> str:
+        if not self.findings:
+            return "resilient: no findings\n" + self.timeline
+        lines = [f"{len(self.findings)} resilience finding(s):", *(f"  {finding}" for finding in self.findings)]
+        return "\n".join([*lines, self.timeline])
+
+
+def retry_after(exchange: Exchange) -> float | None:
+    """The wait the response asked for, read the way the SDK reads it (ms first), or None."""
+    headers = exchange.response_headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _next_same(attempts: Sequence[Exchange], index: int) -> Exchange | None:
+    """The next attempt that repeats attempt ``index``'s request body, if any."""
+    body = attempts[index].json
+    return next((later for later in attempts[index + 1 :] if later.json == body), None)
+
+
+def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
+    attempts = [exchange for exchange in journal if exchange.attempt is not None]
+    findings: list[Finding] = []
+    for index, exchange in enumerate(attempts):
+        label = f"attempt #{exchange.attempt}"
+        if exchange.timeout and exchange.timeout.get("read") is None:
+            findings.append(Finding("no_read_timeout", exchange.attempt,
+                                    f"{label} was sent with no read timeout: one hang would block it forever"))
+        repeat = _next_same(attempts, index)
+        wanted = retry_after(exchange)
+        if repeat is not None and wanted is not None and exchange.end is not None:
+            gap = repeat.start - exchange.end
+            if gap + 1e-9 < wanted:
+                findings.append(Finding(
+                    "retry_after_ignored", repeat.attempt,
+                    f"attempt #{repeat.attempt} came {gap:g}s after {label}'s {exchange.status}, "
+                    f"which asked for {wanted:g}s (retry-after)",
+                ))
+        if (repeat is not None and exchange.status in FINAL_STATUSES
+                and exchange.response_headers.get("x-should-retry") != "true"):
+            findings.append(Finding(
+                "final_status_retried", repeat.attempt,
+                f"attempt #{repeat.attempt} repeated {label}, whose {exchange.status} is final: "
+                "the same request gets the same answer",
+            ))
+        truncated = exchange.step is not None and exchange.step.action == "truncate"
+        if exchange.stream and exchange.status == 200 and repeat is None:
+            if truncated and exchange.outcome == Outcome.COMPLETE:
+                findings.append(Finding(
+                    "truncated_stream_accepted", exchange.attempt,
+                    f"{label}'s stream ended cleanly without message_stop after {exchange.events} events "
+                    "and the request was not repeated: the caller likely kept a partial message",
+                ))
+            elif exchange.outcome in (Outcome.CUT, Outcome.READ_TIMEOUT):
+                findings.append(Finding(
+                    "stream_failure_not_retried", exchange.attempt,
+                    f"{label}'s stream failed mid-body ({exchange.outcome} after {exchange.events} events) "
+                    "and the request was not repeated: the SDK never retries these",
+                ))
+    findings.extend(_storms(attempts))
+    return Verdict(tuple(findings), timeline)
+
+
+def _storms(attempts: Sequence[Exchange]) -> list[Finding]:
+    storms: list[Finding] = []
+    run: list[Exchange] = []
+    for index, exchange in enumerate(attempts):
+        repeat = _next_same(attempts, index)
+        if repeat is not None and exchange.end is not None and repeat.start - exchange.end < STORM_GAP:
+            run.append(repeat)
+            continue
+        if len(run) >= STORM_LENGTH:
+            storms.append(Finding(
+                "retry_storm", run[0].attempt,
+                f"attempts #{run[0].attempt} to #{run[-1].attempt}: {len(run)} retries with no backoff "
+                f"(under {STORM_GAP:g}s apart)",
+            ))
+        run = []
+    return storms
