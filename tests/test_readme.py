@@ -45,3 +45,23 @@ def test_the_timeline_shown_is_the_real_one() -> None:
     if not ON_HTTPX2:
         timeline = timeline.replace("httpx.ReadTimeout", "httpx2.ReadTimeout")
     assert timeline in README
+
+
+def test_the_verdict_shown_is_the_real_one() -> None:
+    import time
+
+    import anthropic
+
+    from claude_fakes import ClaudeFake
+
+    from .sdk import REQUEST
+
+    with ClaudeFake("rate_limited(retry_after=20), ok") as fake:
+        client = anthropic.Anthropic(max_retries=0)
+        for _ in range(2):
+            try:
+                client.messages.create(**REQUEST)
+            except anthropic.RateLimitError:
+                time.sleep(1)
+    (finding,) = fake.verdict().findings
+    assert f"1 resilience finding(s):\n  {finding}\nclaude_fakes timeline: " in README
