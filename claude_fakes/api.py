@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from . import replies
-from .plan import CUT, REFUSE, Action, Head, Plan, Send, Wait
+from .plan import CUT, GARBAGE, REFUSE, RESET, Action, Head, Plan, Send, Wait
 from .script import Step
 from .wire import (
     ERROR_KINDS,
@@ -164,6 +164,10 @@ class Api:
             return Plan.of(Wait(math.inf))
         if action == "refuse":
             return Plan.of(REFUSE)
+        if action == "garbage":
+            return Plan.of(GARBAGE)
+        if action == "reset" and step["after"] is None:
+            return Plan.of(RESET)
         stream = body.get("stream") is True
         if step.spec.status is not None or action == "status" or (action == "error_event" and not stream):
             return self._status_error(step, now)
@@ -208,6 +212,8 @@ class Api:
         cut = _cut_index(pieces, step["after"])
         if action == "drop":
             return Plan.of(head, sends[:cut], CUT)
+        if action == "reset":
+            return Plan.of(head, sends[:cut], RESET)
         if action == "truncate":
             return Plan.of(head, sends[:cut])
         if action == "stall":

@@ -4,9 +4,10 @@ A plan is data. It knows nothing of sockets, httpx or pytest; an executor walks 
 :class:`Cursor` and performs each action its own way (the in-process transports advance a virtual
 clock and raise the HTTP library's exceptions; a socket server sleeps and writes bytes).
 
-Shape: optional :class:`Wait` and :data:`REFUSE` before the :class:`Head`; after it, any mix of
-:class:`Send` and :class:`Wait`, ending either cleanly (the list just ends) or with :data:`CUT`
-(the connection dies mid-body). A ``Wait(math.inf)`` is a hang.
+Shape: :class:`Wait` silences before the :class:`Head`; after it, any mix of :class:`Send` and
+:class:`Wait`. A plan ends cleanly (the list just ends) or with one terminal marker: :data:`CUT`
+(the connection closes mid-body), :data:`RESET` (it is reset, anywhere), or, instead of any
+response, :data:`REFUSE` or :data:`GARBAGE`. A ``Wait(math.inf)`` is a hang.
 """
 
 from __future__ import annotations
@@ -55,7 +56,12 @@ class _Marker:
 REFUSE = _Marker("REFUSE")
 """The connection is refused: nothing was sent, nothing was received."""
 CUT = _Marker("CUT")
-"""The connection closes before the body is complete (for chunked bodies: no final chunk)."""
+"""The connection closes (FIN) before the body is complete (for chunked bodies: no final chunk)."""
+RESET = _Marker("RESET")
+"""The connection is reset (RST): before the response, or in the middle of its body."""
+GARBAGE = _Marker("GARBAGE")
+"""Bytes that are not HTTP arrive instead of a response, then the connection closes."""
+TERMINAL = (REFUSE, CUT, RESET, GARBAGE)
 
 Action = Union[Head, Send, Wait, _Marker]  # noqa: UP007 (a runtime alias; 3.10 has no `type`)
 
@@ -67,16 +73,16 @@ class Plan:
     def __post_init__(self) -> None:
         seen_head = False
         for index, action in enumerate(self.actions):
+            if action in TERMINAL and index != len(self.actions) - 1:
+                raise ValueError(f"{action!r} ends a plan")
             if isinstance(action, Head):
                 if seen_head:
                     raise ValueError("a plan has one Head")
                 seen_head = True
-            elif action is REFUSE and (seen_head or index != len(self.actions) - 1):
-                raise ValueError("REFUSE stands alone, before any Head")
+            elif (action is REFUSE or action is GARBAGE) and seen_head:
+                raise ValueError(f"{action!r} comes instead of a response, not after a Head")
             elif (isinstance(action, Send) or action is CUT) and not seen_head:
                 raise ValueError(f"{action!r} before the Head")
-            elif action is CUT and index != len(self.actions) - 1:
-                raise ValueError("CUT ends a plan")
 
     @classmethod
     def of(cls, *actions: Action | Sequence[Action]) -> Plan:
@@ -135,7 +141,7 @@ class Cursor:
             action = self._actions[self._index]
             self._index += 1
             if not isinstance(action, Wait):
-                if action is CUT or action is REFUSE:
+                if action in TERMINAL:
                     self._index = len(self._actions) + 1
                 return Next(waited, action)
             waited += action.seconds

@@ -103,6 +103,13 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("ok", "a normal reply, JSON or SSE as the request asked", takes_reply=True),
         ActionSpec("hang", "request accepted, nothing ever answered"),
         ActionSpec("refuse", "connection refused"),
+        ActionSpec(
+            "reset",
+            "the connection is reset (RST): at once, or after K SSE events",
+            (Param("after", "count", None, nullable=True),),
+            takes_reply=True,
+        ),
+        ActionSpec("garbage", "bytes that are not HTTP instead of a response, then the connection closes"),
         _error_action("overloaded", "overloaded_error", "529 overloaded_error"),
         _error_action("api_error", "api_error", "500 api_error"),
         _error_action("rate_limited", "rate_limit_error", "429 rate_limit_error with retry-after", 1.0),

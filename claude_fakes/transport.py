@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .api import Incoming
 from .intercept import http_libraries
 from .journal import Exchange, Outcome
-from .plan import CUT, END, FOREVER, READ_TIMEOUT, REFUSE, Cursor, Head, Plan, Send
+from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Plan, Send
 
 if TYPE_CHECKING:
     from .fake import ClaudeFake
@@ -69,14 +69,16 @@ class TransportErrors:
         read_timeout: Callable[..., Exception],
         remote_protocol: Callable[..., Exception],
         connect: Callable[..., Exception],
+        read: Callable[..., Exception],
     ) -> None:
         self.read_timeout = read_timeout
         self.remote_protocol = remote_protocol
         self.connect = connect
+        self.read = read
 
     @classmethod
     def of(cls, lib: types.ModuleType) -> TransportErrors:
-        return cls(lib.ReadTimeout, lib.RemoteProtocolError, lib.ConnectError)
+        return cls(lib.ReadTimeout, lib.RemoteProtocolError, lib.ConnectError, lib.ReadError)
 
 
 @cache
@@ -95,7 +97,8 @@ def bridged_errors() -> TransportErrors:
     def merged(name: str) -> Callable[..., Exception]:
         return type(name, tuple(getattr(lib, name) for lib in libs), {"__module__": "claude_fakes.transport"})
 
-    return TransportErrors(merged("ReadTimeout"), merged("RemoteProtocolError"), merged("ConnectError"))
+    return TransportErrors(*(merged(name) for name in ("ReadTimeout", "RemoteProtocolError", "ConnectError",
+                                                        "ReadError")))
 
 
 class PlanRun:
@@ -196,6 +199,12 @@ class PlanRun:
             outcome, error = Outcome.CUT, errors.remote_protocol(
                 "peer closed connection without sending complete message body (incomplete chunked read)",
                 request=request,
+            )
+        elif action is RESET:
+            outcome, error = Outcome.RESET, errors.read("[Errno 104] Connection reset by peer", request=request)
+        elif action is GARBAGE:
+            outcome, error = Outcome.GARBAGE, errors.remote_protocol(
+                "illegal status line: bytearray(b'\\x00\\xffnot http')", request=request
             )
         elif action is REFUSE:
             outcome, error = Outcome.REFUSED, errors.connect("[Errno 111] Connection refused", request=request)

@@ -82,6 +82,37 @@ def test_refuse_is_a_connection_error_and_is_retried(mode: str) -> None:
     assert fake.attempts == 3
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_reset_before_the_response_is_retried(mode: str) -> None:
+    with ClaudeFake("reset*3") as fake:
+        seen = call(mode)
+    assert type(seen.error) is anthropic.APIConnectionError
+    assert isinstance(seen.error.__cause__, HTTP.ReadError)
+    assert fake.attempts == 3
+    assert [e.outcome for e in fake.journal] == [Outcome.RESET] * 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reset_mid_body(mode: str) -> None:
+    with ClaudeFake("reset(after=3)*3", strict=not streaming(mode)) as fake:
+        seen = call(mode)
+    if streaming(mode):
+        assert type(seen.error) is HTTP.ReadError
+        assert fake.attempts == 1
+    else:
+        assert type(seen.error) is anthropic.APIConnectionError
+        assert fake.attempts == 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_garbage_instead_of_a_response(mode: str) -> None:
+    with ClaudeFake("garbage*3") as fake:
+        seen = call(mode)
+    assert type(seen.error) is anthropic.APIConnectionError
+    assert isinstance(seen.error.__cause__, HTTP.RemoteProtocolError)
+    assert fake.attempts == 3
+
+
 STATUS_ERRORS = [
     # action, status, error.type, class on anthropic >= 1.0, class on 0.x, retried
     ("overloaded", 529, "overloaded_error", "OverloadedError", "OverloadedError", True),
