@@ -10,7 +10,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +35,19 @@ FAKE_API_KEY = "sk-ant-api03-claude-fakes-not-a-real-key"
 
 class UnusedStepsError(AssertionError):
     """A strict fake ended with scripted steps that no request met."""
+
+
+def check_unused(unused: list[str], findings: list[str], timeline: Callable[[], str]) -> None:
+    """Raise :class:`UnusedStepsError` for unused steps and findings, with the timeline."""
+    problems = list(findings)
+    if unused:
+        problems.append(
+            "scripted steps never used; the test claims to cover them but no request met them:\n    "
+            + "\n    ".join(unused)
+            + "\n  (pass strict=False, or set claude_fake.strict = False, if that is intended)"
+        )
+    if problems:
+        raise UnusedStepsError("claude_fakes: " + "\n".join(problems) + "\n" + timeline())
 
 
 class FakeAlreadyActive(RuntimeError):
@@ -195,24 +208,17 @@ class ClaudeFake:
 
     def verify(self) -> None:
         """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
-        problems = list(self._findings)
-        unused = self.unused_steps() if self.strict else []
-        if unused:
-            problems.append(
-                "scripted steps never used; the test claims to cover them but no request met them:\n    "
-                + "\n    ".join(unused)
-                + "\n  (pass strict=False, or set claude_fake.strict = False, if that is intended)"
-            )
-        if problems:
-            raise UnusedStepsError("claude_fakes: " + "\n".join(problems) + "\n" + self.timeline())
+        check_unused(self.unused_steps() if self.strict else [], self._findings, self.timeline)
 
     # -- the executors' side ------------------------------------------------------------------
 
-    def _begin(self, incoming: Incoming, timeout: dict[str, float | None]) -> tuple[Exchange, Plan]:
-        """Journal a new exchange and decide its plan. Called by the executors, under no lock."""
+    def _begin(
+        self, incoming: Incoming, timeout: dict[str, float | None], rejection: Plan | None = None
+    ) -> tuple[Exchange, Plan]:
+        """Journal a new exchange and decide its plan (``rejection``: answer with that instead)."""
         with self._lock:
             now = self.clock.now()
-            plan = self._api.reject(incoming, now=now)
+            plan = rejection or self._api.reject(incoming, now=now)
             step = None
             if plan is None:
                 step = self._take_step() if incoming.is_attempt else None

@@ -87,8 +87,13 @@ def _seconds(value: float | None) -> str:
     return f"{value:g}s"
 
 
-def format_timeline(journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float) -> str:
-    """The journal and the sleeps between attempts, in virtual-time order, one line each."""
+def format_timeline(
+    journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float, clock: str = "virtual"
+) -> str:
+    """The journal and the sleeps between attempts in time order, one line each.
+
+    ``clock`` names the time: ``virtual`` in-process, ``real`` for a server's journal.
+    """
     # Sorting is stable, so equal times keep journal order, and an instant failure comes before
     # the sleep that follows it.
     rows: list[tuple[float, int, str]] = []
@@ -98,12 +103,12 @@ def format_timeline(journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapse
         read = exchange.timeout.get("read") if exchange.timeout else None
         request = f"{exchange.method} {exchange.path}{' (stream)' if exchange.stream else ''}"
         step = str(replace(exchange.step, count=1)) if exchange.step is not None else "-"
-        took = f" in {exchange.duration:g}s" if exchange.duration else ""
+        took = f" in {exchange.duration:.4g}s" if exchange.duration else ""
         rows.append((exchange.start, 0, f"{exchange.start:10.3f}  {label:<4}{retry:<9}{request}, read timeout "
                                         f"{_seconds(read)}: {step} => {exchange.describe()}{took}"))
     for sleep in sleeps:
         rows.append((sleep.start, 1, f"{sleep.start:10.3f}  {'':<13}{sleep.source}({sleep.seconds:g})"))
     rows.sort(key=lambda row: (row[0], row[1]))
     attempts = sum(1 for exchange in journal if exchange.attempt is not None)
-    header = f"claude_fakes timeline: {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s virtual"
-    return "\n".join([header, "   virtual  attempt      request, step => outcome", *(row[2] for row in rows)])
+    header = f"claude_fakes timeline: {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s {clock}"
+    return "\n".join([header, f"{clock:>10}  attempt      request, step => outcome", *(row[2] for row in rows)])

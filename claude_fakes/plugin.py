@@ -6,16 +6,22 @@ then module ``pytestmark``), the command line, the ini file, the default.
 
 from __future__ import annotations
 
+import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 
-from .fake import ClaudeFake
+from .fake import FAKE_API_KEY, ClaudeFake
 from .script import ScriptError, parse_script
+from .server.client import ServerFake
 
 _CALL_FAILED = pytest.StashKey[bool]()
-_FAKE = pytest.StashKey[ClaudeFake]()
+_FAKE = pytest.StashKey["ClaudeFake | ServerFake"]()
+_SCOPE_NUMBERS = itertools.count(1)
 _MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept")
 
 
@@ -152,5 +158,67 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
         yield fake
     finally:
         fake.stop()
+    if not request.node.stash.get(_CALL_FAILED, False):
+        fake.verify()
+
+
+@pytest.fixture(scope="session")
+def claude_fakes_server_url() -> Iterator[str]:
+    """The URL of one ``claude-fakes serve`` process shared by the session (each test gets a scope).
+
+    Its own process, not a thread of the test process: the in-process fake patches time and
+    transports in the test process, and a server there would share the GIL with the tests
+    (bench/server.py measures the thread at 1.1x the process's time for 200 calls here; peers.md
+    saw 2x). One process per session, not per test: it starts in about 0.1 s, and scopes
+    already keep tests apart.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    if not url.startswith("http://"):
+        process.kill()
+        _, errors = process.communicate(timeout=10)
+        raise RuntimeError(f"claude-fakes serve did not start: {url}{errors}")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        process.stdout.close()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+@pytest.fixture
+def claude_fake_server(
+    request: pytest.FixtureRequest, claude_fakes_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServerFake]:
+    """A scope of a real fake server for this test, with ``ANTHROPIC_BASE_URL`` pointing at it.
+
+    Any client in any process or language that reads ``ANTHROPIC_BASE_URL`` (or is given
+    ``claude_fake_server.url``) meets this test's script; ``script``, ``attempts``, ``journal``,
+    ``timeline()``, ``verdict()`` and the strict teardown check work as with ``claude_fake``.
+    The ``claude_fake`` marker's script and ``strict`` apply here too.
+    """
+    default_script, options = _configured(request.config)
+    marker_script, marker_options = _marker_settings(request.node)
+    options.update(marker_options)
+    scope = f"{os.getpid()}-{next(_SCOPE_NUMBERS)}-{request.node.name}"
+    fake = ServerFake(claude_fakes_server_url, scope, strict=options["strict"])
+    script = marker_script if marker_script is not None else default_script
+    if script:
+        fake.script(script)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+    if not os.environ.get("ANTHROPIC_API_KEY") and not os.environ.get("ANTHROPIC_AUTH_TOKEN"):
+        monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_API_KEY)
+    request.node.stash[_FAKE] = fake
+    yield fake
     if not request.node.stash.get(_CALL_FAILED, False):
         fake.verify()

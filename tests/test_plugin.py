@@ -251,3 +251,17 @@ def test_third_gets_a_fresh_fake(claude_fake):
     assert claude_fake.attempts == 0 and claude_fake.clock.elapsed == 0
 """, "-p", "no:randomly")
     result.assert_outcomes(passed=3)
+
+
+def test_the_server_fixture_is_strict_and_sets_the_base_url(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+import os
+
+@pytest.mark.claude_fake("overloaded, ok, api_error")
+def test_server(claude_fake_server):
+    assert os.environ["ANTHROPIC_BASE_URL"] == claude_fake_server.url
+    ask()
+    assert claude_fake_server.attempts == 2
+""")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*api_error (step 3 of script 1, used 0 of 1)*", "*real  attempt*"])

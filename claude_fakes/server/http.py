@@ -1,0 +1,246 @@
+"""The socket executor: HTTP/1.1 over asyncio with h11, walking the same plans in real time.
+
+A silence is a real ``asyncio.sleep`` (ended early if the client hangs up), a cut closes the
+socket before the final chunk (FIN), a reset closes it with SO_LINGER 0 (RST), ``refuse`` resets
+the accepted connection at once (the port must stay open for other requests), and ``garbage``
+writes bytes that are not HTTP. Bodies that may stall or break are sent chunked; the others get
+a content-length. Malformed and oversized requests get an Anthropic-shaped 4xx, and the server
+keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import h11
+
+from ..api import Incoming
+from ..journal import Outcome
+from ..plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Cursor, Head, Plan, Send, Wait
+from ..wire import JSON_CONTENT_TYPE, error_body
+from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
+
+MAX_HEADER_BYTES = 64 * 1024
+MAX_BODY_BYTES = 32 * 1024 * 1024
+"""The API's own limit for Messages requests (claude-wire.md: 413 request_too_large)."""
+GARBAGE_BYTES = b"\x00\xffnot http\r\n\r\n"
+READ_SIZE = 65536
+
+JournalLine = Callable[[str, Any], None]
+
+
+class _ClientGone(Exception):
+    """The client closed its side while the plan waited or wrote."""
+
+
+class Connection:
+    """One accepted TCP connection: requests in, plans out, until either side closes it."""
+
+    def __init__(self, scopes: Scopes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 on_exchange: JournalLine | None) -> None:
+        self.scopes = scopes
+        self.reader = reader
+        self.writer = writer
+        self.on_exchange = on_exchange
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
+        self._read: asyncio.Task[bytes] | None = None
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    async def serve(self) -> None:
+        try:
+            while True:
+                request = await self._next_request()
+                if request is None:
+                    return
+                keep_open = await self._answer(*request)
+                if not keep_open or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE:
+                    return
+                self.h11.start_next_cycle()
+        except (_ClientGone, ConnectionError):
+            return
+        finally:
+            if self._read is not None:
+                self._read.cancel()
+            with contextlib.suppress(Exception):
+                self.writer.close()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def _receive(self) -> bytes:
+        if self._read is None:
+            self._read = asyncio.ensure_future(self.reader.read(READ_SIZE))
+        try:
+            return await self._read
+        finally:
+            self._read = None
+
+    async def _event(self) -> Any:
+        while True:
+            event = self.h11.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            self.h11.receive_data(await self._receive())
+
+    async def _next_request(self) -> tuple[h11.Request, bytes] | None:
+        try:
+            event = await self._event()
+            if isinstance(event, h11.ConnectionClosed):
+                return None
+            assert isinstance(event, h11.Request)
+            body = bytearray()
+            while True:
+                part = await self._event()
+                if isinstance(part, h11.Data):
+                    body += part.data
+                    if len(body) > MAX_BODY_BYTES:
+                        await self._reject(413, "request_too_large",
+                                           f"Request exceeds the maximum allowed number of bytes ({MAX_BODY_BYTES}).")
+                        return None
+                elif isinstance(part, h11.EndOfMessage):
+                    return event, bytes(body)
+                else:
+                    return None
+        except h11.RemoteProtocolError as err:
+            status = err.error_status_hint if 400 <= err.error_status_hint < 500 else 400
+            await self._reject(status, "invalid_request_error", f"Malformed HTTP request: {err}")
+            return None
+
+    async def _reject(self, status: int, error_type: str, message: str) -> None:
+        """Answer a request h11 could not accept, then close: the stream is past trusting."""
+        writer_side = h11.Connection(h11.SERVER)
+        writer_side.receive_data(b"GET / HTTP/1.1\r\nhost: claude-fakes\r\n\r\n")
+        writer_side.next_event()
+        body = error_body(error_type, message, "req_claude_fakes_rejected")
+        headers = [("content-type", JSON_CONTENT_TYPE), ("content-length", str(len(body))), ("connection", "close")]
+        data = writer_side.send(h11.Response(status_code=status, headers=headers))
+        data += writer_side.send(h11.Data(data=body)) + writer_side.send(h11.EndOfMessage())
+        with contextlib.suppress(ConnectionError):
+            self.writer.write(data)
+            await self.writer.drain()
+
+    # -- answering ----------------------------------------------------------------------------
+
+    async def _answer(self, request: h11.Request, body: bytes) -> bool:
+        target = request.target.decode("latin-1")
+        path, _, query_string = target.partition("?")
+        incoming = Incoming(
+            method=request.method.decode("ascii", "replace").upper(),
+            path=path,
+            query=_query(query_string),
+            headers={name.decode("latin-1").lower(): value.decode("latin-1") for name, value in request.headers},
+            body=body,
+        )
+        if path.startswith(ADMIN_PREFIX) and not path.startswith(SCOPED_PREFIX):
+            status, content_type, payload = self.scopes.admin(incoming)
+            await self._send_whole(status, content_type, payload)
+            return True
+        scope, exchange, plan = self.scopes.begin(incoming)
+        outcome, keep_open = Outcome.COMPLETE, True
+        try:
+            outcome, keep_open = await self._run(plan, exchange)
+        except _ClientGone:
+            outcome, keep_open = Outcome.CLIENT_CLOSED, False
+        finally:
+            self.scopes.finish(scope, exchange, outcome)
+            if self.on_exchange is not None:
+                self.on_exchange(scope.name, exchange)
+        return keep_open
+
+    async def _send_whole(self, status: int, content_type: str, payload: bytes) -> None:
+        headers = [("content-type", content_type), ("content-length", str(len(payload)))]
+        await self._write(self.h11.send(h11.Response(status_code=status, headers=headers)))
+        await self._write(self.h11.send(h11.Data(data=payload)) + self.h11.send(h11.EndOfMessage()))
+
+    async def _run(self, plan: Plan, exchange: Any) -> tuple[str, bool]:
+        """Perform ``plan``; the outcome for the journal, and whether the connection stays open."""
+        cursor = Cursor(plan, None)
+        while True:
+            step = cursor.next()
+            if step.wait:
+                await self._silence(step.wait)
+            action = step.then
+            if isinstance(action, Head):
+                exchange.status = action.status
+                exchange.response_headers = dict(action.headers)
+                await self._write(self.h11.send(h11.Response(
+                    status_code=action.status, headers=[*action.headers, *_framing(plan)])))
+            elif isinstance(action, Send):
+                exchange.events += action.events
+                if action.data:
+                    await self._write(self.h11.send(h11.Data(data=action.data)))
+            elif action is END:
+                await self._write(self.h11.send(h11.EndOfMessage()))
+                return Outcome.COMPLETE, True
+            elif action is FOREVER:
+                await self._silence(None)
+            elif action is CUT:
+                await self._close()
+                return Outcome.CUT, False
+            elif action is GARBAGE:
+                await self._write(GARBAGE_BYTES)
+                await self._close()
+                return Outcome.GARBAGE, False
+            elif action is RESET or action is REFUSE:
+                self._reset()
+                return (Outcome.RESET if action is RESET else Outcome.REFUSED), False
+            else:
+                raise AssertionError(f"unexpected plan action {action!r}")
+
+    async def _silence(self, seconds: float | None) -> None:
+        """Say nothing for ``seconds`` (None: until the client leaves), watching for its hang-up."""
+        loop = asyncio.get_running_loop()
+        deadline = None if seconds is None else loop.time() + seconds
+        while deadline is None or loop.time() < deadline:
+            if self._read is None:
+                self._read = asyncio.ensure_future(self.reader.read(READ_SIZE))
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            done, _ = await asyncio.wait({self._read}, timeout=remaining)
+            if not done:
+                return
+            data = self._read.result()
+            self._read = None
+            if not data:
+                raise _ClientGone()
+            # A pipelined next request: keep it for after this response.
+            self.h11.receive_data(data)
+
+    async def _write(self, data: bytes) -> None:
+        try:
+            self.writer.write(data)
+            await self.writer.drain()
+        except (ConnectionError, RuntimeError) as err:
+            raise _ClientGone() from err
+
+    async def _close(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            await self.writer.drain()
+        self.writer.close()
+
+    def _reset(self) -> None:
+        sock = self.writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.writer.transport.abort()
+
+
+def _framing(plan: Plan) -> list[tuple[str, str]]:
+    """Chunked when the body may stall or break (as streams are), else an exact content-length."""
+    body = plan.actions[next(i for i, a in enumerate(plan.actions) if isinstance(a, Head)) + 1:]
+    if any(isinstance(action, Wait) or not isinstance(action, Send) for action in body):
+        return [("transfer-encoding", "chunked")]
+    head = plan.head
+    if head is not None and (head.header("content-type") or "").startswith("text/event-stream"):
+        return [("transfer-encoding", "chunked")]
+    return [("content-length", str(sum(len(action.data) for action in body if isinstance(action, Send))))]
+
+
+def _query(query_string: str) -> dict[str, str]:
+    return dict(parse_qsl(query_string, keep_blank_values=True))

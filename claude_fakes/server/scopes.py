@@ -1,0 +1,195 @@
+"""Scopes and the admin API of the fake server, without sockets.
+
+A scope is a :class:`~claude_fakes.ClaudeFake` that is never started: the same script state,
+journal, strictness and verdict as in-process, on a clock that follows real time. Requests pick
+their scope by the ``x-claude-fakes-scope`` header or by a path prefix
+``/_claude_fakes/scopes/<name>/`` (so a base URL alone routes an unmodified client), and may
+carry their own script in ``x-claude-fakes-script``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from ..api import Incoming
+from ..fake import ClaudeFake
+from ..journal import Exchange, format_timeline
+from ..plan import Head, Plan, Send
+from ..script import ScriptError, parse_script
+from ..wire import JSON_CONTENT_TYPE, error_body, json_bytes
+
+ADMIN_PREFIX = "/_claude_fakes"
+SCOPED_PREFIX = ADMIN_PREFIX + "/scopes/"
+DEFAULT_SCOPE = "default"
+SCRIPT_HEADER = "x-claude-fakes-script"
+SCOPE_HEADER = "x-claude-fakes-scope"
+
+# freezegun replaces time functions it finds in module globals; a dict value stays the real one.
+_REAL = {"monotonic": time.monotonic}
+
+
+@dataclass
+class Scope:
+    name: str
+    fake: ClaudeFake
+    started: float = field(default_factory=lambda: _REAL["monotonic"]())
+    header_script: str | None = None
+    """The last script a request header set; a retry that repeats it continues, not restarts."""
+
+    def sync_clock(self) -> None:
+        """Bring the scope's clock to real seconds since the scope was made."""
+        behind = _REAL["monotonic"]() - self.started - self.fake.clock.elapsed
+        if behind > 0:
+            self.fake.clock.advance(behind)
+
+
+def exchange_json(exchange: Exchange) -> dict[str, Any]:
+    return {
+        "attempt": exchange.attempt,
+        "retry_count": exchange.retry_count,
+        "method": exchange.method,
+        "path": exchange.path,
+        "headers": dict(exchange.headers),
+        "json": exchange.json,
+        "timeout": dict(exchange.timeout),
+        "step": None if exchange.step is None else str(exchange.step),
+        "start": exchange.start,
+        "end": exchange.end,
+        "status": exchange.status,
+        "outcome": exchange.outcome,
+        "events": exchange.events,
+        "stream": exchange.stream,
+        "response_headers": dict(exchange.response_headers),
+        "error": exchange.error,
+    }
+
+
+def exchange_from_json(data: dict[str, Any]) -> Exchange:
+    step_text = data.get("step")
+    steps = parse_script(step_text) if step_text else ()
+    return Exchange(
+        attempt=data["attempt"], retry_count=data["retry_count"], method=data["method"], path=data["path"],
+        headers=data["headers"], json=data["json"], timeout=data["timeout"], step=steps[0] if steps else None,
+        start=data["start"], end=data["end"], status=data["status"], outcome=data["outcome"],
+        events=data["events"], stream=data["stream"], response_headers=data["response_headers"],
+        error=data["error"],
+    )
+
+
+class Scopes:
+    """Every scope of one server, created on first use with the server's defaults."""
+
+    def __init__(self, script: str | None = None, seed: int = 0) -> None:
+        parse_script(script or "")
+        self.script = script
+        self.seed = seed
+        self._scopes: dict[str, Scope] = {}
+
+    def get(self, name: str) -> Scope:
+        scope = self._scopes.get(name)
+        if scope is None:
+            scope = self._scopes[name] = Scope(name, ClaudeFake(self.script or None, seed=self.seed,
+                                                                 intercept=False))
+        return scope
+
+    def route(self, incoming: Incoming) -> tuple[Scope, Incoming]:
+        """The request's scope, and the request with any scope prefix taken off its path."""
+        path = incoming.path
+        name = incoming.headers.get(SCOPE_HEADER) or DEFAULT_SCOPE
+        if path.startswith(SCOPED_PREFIX):
+            name, _, rest = path[len(SCOPED_PREFIX):].partition("/")
+            name = unquote(name)
+            path = "/" + rest
+        return self.get(name), Incoming(incoming.method, path, incoming.query, incoming.headers, incoming.body)
+
+    def begin(self, incoming: Incoming) -> tuple[Scope, Exchange, Plan]:
+        """Journal an API request in its scope and decide its plan (the header script first)."""
+        scope, incoming = self.route(incoming)
+        scope.sync_clock()
+        script = incoming.headers.get(SCRIPT_HEADER)
+        if script is not None and script != scope.header_script:
+            try:
+                scope.fake.script(script)
+            except ScriptError as err:
+                body = error_body("invalid_request_error", f"{SCRIPT_HEADER}: {err}", "req_claude_fakes_admin")
+                rejection = Plan.of(Head(400, (("content-type", JSON_CONTENT_TYPE),)), Send(body))
+                return scope, *scope.fake._begin(incoming, _client_timeouts(incoming), rejection)
+            scope.header_script = script
+        exchange, plan = scope.fake._begin(incoming, _client_timeouts(incoming))
+        return scope, exchange, plan
+
+    def finish(self, scope: Scope, exchange: Exchange, outcome: str, error: str | None = None) -> None:
+        scope.sync_clock()
+        scope.fake._finish(exchange, outcome, error)
+
+    # -- the admin API ------------------------------------------------------------------------
+
+    def admin(self, incoming: Incoming) -> tuple[int, str, bytes]:
+        """Answer a request under ``/_claude_fakes/``: status, content type, body."""
+        action = incoming.path[len(ADMIN_PREFIX):].strip("/")
+        scope_name = incoming.query.get("scope") or incoming.headers.get(SCOPE_HEADER) or DEFAULT_SCOPE
+        try:
+            if (incoming.method, action) == ("GET", "health"):
+                return _json(200, {"status": "ok", "scopes": sorted(self._scopes)})
+            if (incoming.method, action) == ("POST", "script"):
+                steps = parse_script(_script_from(incoming))
+                scope = self.get(scope_name)
+                scope.fake.script(*steps)
+                scope.header_script = None
+                return _json(200, {"scope": scope_name, "steps": [str(step) for step in steps]})
+            if (incoming.method, action) == ("GET", "journal"):
+                fake = self.get(scope_name).fake
+                return _json(200, {"scope": scope_name, "attempts": fake.attempts,
+                                   "exchanges": [exchange_json(e) for e in fake.journal],
+                                   "unused_steps": fake.unused_steps()})
+            if (incoming.method, action) == ("GET", "timeline"):
+                fake = self.get(scope_name).fake
+                text = format_timeline(fake.journal, (), fake.clock.elapsed, clock="real")
+                return 200, "text/plain; charset=utf-8", text.encode()
+            if (incoming.method, action) == ("POST", "reset"):
+                if "scope" in incoming.query or SCOPE_HEADER in incoming.headers:
+                    self._scopes.pop(scope_name, None)
+                else:
+                    self._scopes.clear()
+                return _json(200, {"reset": scope_name if "scope" in incoming.query else "all"})
+        except ScriptError as err:
+            return _error(400, str(err))
+        return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: GET health, "
+                           "POST script, GET journal, GET timeline, POST reset")
+
+
+def _client_timeouts(incoming: Incoming) -> dict[str, float | None]:
+    """What the client says its timeouts are (the Python SDK sends x-stainless-read-timeout)."""
+    timeouts: dict[str, float | None] = {}
+    for key, header in (("read", "x-stainless-read-timeout"), ("total", "x-stainless-timeout")):
+        try:
+            timeouts[key] = float(incoming.headers[header])
+        except (KeyError, ValueError):
+            continue
+    return timeouts
+
+
+def _script_from(incoming: Incoming) -> str:
+    if incoming.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(incoming.body)
+        except ValueError:
+            raise ScriptError("the body is not JSON; send {\"script\": \"...\"} or the script as text/plain") from None
+        if not isinstance(data, dict) or not isinstance(data.get("script"), str):
+            raise ScriptError('send {"script": "..."}')
+        script: str = data["script"]
+        return script
+    return incoming.body.decode("utf-8", "replace")
+
+
+def _json(status: int, value: Any) -> tuple[int, str, bytes]:
+    return status, JSON_CONTENT_TYPE, json_bytes(value)
+
+
+def _error(status: int, message: str) -> tuple[int, str, bytes]:
+    error_type = "not_found_error" if status == 404 else "invalid_request_error"
+    return status, JSON_CONTENT_TYPE, error_body(error_type, message, "req_claude_fakes_admin")

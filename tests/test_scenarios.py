@@ -1,0 +1,109 @@
+"""Every scenario file in fixtures/scenarios/ reproduces its situation from the seed document.
+
+They run in-process here (virtual time); `claude-fakes serve --scenario FILE` serves the same
+scripts over sockets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anthropic
+import pytest
+
+from claude_fakes import ClaudeFake
+from claude_fakes.cli import read_scenario
+
+from .sdk import REQUEST
+from .test_user_code import seed_call_with_retry
+
+SCENARIOS = Path(__file__).parent.parent / "fixtures" / "scenarios"
+
+
+def fake_for(name: str) -> ClaudeFake:
+    return ClaudeFake(read_scenario(SCENARIOS / f"{name}.txt"), strict=False)
+
+
+def stream(client: anthropic.Anthropic, **request: object) -> anthropic.types.Message:
+    with client.messages.stream(**{**REQUEST, **request}) as s:  # type: ignore[arg-type]
+        return s.get_final_message()
+
+
+def test_every_scenario_file_parses_and_is_covered_here() -> None:
+    names = sorted(path.stem for path in SCENARIOS.glob("*.txt"))
+    tested = sorted(name.removeprefix("test_").replace("_", "-") for name in globals() if name.startswith("test_")
+                    and name != "test_every_scenario_file_parses_and_is_covered_here")
+    assert names == tested
+
+
+def test_timeout() -> None:
+    with fake_for("timeout") as fake, pytest.raises(anthropic.APITimeoutError):
+        anthropic.Anthropic().messages.create(**REQUEST)
+    assert fake.attempts == 3 and fake.clock.elapsed >= 1800
+
+
+def test_streaming_fix() -> None:
+    with fake_for("streaming-fix") as fake:
+        client = anthropic.Anthropic(timeout=3, max_retries=0)
+        with pytest.raises(anthropic.APITimeoutError):
+            client.messages.create(**REQUEST)
+        assert stream(client).stop_reason == "end_turn"
+    assert fake.attempts == 2
+
+
+def test_longer_timeout() -> None:
+    with fake_for("longer-timeout"):
+        with pytest.raises(anthropic.APITimeoutError):
+            anthropic.Anthropic(timeout=20, max_retries=0).messages.create(**REQUEST)
+        anthropic.Anthropic(max_retries=0).messages.create(**REQUEST, timeout=60)
+        anthropic.Anthropic(max_retries=0).messages.create(**REQUEST)
+
+
+def test_shorter_output() -> None:
+    with fake_for("shorter-output"):
+        client = anthropic.Anthropic()
+        part1 = client.messages.create(**{**REQUEST, "max_tokens": 8})
+        assert part1.stop_reason == "max_tokens"
+        part2 = client.messages.create(**{**REQUEST, "max_tokens": 2048, "messages": [
+            *REQUEST["messages"], {"role": "assistant", "content": part1.content[0].text},  # type: ignore[union-attr]
+            {"role": "user", "content": "Continue from where you left off."}]})
+    assert part2.stop_reason == "end_turn"
+    assert part2.content[0].text.startswith("And here the continuation")  # type: ignore[union-attr]
+
+
+def test_retry_backoff() -> None:
+    with fake_for("retry-backoff") as fake:
+        assert seed_call_with_retry(anthropic.Anthropic(max_retries=0))("hi")
+    assert fake.clock.sleeps == [5, 10] and fake.clock.elapsed == 255
+
+
+def test_serverless() -> None:
+    with fake_for("serverless") as fake:
+        client = anthropic.Anthropic(timeout=10, max_retries=0)
+        with pytest.raises(anthropic.APITimeoutError):
+            client.messages.create(**REQUEST)
+        started = fake.clock.elapsed
+        assert stream(client).stop_reason == "end_turn"
+    assert fake.clock.elapsed - started > 10, "the stream outlasts the limit, but bytes keep flowing"
+
+
+def test_overloaded_529() -> None:
+    with fake_for("overloaded-529") as fake:
+        anthropic.Anthropic().messages.create(**REQUEST)
+    assert [e.status for e in fake.journal] == [529, 529, 200]
+
+
+def test_api_error_500() -> None:
+    with fake_for("api-error-500") as fake:
+        client = anthropic.Anthropic()
+        with pytest.raises(anthropic.APIStatusError) as info:
+            stream(client)
+        assert info.value.status_code == 200 and info.value.body["error"]["type"] == "api_error"  # type: ignore[index]
+        assert stream(client).stop_reason == "end_turn"
+    assert [e.status for e in fake.journal] == [500, 200, 200]
+
+
+def test_rate_limit_429() -> None:
+    with fake_for("rate-limit-429") as fake:
+        anthropic.Anthropic().messages.create(**REQUEST)
+    assert fake.clock.sleeps == [2]

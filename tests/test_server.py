@@ -1,0 +1,262 @@
+"""The fake server over real sockets (127.0.0.1 only), with the real Python SDK.
+
+Real time here: the waits are short, and every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import anthropic
+import pytest
+
+from claude_fakes import Outcome
+from claude_fakes.server import FakeServer
+from claude_fakes.server.client import ServerFake
+
+from .sdk import HTTP, REQUEST
+
+REAL = {"monotonic": time.monotonic}
+
+
+def stream(**options: Any) -> Any:
+    with anthropic.Anthropic(**options).messages.stream(**REQUEST) as s:
+        return s.get_final_message()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """A server in a thread of this process, for tests that look inside it."""
+    with FakeServer() as running:
+        yield running
+
+
+# -- the command line ---------------------------------------------------------------------
+
+
+def start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "serve", "--port", "0", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_cli_serves_prints_its_url_and_exits_cleanly(signum: int) -> None:
+    process, url = start_cli("--script", "overloaded, ok")
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        client = anthropic.Anthropic(base_url=url, api_key="sk-test")
+        assert client.messages.create(**REQUEST).stop_reason == "end_turn"
+        started = REAL["monotonic"]()
+        process.send_signal(signum)
+        assert process.wait(timeout=5) == 0
+        assert REAL["monotonic"]() - started < 1
+        output, _ = process.communicate(timeout=5)
+        lines = output.splitlines()
+        assert lines[0].startswith("[default] #1 POST /v1/messages overloaded => 529 complete")
+        assert lines[1].startswith("[default] #2 POST /v1/messages ok => 200 complete")
+    finally:
+        process.kill()
+        process.communicate(timeout=5)
+
+
+def test_cli_scenario_files_and_bad_scripts(tmp_path: Any) -> None:
+    scenario = tmp_path / "flaky.txt"
+    scenario.write_text("# overloaded twice, then fine\noverloaded*2   # 529s\nok\n")
+    process, url = start_cli("--scenario", str(scenario), "--quiet")
+    try:
+        anthropic.Anthropic(base_url=url, api_key="sk-test").messages.create(**REQUEST)
+        state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
+        assert [e["status"] for e in state["exchanges"]] == [529, 529, 200]
+    finally:
+        process.terminate()
+        process.communicate(timeout=5)
+    bad = subprocess.run([sys.executable, "-m", "claude_fakes", "serve", "--script", "ok*x"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "position 3" in bad.stderr
+
+
+def test_cli_help_documents_everything() -> None:
+    result = subprocess.run([sys.executable, "-m", "claude_fakes", "serve", "--help"],
+                            capture_output=True, text=True, timeout=30)
+    for text in ("--host", "--port", "--script", "--scenario", "--seed", "x-claude-fakes-script",
+                 "x-claude-fakes-scope", "/_claude_fakes/journal", "drop(after)", "127.0.0.1"):
+        assert text in result.stdout
+
+
+# -- faults over sockets, through the fixture -------------------------------------------------
+
+
+def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("drop(after=3)")
+    with pytest.raises(HTTP.RemoteProtocolError):
+        stream()
+    (exchange,) = claude_fake_server.journal
+    assert (exchange.outcome, exchange.events) == (Outcome.CUT, 3)
+
+
+def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("hang*3")
+    with pytest.raises(anthropic.APITimeoutError):
+        anthropic.Anthropic(timeout=1).messages.create(**REQUEST)
+    assert claude_fake_server.attempts == 3
+    assert [e.outcome for e in claude_fake_server.journal] == [Outcome.CLIENT_CLOSED] * 3
+    assert claude_fake_server.journal[0].timeout["read"] == 1.0, "from the SDK's x-stainless-read-timeout"
+
+
+def test_stall_pauses_for_real(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("stall(after=2, seconds=0.3)")
+    started = REAL["monotonic"]()
+    assert stream().stop_reason == "end_turn"
+    assert REAL["monotonic"]() - started >= 0.3
+    assert claude_fake_server.journal[0].duration >= 0.3  # type: ignore[operator]
+
+
+def test_error_event_is_a_status_200_error(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("error_event(after=2)")
+    with pytest.raises(anthropic.APIStatusError) as info:
+        stream()
+    assert info.value.status_code == 200
+
+
+def test_reset_mid_stream_is_a_read_error(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("reset(after=2)")
+    with pytest.raises(HTTP.ReadError):
+        stream()
+
+
+@pytest.mark.claude_fake("refuse, garbage, reset, truncate(after=1)")
+def test_connection_faults_are_retried_and_truncation_is_silent(claude_fake_server: ServerFake) -> None:
+    message = stream(max_retries=3)
+    assert message.stop_reason is None
+    assert [e.outcome for e in claude_fake_server.journal] == [
+        Outcome.REFUSED, Outcome.GARBAGE, Outcome.RESET, Outcome.COMPLETE]
+    assert [e.retry_count for e in claude_fake_server.journal] == [0, 1, 2, 3]
+
+
+def test_async_sdk_over_sockets(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("overloaded, drop(after=2)")
+
+    async def main() -> None:
+        async with anthropic.AsyncAnthropic().messages.stream(**REQUEST) as s:
+            await s.get_final_message()
+
+    with pytest.raises(HTTP.RemoteProtocolError):
+        asyncio.run(main())
+    assert claude_fake_server.attempts == 2
+
+
+def test_non_streaming_and_keep_alive(claude_fake_server: ServerFake) -> None:
+    claude_fake_server.script("api_error, ok, ok, ok")
+    client = anthropic.Anthropic()
+    for _ in range(3):
+        assert client.messages.create(**REQUEST).content[0].text == "Hello! This is a reply from claude_fakes."
+    assert claude_fake_server.attempts == 4
+    assert claude_fake_server.verdict().resilient
+
+
+# -- scopes, headers, admin -----------------------------------------------------------------
+
+
+def test_two_scopes_do_not_see_each_others_steps_or_journal(claude_fakes_server_url: str) -> None:
+    first = ServerFake(claude_fakes_server_url, "scope-a").script("overloaded, ok")
+    second = ServerFake(claude_fakes_server_url, "scope-b").script("api_error, ok")
+    a = anthropic.Anthropic(base_url=first.url, api_key="k")
+    b = anthropic.Anthropic(base_url=second.url, api_key="k")
+    a.messages.create(**REQUEST)
+    b.messages.create(**REQUEST)
+    assert [e.status for e in first.journal] == [529, 200]
+    assert [e.status for e in second.journal] == [500, 200]
+    first.reset()
+    second.reset()
+
+
+def test_script_and_scope_headers_for_any_client(server: FakeServer) -> None:
+    headers = {"x-api-key": "k", "anthropic-version": "2023-06-01", "x-claude-fakes-scope": "ts-test-7",
+               "x-claude-fakes-script": "rate_limited(retry_after=0.1), ok"}
+    with HTTP.Client(base_url=server.url, headers=headers) as client:
+        statuses = [client.post("/v1/messages", json=REQUEST).status_code for _ in range(3)]
+        assert statuses == [429, 200, 200], "a request repeating the header continues its script"
+        retry = client.post("/v1/messages", json=REQUEST, headers={"x-claude-fakes-script": "ok*x"})
+        assert retry.status_code == 400 and "position 3" in retry.json()["error"]["message"]
+    fake = server.scopes.get("ts-test-7").fake
+    assert fake.attempts == 4 and server.scopes.get("default").fake.attempts == 0
+
+
+def test_admin_api(server: FakeServer) -> None:
+    def admin(method: str, action: str, body: bytes | None = None) -> Any:
+        request = urllib.request.Request(f"{server.url}/_claude_fakes/{action}", data=body, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    assert json.loads(admin("GET", "health")[1])["status"] == "ok"
+    status, body = admin("POST", "script?scope=x", b"overlaoded")
+    assert status == 400 and "did you mean 'overloaded'" in json.loads(body)["error"]["message"]
+    assert admin("POST", "script?scope=x", b"overloaded, ok")[0] == 200
+    anthropic.Anthropic(base_url=f"{server.url}/_claude_fakes/scopes/x", api_key="k").messages.create(**REQUEST)
+    journal = json.loads(admin("GET", "journal?scope=x")[1])
+    assert journal["attempts"] == 2 and journal["exchanges"][0]["step"] == "overloaded"
+    assert "529 complete" in admin("GET", "timeline?scope=x")[1].decode()
+    assert admin("POST", "reset")[0] == 200
+    assert json.loads(admin("GET", "health")[1])["scopes"] == []
+    assert admin("GET", "nothing")[0] == 404
+
+
+# -- robustness ----------------------------------------------------------------------------
+
+
+MALFORMED = [
+    b"\x00\xff\x00\xff garbage\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost\r\n\r\n",
+    b"POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: nope\r\n\r\n",
+    b"POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\n{\"a\"",
+    b"GET / HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 70000 + b"\r\n\r\n",
+    b"POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nx-api-key: k\r\n"
+    b"anthropic-version: 1\r\n\r\n{oops",
+]
+
+
+def test_a_thousand_malformed_requests_leave_the_server_serving(server: FakeServer) -> None:
+    host, port = "127.0.0.1", server.port
+    answered = 0
+    for number in range(1000):
+        with socket.create_connection((host, port), timeout=5) as connection:
+            connection.sendall(MALFORMED[number % len(MALFORMED)])
+            connection.shutdown(socket.SHUT_WR)
+            reply = b""
+            for _ in range(100):  # bounded: read until the server closes
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            answered += reply.startswith(b"HTTP/1.1 4")
+    assert answered >= 800, "malformed requests get an HTTP 4xx (those cut before a request line get nothing)"
+    assert anthropic.Anthropic(base_url=server.url, api_key="k").messages.create(**REQUEST).stop_reason == "end_turn"
+
+
+def test_oversized_and_malformed_bodies_get_anthropic_errors(server: FakeServer) -> None:
+    with HTTP.Client(base_url=server.url, headers={"x-api-key": "k", "anthropic-version": "2023-06-01"}) as client:
+        big = client.post("/v1/messages", content=b"x" * (32 * 1024 * 1024 + 1))
+        assert big.status_code == 413 and big.json()["error"]["type"] == "request_too_large"
+        bad = client.post("/v1/messages", content=b"{oops")
+        assert bad.status_code == 400 and bad.json()["type"] == "error"
+        assert client.post("/v1/messages", json=REQUEST).status_code == 200
+
+
+def test_binds_loopback_by_default() -> None:
+    assert FakeServer().host == "127.0.0.1"
+    assert os.environ.get("ANTHROPIC_BASE_URL") is None or "127.0.0.1" in os.environ["ANTHROPIC_BASE_URL"]

@@ -1,0 +1,66 @@
+"""The TypeScript SDK (@anthropic-ai/sdk, installed by scripts/setup) against the fake server.
+
+claude-wire.md section 5: the TS timeout covers only the time to response headers; a cut stream
+surfaces as AnthropicError("terminated"); `event: error` as APIError with no status.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_fakes.server.client import ServerFake
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+def run_node(fake: ServerFake, *args: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    assert node is not None, "these tests need Node.js (scripts/setup installs the SDK with npm)"
+    assert (NODE_DIR / "node_modules" / "@anthropic-ai" / "sdk").is_dir(), "run scripts/setup: npm ci in tests/node"
+    result = subprocess.run([node, str(NODE_DIR / "client.mjs"), *args], capture_output=True, text=True,
+                            timeout=120, env={"PATH": "/usr/bin:/bin", "ANTHROPIC_BASE_URL": fake.url,
+                                              "ANTHROPIC_API_KEY": "sk-ant-test"})
+    assert result.returncode == 0, result.stderr
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome
+
+
+@pytest.mark.claude_fake("overloaded, ok")
+def test_overloaded_then_ok_succeeds_on_the_second_attempt(claude_fake_server: ServerFake) -> None:
+    seen = run_node(claude_fake_server, "create")
+    assert seen["ok"] and seen["stop_reason"] == "end_turn"
+    assert claude_fake_server.attempts == 2
+    assert [e.headers.get("x-stainless-retry-count") for e in claude_fake_server.journal] == ["0", "1"]
+    assert claude_fake_server.journal[0].headers["authorization"] == "Bearer sk-ant-test"
+
+
+@pytest.mark.claude_fake("hang*3")
+def test_hang_with_a_one_second_timeout_is_a_connection_timeout(claude_fake_server: ServerFake) -> None:
+    seen = run_node(claude_fake_server, "create", "1000")
+    assert seen["error"] == "APIConnectionTimeoutError" and seen["isTimeout"] and seen["isConnectionError"]
+    assert claude_fake_server.attempts == 3
+
+
+@pytest.mark.claude_fake("drop(after=3)")
+def test_drop_fails_the_stream(claude_fake_server: ServerFake) -> None:
+    seen = run_node(claude_fake_server, "stream")
+    assert not seen["ok"] and seen["message"] == "terminated"
+    assert claude_fake_server.attempts == 1
+
+
+@pytest.mark.claude_fake("error_event(after=2)")
+def test_error_event_is_an_api_error_without_status(claude_fake_server: ServerFake) -> None:
+    seen = run_node(claude_fake_server, "stream")
+    assert seen["error"] == "APIError" and seen["status"] is None and "overloaded_error" in seen["message"]
+
+
+@pytest.mark.claude_fake("stall(after=2, seconds=1.5)")
+def test_a_stall_after_the_headers_outlives_the_ts_timeout(claude_fake_server: ServerFake) -> None:
+    seen = run_node(claude_fake_server, "stream", "1000")
+    assert seen["ok"] and seen["ms"] >= 1500, "the TS SDK's timeout stops at the response headers"
