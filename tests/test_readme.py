@@ -48,20 +48,11 @@ def test_the_timeline_shown_is_the_real_one() -> None:
 
 
 def test_the_verdict_shown_is_the_real_one() -> None:
-    import time
-
-    import anthropic
-
     from claude_fakes import ClaudeFake
 
-    from .sdk import REQUEST
+    from .test_verdict import retry_every_second_ignoring_retry_after
 
     with ClaudeFake("rate_limited(retry_after=20), ok") as fake:
-        client = anthropic.Anthropic(max_retries=0)
-        for _ in range(2):
-            try:
-                client.messages.create(**REQUEST)
-            except anthropic.RateLimitError:
-                time.sleep(1)
+        retry_every_second_ignoring_retry_after()
     (finding,) = fake.verdict().findings
     assert f"1 resilience finding(s):\n  {finding}\nclaude_fakes timeline: " in README

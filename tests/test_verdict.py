@@ -42,8 +42,8 @@ def test_retry_after_above_60s_is_ignored_by_anthropic_0x(claude_fake: ClaudeFak
         claude_fake.assert_retry_after_honoured()
 
 
-@pytest.mark.claude_fake("rate_limited(retry_after=20), ok")
-def test_user_code_that_ignores_retry_after(claude_fake: ClaudeFake) -> None:
+def retry_every_second_ignoring_retry_after() -> None:
+    """User code with its own retry loop that never reads retry-after."""
     client = anthropic.Anthropic(max_retries=0)
     for _ in range(2):
         try:
@@ -51,6 +51,11 @@ def test_user_code_that_ignores_retry_after(claude_fake: ClaudeFake) -> None:
             break
         except anthropic.RateLimitError:
             time.sleep(1)
+
+
+@pytest.mark.claude_fake("rate_limited(retry_after=20), ok")
+def test_user_code_that_ignores_retry_after(claude_fake: ClaudeFake) -> None:
+    retry_every_second_ignoring_retry_after()
     verdict = claude_fake.verdict()
     assert verdict.codes == ["retry_after_ignored"]
     assert "timeline" in str(verdict) and "time.sleep(1)" in str(verdict)
