@@ -15,7 +15,9 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from . import replies
+from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .plan import CUT, GARBAGE, REFUSE, RESET, Action, Head, Plan, Send, Wait
+from .quota import Quota, RateLimits
 from .script import Step
 from .wire import (
     ERROR_KINDS,
@@ -73,8 +75,11 @@ def _number(value: float) -> str:
 class Api:
     """Answers requests the way api.anthropic.com does. Holds only the id sequence."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, latency: LatencyModel | None = None,
+                 rate_limits: RateLimits | None = None) -> None:
         self.ids = Ids(seed)
+        self.latency = latency
+        self.quota = Quota(rate_limits)
 
     def _error(
         self,
@@ -91,7 +96,8 @@ class Api:
         head = Head(
             status,
             tuple(response_headers(content_type=JSON_CONTENT_TYPE, request_id=request_id,
-                                   organization_id=self.ids.organization, now=now)) + tuple(headers),
+                                   organization_id=self.ids.organization, now=now,
+                                   limits=self.quota.headers(now))) + tuple(headers),
         )
         body = error_body(error_type, message or (kind.message if kind else "Error"), request_id)
         return Plan.of(head, Send(body))
@@ -119,6 +125,14 @@ class Api:
                                "There was an error parsing the body of your request as a JSON object.", now=now)
         problem = _check_body(body, incoming.path)
         return None if problem is None else self._error("invalid_request_error", problem, now=now)
+
+    def over_quota(self, now: float) -> Plan | None:
+        """Count an attempt against the rate limits; the 429 the API sends once one is spent."""
+        wait = self.quota.admit(now)
+        if wait is None:
+            return None
+        return self._error("rate_limit_error", "This request would exceed your organization's rate limit. "
+                           "Please try again later.", now=now, headers=[("retry-after", _number(wait))])
 
     def _route(self, incoming: Incoming) -> tuple[str, str] | None:
         path = incoming.path.rstrip("/")
@@ -153,7 +167,8 @@ class Api:
 
     def _head(self, content_type: str, now: float, status: int = 200) -> Head:
         return Head(status, tuple(response_headers(content_type=content_type, request_id=self.ids.request(),
-                                                   organization_id=self.ids.organization, now=now)))
+                                                   organization_id=self.ids.organization, now=now,
+                                                   limits=self.quota.headers(now))))
 
     def _json(self, value: Any, now: float) -> Plan:
         return Plan.of(self._head(JSON_CONTENT_TYPE, now), Send(json_bytes(value)))
@@ -172,57 +187,65 @@ class Api:
         if step.spec.status is not None or action == "status" or (action == "error_event" and not stream):
             return self._status_error(step, now)
 
-        rendered = render_message(
-            step.reply or replies.default(),
-            model=str(body["model"]),
-            max_tokens=int(body["max_tokens"]),
-            input_token_count=input_tokens(body),
-            ids=self.ids,
-        )
+        model, max_tokens = str(body["model"]), int(body["max_tokens"])
+        speed = self._speed(step, model)
+        reply = step.reply
+        if reply is None:
+            fill = self.latency is not None and self.latency.fill_to_max_tokens
+            reply = replies.text(filler_text(max_tokens)) if fill else replies.default()
+        rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=input_tokens(body),
+                                  ids=self.ids, delta_tokens=self.latency.delta_tokens if self.latency else 1)
+        self.quota.spend_tokens(input_tokens(body) + rendered.output_tokens)
         if stream:
             head = self._head(SSE_CONTENT_TYPE, now)
             pieces = [
                 _Piece(event.encode(), 0 if event.name == "ping" else 1, tokens)
-                for event, tokens in zip(rendered.events, rendered.token_gaps, strict=False)
+                for event, tokens in zip(rendered.events, rendered.token_gaps, strict=True)
             ]
         else:
             head = self._head(JSON_CONTENT_TYPE, now)
             body_bytes = json_bytes(rendered.message)
-            if action == "ok":
-                return Plan.of(head, Send(body_bytes))
-            pieces = _split(body_bytes, sum(event.name != "ping" for event in rendered.events))
+            whole = action in ("ok", "slow")
+            pieces = [_Piece(body_bytes, 0, 0)] if whole else _split(body_bytes, sum(
+                event.name != "ping" for event in rendered.events))
 
-        if action == "slow":
-            ttft, tps = step["ttft"], step["tps"]
-            if not stream:
-                # A non-streaming reply is sent whole, once the last token is generated.
-                return Plan.of(Wait(ttft + rendered.output_tokens / tps), head, [Send(p.data) for p in pieces])
-            body_actions: list[Action] = []
-            first = True
-            for piece in pieces:
-                if piece.tokens:
-                    body_actions.append(Wait(ttft if first else piece.tokens / tps))
-                    first = False
-                body_actions.append(Send(piece.data, piece.events))
-            return Plan.of(head, body_actions)
+        # Each piece with the silence before it: the generation's pace on a stream. A JSON
+        # body is sent once the last token exists, so its whole generation time comes first.
+        before = Wait(speed.generation_time(rendered.output_tokens)) if speed and not stream else Wait(0)
+        units: list[list[Action]] = []
+        first_token = True
+        for piece in pieces:
+            gap = 0.0
+            if speed and stream and piece.tokens:
+                # The first token arrives at ttft; a delta leaves with the last token it carries.
+                gap = speed.ttft + (piece.tokens - 1) / speed.tps if first_token else piece.tokens / speed.tps
+                first_token = False
+            units.append([Wait(gap), Send(piece.data, piece.events if stream else 0)])
 
-        sends = [Send(piece.data, piece.events if stream else 0) for piece in pieces]
-        if action == "ok":
-            return Plan.of(head, sends)
+        if action in ("ok", "slow"):
+            return Plan.of(before, head, *units)
         cut = _cut_index(pieces, step["after"])
         if action == "drop":
-            return Plan.of(head, sends[:cut], CUT)
+            return Plan.of(before, head, *units[:cut], CUT)
         if action == "reset":
-            return Plan.of(head, sends[:cut], RESET)
+            return Plan.of(before, head, *units[:cut], RESET)
         if action == "truncate":
-            return Plan.of(head, sends[:cut])
+            return Plan.of(before, head, *units[:cut])
         if action == "stall":
-            return Plan.of(head, sends[:cut], Wait(step["seconds"]), sends[cut:])
+            return Plan.of(before, head, *units[:cut], Wait(step["seconds"]), *units[cut:])
         if action == "error_event":
             kind = ERROR_KINDS[step["type"]]
             event = error_event(kind.type, step["message"] or kind.message, head.header("request-id") or "")
-            return Plan.of(head, sends[:cut], Send(event.encode(), 1))
+            return Plan.of(before, head, *units[:cut], Send(event.encode(), 1))
         raise AssertionError(f"no plan for action {action!r}")
+
+    def _speed(self, step: Step, model: str) -> Speed | None:
+        """The pace of this reply: ``slow``'s own figures, else the fake's latency model, else none."""
+        if step.action == "slow":
+            default = (self.latency or REALISTIC).speed(model)
+            return Speed(default.ttft if step["ttft"] is None else step["ttft"],
+                         default.tps if step["tps"] is None else step["tps"])
+        return self.latency.speed(model) if self.latency is not None else None
 
     def _status_error(self, step: Step, now: float) -> Plan:
         spec = step.spec

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .gateway import GATEWAYS
+from .latency import MODELS
+from .quota import RateLimits
 from .script import ScriptError, describe_actions, parse_script
 from .server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 
@@ -61,7 +64,13 @@ script actions:
     source.add_argument("--script", default=None, help='script for every scope, e.g. "overloaded*2, ok"')
     source.add_argument("--scenario", type=Path, default=None, metavar="FILE",
                         help="read the script from a scenario file (see fixtures/scenarios/)")
-    serve.add_argument("--seed", type=int, default=0, help="seed for ids (default 0)")
+    serve.add_argument("--seed", type=int, default=0, help="seed for ids and chaos picks (default 0)")
+    serve.add_argument("--latency", choices=("none", *MODELS), default="none",
+                       help="pace every reply with a latency model (default none: instant)")
+    serve.add_argument("--gateway", choices=tuple(GATEWAYS), default=None,
+                       help="put a gateway's limits in front of the API")
+    serve.add_argument("--rpm", type=int, default=None, metavar="N", help="quota: requests per minute, per scope")
+    serve.add_argument("--tpm", type=int, default=None, metavar="N", help="quota: tokens per minute, per scope")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
     return parser
 
@@ -79,8 +88,10 @@ def _journal_line(out: TextIO) -> Any:
 
 
 async def _serve(args: argparse.Namespace, script: str | None, out: TextIO) -> None:
+    limits = RateLimits(args.rpm, args.tpm) if args.rpm or args.tpm else None
     server = FakeServer(args.host, args.port, script=script, seed=args.seed,
-                        on_exchange=None if args.quiet else _journal_line(out))
+                        on_exchange=None if args.quiet else _journal_line(out),
+                        latency=args.latency, gateway=args.gateway, rate_limits=limits)
     await server.start()
     out.write(server.url + "\n")
     out.flush()

@@ -10,7 +10,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,11 +20,14 @@ from typing import Any
 from .aio import VirtualLoops, wait
 from .api import Api, Incoming
 from .clock import Clock
+from .gateway import Gateway, gateway_from
 from .intercept import ANTHROPIC_API, Interception, Target
 from .journal import Exchange, Outcome, format_timeline
+from .latency import LatencyModel, latency_model
 from .plan import Plan
+from .quota import RateLimits
 from .replies import Reply
-from .script import Step, to_steps
+from .script import Step, pick_chaos, to_steps
 from .transport import bridged_errors, handle, handle_async
 from .verdict import Verdict, assess, retry_after
 
@@ -80,7 +83,10 @@ class ClaudeFake:
     ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
     reply, or a list of them). ``base_urls``: hosts to answer for besides
     ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set). ``seed``: SDK jitter and
-    ids. ``strict``: leaving a scripted step unused fails the test. ``intercept=False``: patch
+    ids (and ``chaos`` picks). ``strict``: leaving a scripted step unused fails the test.
+    ``latency``: ``"realistic"`` paces every reply (:mod:`claude_fakes.latency`). ``gateway``: a
+    named gateway (``"vercel-hobby"``, ``"cloudflare"``, …) or a :class:`Gateway` in front of
+    the API. ``rate_limits``: request and token quotas per minute. ``intercept=False``: patch
     no transport, only time; requests reach the fake through :meth:`respond`, as a route of
     respx or pytest-httpx2.
     """
@@ -93,13 +99,21 @@ class ClaudeFake:
         seed: int = 0,
         strict: bool = True,
         intercept: bool = True,
+        latency: str | LatencyModel | None = None,
+        gateway: str | Gateway | None = None,
+        rate_limits: RateLimits | Mapping[str, int] | None = None,
     ) -> None:
+        if isinstance(rate_limits, Mapping):
+            rate_limits = RateLimits(**rate_limits)
         self.seed = seed
         self.intercept = intercept
+        self.latency = latency_model(latency)
+        self.gateway = gateway_from(gateway)
+        self.rate_limits = rate_limits
         self.strict = strict
         self.clock = Clock()
         self._targets = [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in base_urls)]
-        self._api = Api(seed)
+        self._api = Api(seed, latency=self.latency, rate_limits=rate_limits)
         self._lock = threading.RLock()
         self._journal: list[Exchange] = []
         self._attempts = 0
@@ -220,9 +234,22 @@ class ClaudeFake:
             now = self.clock.now()
             plan = rejection or self._api.reject(incoming, now=now)
             step = None
+            notes: list[str] = []
+            if plan is None and incoming.is_attempt:
+                plan = self._api.over_quota(now)
+                if plan is not None:
+                    notes.append("over quota")
             if plan is None:
                 step = self._take_step() if incoming.is_attempt else None
+                if step is not None and step.action == "chaos":
+                    step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
+                    notes.append("chaos")
                 plan = self._api.respond(incoming, step, now=now)
+            if self.gateway is not None:
+                behind = self.gateway.apply(plan)
+                if behind != plan:
+                    notes.append(f"cut by {self.gateway.name}")
+                plan = behind
             body = incoming.json
             retry = incoming.headers.get("x-stainless-retry-count", "")
             if incoming.is_attempt:
@@ -238,6 +265,7 @@ class ClaudeFake:
                 step=step,
                 start=self.clock.elapsed,
                 stream=isinstance(body, dict) and body.get("stream") is True,
+                notes=notes,
             )
             self._journal.append(exchange)
             return exchange, plan

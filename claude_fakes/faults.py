@@ -75,8 +75,11 @@ def truncate(after: int, *, reply: Reply | None = None) -> Step:
     return Step.make("truncate", after=after, reply=reply)
 
 
-def slow(ttft: Duration = 2.0, tps: float = 50.0, *, reply: Reply | None = None) -> Step:
-    """Time to first token ``ttft``, then ``tps`` output tokens a second."""
+def slow(ttft: Duration | None = None, tps: float | None = None, *, reply: Reply | None = None) -> Step:
+    """Time to first token ``ttft``, then ``tps`` output tokens a second.
+
+    Either left out comes from the fake's latency model, or the realistic one for the model.
+    """
     return Step.make("slow", ttft=ttft, tps=tps, reply=reply)
 
 

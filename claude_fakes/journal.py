@@ -58,6 +58,8 @@ class Exchange:
     events: int = 0
     """SSE events delivered to the client (pings not counted)."""
     stream: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What shaped the exchange besides its step: ``chaos``, ``over quota``, ``cut by <gateway>``."""
     response_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     """The response's headers, once they were sent (``retry-after``, ``request-id``, …)."""
     error: str | None = field(default=None, repr=False)
@@ -76,6 +78,8 @@ class Exchange:
             parts.append(f"after {self.events} events")
         if self.error:
             parts.append(f"-> {self.error}")
+        if self.notes:
+            parts.append(f"[{', '.join(self.notes)}]")
         return " ".join(parts)
 
 

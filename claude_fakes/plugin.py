@@ -22,7 +22,7 @@ from .server.client import ServerFake
 _CALL_FAILED = pytest.StashKey[bool]()
 _FAKE = pytest.StashKey["ClaudeFake | ServerFake"]()
 _SCOPE_NUMBERS = itertools.count(1)
-_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept")
+_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,19 +37,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "every request gets ok)")
     group.addoption("--claude-fakes-base-url", action="append", default=None, metavar="URL",
                     help="also intercept this base URL; repeatable (ini: claude_fakes_base_urls)")
+    group.addoption("--claude-fakes-latency", choices=("none", "realistic"), default=None,
+                    help="pace every reply with a latency model (ini: claude_fakes_latency; default none)")
     parser.addini("claude_fakes_seed", "claude_fakes: seed for retry jitter and ids", default="0")
     parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused", type="bool",
                   default=True)
     parser.addini("claude_fakes_script", "claude_fakes: script for tests without a claude_fake marker", default="")
     parser.addini("claude_fakes_base_urls", "claude_fakes: base URLs to intercept besides api.anthropic.com",
                   type="linelist", default=[])
+    parser.addini("claude_fakes_latency", "claude_fakes: latency model, none or realistic", default="none")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True): the script and "
-        "options of the claude_fake fixture for this test, class or module.",
+        "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None, "
+        "gateway=None, rate_limits=None): the script and options of the claude_fake fixture for this test, "
+        "class or module.",
     )
     config.addinivalue_line(
         "markers",
@@ -111,12 +115,14 @@ def _configured(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     strict = config.getoption("claude_fakes_strict")
     script = config.getoption("claude_fakes_script")
     base_urls = config.getoption("claude_fakes_base_url")
+    latency = config.getoption("claude_fakes_latency")
     return (
         script if script is not None else str(config.getini("claude_fakes_script")),
         {
             "seed": seed if seed is not None else int(str(config.getini("claude_fakes_seed"))),
             "strict": strict == "yes" if strict is not None else bool(config.getini("claude_fakes_strict")),
             "base_urls": list(base_urls if base_urls is not None else config.getini("claude_fakes_base_urls")),
+            "latency": latency if latency is not None else str(config.getini("claude_fakes_latency")),
         },
     )
 
@@ -163,7 +169,7 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
 
 
 @pytest.fixture(scope="session")
-def claude_fakes_server_url() -> Iterator[str]:
+def claude_fakes_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
     """The URL of one ``claude-fakes serve`` process shared by the session (each test gets a scope).
 
     Its own process, not a thread of the test process: the in-process fake patches time and
@@ -172,8 +178,9 @@ def claude_fakes_server_url() -> Iterator[str]:
     saw 2x). One process per session, not per test: it starts in about 0.1 s, and scopes
     already keep tests apart.
     """
+    _, options = _configured(pytestconfig)
     process = subprocess.Popen(
-        [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet"],
+        [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet", "--latency", options["latency"]],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None
@@ -209,6 +216,12 @@ def claude_fake_server(
     """
     default_script, options = _configured(request.config)
     marker_script, marker_options = _marker_settings(request.node)
+    process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept"})
+    if process_wide:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "
+            f"{', '.join(process_wide)} belong to the server process (claude-fakes serve --help)"
+        )
     options.update(marker_options)
     scope = f"{os.getpid()}-{next(_SCOPE_NUMBERS)}-{request.node.name}"
     fake = ServerFake(claude_fakes_server_url, scope, strict=options["strict"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class Param:
     error_type, status."""
     default: Any = _REQUIRED
     nullable: bool = False
+    positive: bool = False
+    """Zero is not allowed (a rate)."""
 
     @property
     def required(self) -> bool:
@@ -149,9 +152,15 @@ ACTIONS: dict[str, ActionSpec] = {
             takes_reply=True,
         ),
         ActionSpec(
+            "chaos",
+            "per attempt, a fault picked with the given probabilities (from the seed), else ok",
+            takes_reply=False,
+        ),
+        ActionSpec(
             "slow",
-            "time to first token S, then R output tokens per second",
-            (Param("ttft", "duration", 2.0), Param("tps", "number", 50.0)),
+            "time to first token S, then R output tokens per second (default: the latency model's)",
+            (Param("ttft", "duration", None, nullable=True),
+             Param("tps", "number", None, nullable=True, positive=True)),
             takes_reply=True,
         ),
     )
@@ -203,11 +212,13 @@ def _convert(param: Param, value: Any, action: str) -> Any:
             if match is None or (kind == "number" and match["unit"]):
                 unit = " (a number of seconds, or with a unit: 500ms, 30s, 10m, 1h)" if kind == "duration" else ""
                 raise ValueError(f"{where} takes a number{unit}, got {value!r}")
-            return float(match["number"]) * _UNITS[match["unit"]]
+            return _convert(param, float(match["number"]) * _UNITS[match["unit"]], action)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
             raise ValueError(f"{where} takes a number >= 0, got {value!r}")
         if math.isinf(value) and kind != "duration":
             raise ValueError(f"{where} takes a finite number, got {value!r}")
+        if param.positive and value == 0:
+            raise ValueError(f"{where} takes a number > 0, got {value!r}")
         return float(value)
     if kind == "flag":
         if isinstance(value, bool):
@@ -252,6 +263,8 @@ class Step:
         spec = ACTIONS.get(name)
         if spec is None:
             raise ScriptError(_unknown_action(action))
+        if name == "chaos":
+            return cls(name, _chaos_args(params), 1, None)
         if "text" in params and spec.takes_reply and reply is None:
             reply = text_reply(str(params.pop("text")))
         if reply is not None and not spec.takes_reply:
@@ -295,7 +308,8 @@ class Step:
     __rmul__ = __mul__
 
     def __str__(self) -> str:
-        shown = [f"{key}={_show(value)}" for key, value in self.args if value != self.spec.param(key).default]  # type: ignore[union-attr]
+        shown = [f"{key}={_show(value)}" for key, value in self.args
+                 if self.action == "chaos" or value != self.spec.param(key).default]  # type: ignore[union-attr]
         if self.reply is not None:
             blocks = self.reply.blocks
             if len(blocks) == 1 and isinstance(blocks[0], TextBlock):
@@ -306,6 +320,55 @@ class Step:
         if self.count != 1:
             text += "*inf" if math.isinf(self.count) else f"*{int(self.count)}"
         return text
+
+
+CHAOS_AFTER_MAX = 8
+CHAOS_STALLS = (2.0, 30.0, 700.0)
+
+
+def _chaos_choices() -> list[str]:
+    """Actions chaos may pick: those that need no argument, or only ``after``/``seconds``."""
+    return [name for name, spec in ACTIONS.items() if name not in ("ok", "chaos", "status")
+            and all(not p.required or p.name in ("after", "seconds") for p in spec.params)]
+
+
+def _chaos_args(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    choices = _chaos_choices()
+    probability = Param("probability", "number")
+    args = []
+    for key, value in params.items():
+        action = ALIASES.get(key, key)
+        if action not in choices:
+            raise ScriptError(f"chaos cannot pick {key!r}{_suggest(key, choices)}; it picks from "
+                              f"{', '.join(choices)}", argument=key)
+        try:
+            chance = _convert(probability, value, f"chaos({key}")
+        except ValueError as err:
+            raise ScriptError(str(err), argument=key) from None
+        if chance > 1:
+            raise ScriptError(f"chaos({key}=...) is a probability from 0 to 1, got {chance:g}", argument=key)
+        args.append((action, chance))
+    if not args:
+        raise ScriptError("chaos needs at least one fault with its probability, e.g. chaos(overloaded=0.2, drop=0.1)")
+    if sum(chance for _, chance in args) > 1 + 1e-9:
+        raise ScriptError("chaos probabilities add up to more than 1")
+    return tuple(args)
+
+
+def pick_chaos(step: Step, rng: random.Random) -> Step:
+    """The concrete step a ``chaos`` step becomes for one attempt, drawn from ``rng``."""
+    draw = rng.random()
+    for action, chance in step.args:
+        if draw < chance:
+            spec = ACTIONS[action]
+            params: dict[str, Any] = {}
+            if spec.param("after") is not None and spec.param("after").required:  # type: ignore[union-attr]
+                params["after"] = rng.randint(0, CHAOS_AFTER_MAX)
+            if spec.param("seconds") is not None:
+                params["seconds"] = rng.choice(CHAOS_STALLS)
+            return Step.make(action, **params)
+        draw -= chance
+    return Step.make("ok")
 
 
 def _show(value: Any) -> str:

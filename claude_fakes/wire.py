@@ -198,8 +198,12 @@ def render_message(
     max_tokens: int,
     input_token_count: int,
     ids: Ids,
+    delta_tokens: int = 1,
 ) -> RenderedMessage:
-    """Render ``reply`` as the real API would, cutting it at ``max_tokens`` (stop_reason ``max_tokens``)."""
+    """Render ``reply`` as the real API would, cutting it at ``max_tokens`` (stop_reason ``max_tokens``).
+
+    Each text or thinking delta carries up to ``delta_tokens`` tokens.
+    """
     message_id = ids.message()
     budget = max_tokens
     stop_reason = reply.stop_reason
@@ -271,9 +275,11 @@ def render_message(
                                                   "content_block": {"type": "text", "text": ""}}))
             if index == 0:
                 emit(PING)
-            for token in tokens:
+            for start in range(0, len(tokens), delta_tokens):
+                group = tokens[start:start + delta_tokens]
                 emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                      "delta": {"type": "text_delta", "text": token}}), 1)
+                                                      "delta": {"type": "text_delta", "text": "".join(group)}}),
+                     len(group))
         elif isinstance(block, ThinkingBlock):
             thought = "".join(tokens)
             content.append({"type": "thinking", "thinking": thought, "signature": block.signature})
@@ -282,10 +288,12 @@ def render_message(
                                                                     "signature": ""}}))
             if index == 0:
                 emit(PING)
-            for token in [*tokens, ""]:
+            chunks = ["".join(tokens[i:i + delta_tokens]) for i in range(0, len(tokens), delta_tokens)]
+            for n, chunk in enumerate([*chunks, ""]):
+                weight = len(tokens[n * delta_tokens:(n + 1) * delta_tokens]) if chunk else 0
                 emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                      "delta": {"type": "thinking_delta", "thinking": token}}),
-                     1 if token else 0)
+                                                      "delta": {"type": "thinking_delta", "thinking": chunk}}),
+                     weight)
             emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
                                                   "delta": {"type": "signature_delta",
                                                             "signature": block.signature}}))
@@ -339,21 +347,31 @@ def rfc3339(epoch: float) -> str:
 
 
 def response_headers(
-    *, content_type: str, request_id: str, organization_id: str, now: float
+    *,
+    content_type: str,
+    request_id: str,
+    organization_id: str,
+    now: float,
+    limits: Mapping[str, tuple[int, int, float]] | None = None,
 ) -> list[tuple[str, str]]:
-    """The headers every API reply carries: request-id, organization, the rate-limit family."""
-    reset = rfc3339(now + 60)
+    """The headers every API reply carries: request-id, organization, the rate-limit family.
+
+    ``limits`` gives ``(limit, remaining, reset time)`` for ``requests`` and ``tokens``; without
+    it the figures are a generous tier's, never running out.
+    """
+    limits = limits or {"requests": (4000, 3999, now + 60), "tokens": (2_000_000, 2_000_000, now + 60)}
     headers = [
         ("content-type", content_type),
         ("request-id", request_id),
         ("anthropic-organization-id", organization_id),
     ]
-    for family, limit in (("requests", 4000), ("tokens", 2_000_000), ("input-tokens", 2_000_000),
-                          ("output-tokens", 400_000)):
+    requests, tokens = limits["requests"], limits["tokens"]
+    for family, (limit, remaining, reset) in (("requests", requests), ("tokens", tokens),
+                                              ("input-tokens", tokens), ("output-tokens", tokens)):
         headers += [
             (f"anthropic-ratelimit-{family}-limit", str(limit)),
-            (f"anthropic-ratelimit-{family}-remaining", str(limit - 1 if family == "requests" else limit)),
-            (f"anthropic-ratelimit-{family}-reset", reset),
+            (f"anthropic-ratelimit-{family}-remaining", str(remaining)),
+            (f"anthropic-ratelimit-{family}-reset", rfc3339(reset)),
         ]
     if content_type == SSE_CONTENT_TYPE:
         headers.append(("cache-control", "no-cache"))

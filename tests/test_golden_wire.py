@@ -32,8 +32,10 @@ CASES: dict[str, tuple[Reply, bool]] = {
 def exchange_bytes(reply: Reply, stream: bool) -> bytes:
     body = {"model": "claude-sonnet-4-6", "max_tokens": 64, "stream": stream,
             "messages": [{"role": "user", "content": "Weather in Paris?"}]}
-    plan = Api(seed=0).respond(Incoming("POST", "/v1/messages", {}, HEADERS, json.dumps(body).encode()),
-                               Step.make("ok", reply=reply), now=0)
+    api = Api(seed=0)
+    assert api.over_quota(now=0) is None
+    plan = api.respond(Incoming("POST", "/v1/messages", {}, HEADERS, json.dumps(body).encode()),
+                       Step.make("ok", reply=reply), now=0)
     head = plan.actions[0]
     assert isinstance(head, Head)
     lines = [f"HTTP {head.status}", *(f"{key}: {value}" for key, value in head.headers), ""]

@@ -37,7 +37,7 @@ def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines([
-        "@pytest.mark.claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True)*",
+        "@pytest.mark.claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None,*",
         "@pytest.mark.claude_faults(*scripts)*",
     ])
 

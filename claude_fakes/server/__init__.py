@@ -30,10 +30,12 @@ class FakeServer:
         script: str | None = None,
         seed: int = 0,
         on_exchange: Callable[[str, Any], None] | None = None,
+        **options: Any,
     ) -> None:
+        """``options``: ``latency``, ``gateway``, ``rate_limits``, as for ``ClaudeFake``, per scope."""
         self.host = host
         self.port = port
-        self.scopes = Scopes(script, seed)
+        self.scopes = Scopes(script, seed, **options)
         self.on_exchange = on_exchange
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()

@@ -64,6 +64,7 @@ def exchange_json(exchange: Exchange) -> dict[str, Any]:
         "events": exchange.events,
         "stream": exchange.stream,
         "response_headers": dict(exchange.response_headers),
+        "notes": list(exchange.notes),
         "error": exchange.error,
     }
 
@@ -76,6 +77,7 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
         headers=data["headers"], json=data["json"], timeout=data["timeout"], step=steps[0] if steps else None,
         start=data["start"], end=data["end"], status=data["status"], outcome=data["outcome"],
         events=data["events"], stream=data["stream"], response_headers=data["response_headers"],
+        notes=data.get("notes", []),
         error=data["error"],
     )
 
@@ -83,17 +85,19 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
 class Scopes:
     """Every scope of one server, created on first use with the server's defaults."""
 
-    def __init__(self, script: str | None = None, seed: int = 0) -> None:
+    def __init__(self, script: str | None = None, seed: int = 0, **options: Any) -> None:
         parse_script(script or "")
         self.script = script
         self.seed = seed
+        self.options = options
+        """``latency``, ``gateway``, ``rate_limits``: as for :class:`ClaudeFake`, in every scope."""
         self._scopes: dict[str, Scope] = {}
 
     def get(self, name: str) -> Scope:
         scope = self._scopes.get(name)
         if scope is None:
-            scope = self._scopes[name] = Scope(name, ClaudeFake(self.script or None, seed=self.seed,
-                                                                 intercept=False))
+            fake = ClaudeFake(self.script or None, seed=self.seed, intercept=False, **self.options)
+            scope = self._scopes[name] = Scope(name, fake)
         return scope
 
     def route(self, incoming: Incoming) -> tuple[Scope, Incoming]:
