@@ -13,7 +13,10 @@ A scripted fake of the API, with a virtual clock, that intercepts the official S
 from . import faults, replies
 from .clock import Clock
 from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
+from .gateway import GATEWAYS, Gateway
 from .journal import Exchange, Outcome
+from .latency import REALISTIC, LatencyModel, Speed
+from .quota import RateLimits
 from .script import ScriptError, Step, parse_script
 from .transport import WouldHangForever
 
@@ -22,6 +25,12 @@ __all__ = [
     "Clock",
     "Exchange",
     "FakeAlreadyActive",
+    "GATEWAYS",
+    "Gateway",
+    "LatencyModel",
+    "REALISTIC",
+    "RateLimits",
+    "Speed",
     "Outcome",
     "ScriptError",
     "Step",

@@ -30,8 +30,14 @@ REAL = {"monotonic": time.monotonic}
 
 
 def stream(**options: Any) -> Any:
-    with anthropic.Anthropic(**options).messages.stream(**REQUEST) as s:
+    with anthropic.Anthropic(**options) as client, client.messages.stream(**REQUEST) as s:
         return s.get_final_message()
+
+
+def create(**options: Any) -> Any:
+    """One non-streaming call on a client that is closed afterwards, so no socket outlives the test."""
+    with anthropic.Anthropic(**options) as client:
+        return client.messages.create(**REQUEST)
 
 
 @pytest.fixture
@@ -56,8 +62,7 @@ def test_cli_serves_prints_its_url_and_exits_cleanly(signum: int) -> None:
     process, url = start_cli("--script", "overloaded, ok")
     try:
         assert url.startswith("http://127.0.0.1:")
-        client = anthropic.Anthropic(base_url=url, api_key="sk-test")
-        assert client.messages.create(**REQUEST).stop_reason == "end_turn"
+        assert create(base_url=url, api_key="sk-test").stop_reason == "end_turn"
         started = REAL["monotonic"]()
         process.send_signal(signum)
         assert process.wait(timeout=5) == 0
@@ -76,7 +81,7 @@ def test_cli_scenario_files_and_bad_scripts(tmp_path: Any) -> None:
     scenario.write_text("# overloaded twice, then fine\noverloaded*2   # 529s\nok\n")
     process, url = start_cli("--scenario", str(scenario), "--quiet")
     try:
-        anthropic.Anthropic(base_url=url, api_key="sk-test").messages.create(**REQUEST)
+        create(base_url=url, api_key="sk-test")
         state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
         assert [e["status"] for e in state["exchanges"]] == [529, 529, 200]
     finally:
@@ -109,7 +114,7 @@ def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerFa
 def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server: ServerFake) -> None:
     claude_fake_server.script("hang*3")
     with pytest.raises(anthropic.APITimeoutError):
-        anthropic.Anthropic(timeout=1).messages.create(**REQUEST)
+        create(timeout=1)
     assert claude_fake_server.attempts == 3
     assert [e.outcome for e in claude_fake_server.journal] == [Outcome.CLIENT_CLOSED] * 3
     assert claude_fake_server.journal[0].timeout["read"] == 1.0, "from the SDK's x-stainless-read-timeout"
@@ -149,7 +154,7 @@ def test_async_sdk_over_sockets(claude_fake_server: ServerFake) -> None:
     claude_fake_server.script("overloaded, drop(after=2)")
 
     async def main() -> None:
-        async with anthropic.AsyncAnthropic().messages.stream(**REQUEST) as s:
+        async with anthropic.AsyncAnthropic() as client, client.messages.stream(**REQUEST) as s:
             await s.get_final_message()
 
     with pytest.raises(HTTP.RemoteProtocolError):
@@ -159,9 +164,9 @@ def test_async_sdk_over_sockets(claude_fake_server: ServerFake) -> None:
 
 def test_non_streaming_and_keep_alive(claude_fake_server: ServerFake) -> None:
     claude_fake_server.script("api_error, ok, ok, ok")
-    client = anthropic.Anthropic()
-    for _ in range(3):
-        assert client.messages.create(**REQUEST).content[0].text == "Hello! This is a reply from claude_fakes."
+    with anthropic.Anthropic() as client:
+        for _ in range(3):
+            assert client.messages.create(**REQUEST).content[0].text == "Hello! This is a reply from claude_fakes."
     assert claude_fake_server.attempts == 4
     assert claude_fake_server.verdict().resilient
 
@@ -172,10 +177,8 @@ def test_non_streaming_and_keep_alive(claude_fake_server: ServerFake) -> None:
 def test_two_scopes_do_not_see_each_others_steps_or_journal(claude_fakes_server_url: str) -> None:
     first = ServerFake(claude_fakes_server_url, "scope-a").script("overloaded, ok")
     second = ServerFake(claude_fakes_server_url, "scope-b").script("api_error, ok")
-    a = anthropic.Anthropic(base_url=first.url, api_key="k")
-    b = anthropic.Anthropic(base_url=second.url, api_key="k")
-    a.messages.create(**REQUEST)
-    b.messages.create(**REQUEST)
+    create(base_url=first.url, api_key="k")
+    create(base_url=second.url, api_key="k")
     assert [e.status for e in first.journal] == [529, 200]
     assert [e.status for e in second.journal] == [500, 200]
     first.reset()
@@ -207,7 +210,7 @@ def test_admin_api(server: FakeServer) -> None:
     status, body = admin("POST", "script?scope=x", b"overlaoded")
     assert status == 400 and "did you mean 'overloaded'" in json.loads(body)["error"]["message"]
     assert admin("POST", "script?scope=x", b"overloaded, ok")[0] == 200
-    anthropic.Anthropic(base_url=f"{server.url}/_claude_fakes/scopes/x", api_key="k").messages.create(**REQUEST)
+    create(base_url=f"{server.url}/_claude_fakes/scopes/x", api_key="k")
     journal = json.loads(admin("GET", "journal?scope=x")[1])
     assert journal["attempts"] == 2 and journal["exchanges"][0]["step"] == "overloaded"
     assert "529 complete" in admin("GET", "timeline?scope=x")[1].decode()
@@ -245,7 +248,7 @@ def test_a_thousand_malformed_requests_leave_the_server_serving(server: FakeServ
                 reply += chunk
             answered += reply.startswith(b"HTTP/1.1 4")
     assert answered >= 800, "malformed requests get an HTTP 4xx (those cut before a request line get nothing)"
-    assert anthropic.Anthropic(base_url=server.url, api_key="k").messages.create(**REQUEST).stop_reason == "end_turn"
+    assert create(base_url=server.url, api_key="k").stop_reason == "end_turn"
 
 
 def test_oversized_and_malformed_bodies_get_anthropic_errors(server: FakeServer) -> None:
