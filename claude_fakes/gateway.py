@@ -24,6 +24,8 @@ class Gateway:
     """Longest a request may last, from arrival to the last byte."""
     idle: float | None = None
     """Longest silence the gateway tolerates from the API, before or during the response."""
+    first_byte: float | None = None
+    """Longest wait, from arrival, for the response to begin (Vercel Edge: 25 s, then streaming may go on)."""
     status: int = 504
     content_type: str = "text/plain; charset=utf-8"
     body: bytes = b""
@@ -39,8 +41,8 @@ class Gateway:
         head_sent = False
         for action in actions:
             if isinstance(action, Wait):
-                allowed = min(math.inf if self.total is None else max(0.0, self.total - elapsed),
-                              math.inf if self.idle is None else self.idle)
+                allowed = min(_left(self.total, elapsed), _left(self.idle, 0.0),
+                              math.inf if head_sent else _left(self.first_byte, elapsed))
                 if action.seconds > allowed:
                     out.append(Wait(allowed))
                     if head_sent:
@@ -68,6 +70,10 @@ class Gateway:
         return [*actions[:head_at], Wait(held), actions[head_at], *(a for a in body if not isinstance(a, Wait))]
 
 
+def _left(limit: float | None, used: float) -> float:
+    return math.inf if limit is None else max(0.0, limit - used)
+
+
 _VERCEL_BODY = b"An error occurred with your deployment\n\nFUNCTION_INVOCATION_TIMEOUT\n"
 
 GATEWAYS: dict[str, Gateway] = {
@@ -77,6 +83,9 @@ GATEWAYS: dict[str, Gateway] = {
                 headers=(("x-vercel-error", "FUNCTION_INVOCATION_TIMEOUT"),)),
         Gateway("vercel-pro", total=60, status=504, body=_VERCEL_BODY,
                 headers=(("x-vercel-error", "FUNCTION_INVOCATION_TIMEOUT"),)),
+        Gateway("vercel-edge", total=300, first_byte=25, status=504, body=_VERCEL_BODY.replace(
+            b"FUNCTION_INVOCATION_TIMEOUT", b"EDGE_FUNCTION_INVOCATION_TIMEOUT"),
+                headers=(("x-vercel-error", "EDGE_FUNCTION_INVOCATION_TIMEOUT"),)),
         Gateway("cloudflare", idle=100, status=524, content_type="text/html; charset=UTF-8",
                 body=b"error code: 524"),
         Gateway("aws-api-gateway", total=29, status=504, content_type="application/json",
@@ -85,8 +94,10 @@ GATEWAYS: dict[str, Gateway] = {
                 buffers=True),
     )
 }
-"""Vercel functions (Hobby 10 s, Pro 60 s, the seed's figures), Cloudflare's proxy (100 s without
-a byte from the origin: 524), AWS API Gateway REST (29 s integration timeout, buffered)."""
+"""Vercel functions (Hobby 10 s, Pro 60 s, the seed's figures); Vercel Edge functions (the first
+byte within 25 s, then streaming for up to 300 s: the seed's "edge functions with streaming");
+Cloudflare's proxy (100 s without a byte from the origin: 524, or a dropped stream); AWS API
+Gateway REST (29 s integration timeout, buffered)."""
 
 
 def gateway_from(value: str | Gateway | None) -> Gateway | None:

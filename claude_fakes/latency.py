@@ -7,7 +7,8 @@ rate, a non-streaming reply arrives whole once the last token is generated, and 
 no scripted content gets a reply as long as its ``max_tokens``.
 
 The realistic defaults reproduce the seed document's figure: an Opus-class request with
-``max_tokens=8192`` takes 2 + 8192 / 80 = 104.4 s without streaming (the seed: 60 to 120 s).
+``max_tokens=8192`` takes 2 + 8191 / 80 = 104.4 s (the seed: 60 to 120 s), streamed or not; a
+streamed reply's first text arrives after about 2 s.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class Speed:
     """Output tokens per second after that."""
 
     def generation_time(self, output_tokens: int) -> float:
-        return self.ttft + output_tokens / self.tps
+        """When the last token exists: the first at ``ttft``, each next one ``1 / tps`` later."""
+        return self.ttft + max(output_tokens - 1, 0) / self.tps
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,9 @@ def _marker_settings(node: pytest.Item) -> tuple[str | None, dict[str, Any]]:
     options: dict[str, Any] = {}
     for marker in node.iter_markers("claude_fake"):
         if len(marker.args) > 1:
-            raise pytest.UsageError(f"{node.nodeid}: claude_fake takes one script, got {len(marker.args)}")
+            raise pytest.UsageError(
+                f"{node.nodeid}: claude_fake takes one script, got {len(marker.args)} arguments; write several "
+                "steps as one string or one list: claude_fake([step, step]); a matrix is claude_faults(...)")
         unknown = set(marker.kwargs) - {"script", *_MARKER_OPTIONS}
         if unknown:
             raise pytest.UsageError(

@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .journal import Exchange, Outcome
+from .wire import ERROR_KINDS
 
 FINAL_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
 """Statuses the API means as final: repeating the same request gets the same answer."""
+TRANSIENT_STATUSES = frozenset({408, 409, 429})
+"""With every status from 500 up: what the SDK retries when it arrives as an HTTP status."""
 STORM_GAP = 0.05
 """Retries closer together than this (virtual seconds) are retries without backoff."""
 STORM_LENGTH = 3
@@ -70,6 +73,14 @@ def _next_same(attempts: Sequence[Exchange], index: int) -> Exchange | None:
     return next((later for later in attempts[index + 1 :] if later.json == body), None)
 
 
+def transient_error_event(exchange: Exchange) -> bool:
+    """Whether a stream ended in an ``event: error`` whose type the SDK would retry as a status."""
+    if exchange.step is None or exchange.step.action != "error_event" or exchange.outcome != Outcome.COMPLETE:
+        return False
+    status = ERROR_KINDS[exchange.step["type"]].status
+    return status >= 500 or status in TRANSIENT_STATUSES
+
+
 def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
     attempts = [exchange for exchange in journal if exchange.attempt is not None]
     findings: list[Finding] = []
@@ -108,6 +119,13 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
                     "stream_failure_not_retried", exchange.attempt,
                     f"{label}'s stream failed mid-body ({exchange.outcome} after {exchange.events} events) "
                     "and the request was not repeated: the SDK never retries these",
+                ))
+            elif transient_error_event(exchange):
+                assert exchange.step is not None
+                findings.append(Finding(
+                    "stream_failure_not_retried", exchange.attempt,
+                    f"{label}'s stream ended in an error event ({exchange.step['type']}, transient) after "
+                    f"{exchange.events - 1} events and the request was not repeated: the SDK never retries these",
                 ))
     findings.extend(_storms(attempts))
     return Verdict(tuple(findings), timeline)

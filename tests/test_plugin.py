@@ -159,6 +159,22 @@ def test_it(claude_fake):
     result.assert_outcomes(errors=1)
 
 
+def test_a_marker_with_several_scripts_says_how_to_write_them(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+from claude_fakes import faults, replies
+
+@pytest.mark.claude_fake("overloaded", "ok")
+def test_it(claude_fake):
+    pass
+
+@pytest.mark.claude_fake([faults.overloaded(), replies.text("fine")])
+def test_a_list(claude_fake):
+    assert ask().content[0].text == "fine"
+""")
+    result.stdout.fnmatch_lines(["*claude_fake takes one script, got 2 arguments*one list: claude_fake(*"])
+    result.assert_outcomes(passed=1, errors=1)
+
+
 def test_an_unused_step_fails_the_test_at_teardown_naming_it(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 @pytest.mark.claude_fake("ok, overloaded")

@@ -44,7 +44,7 @@ def test_latency_is_off_by_default_and_scripted_content_keeps_its_length() -> No
     with ClaudeFake(replies.text("Short answer."), latency="realistic") as fake:
         message = anthropic.Anthropic().messages.create(**OPUS_8K)
     assert message.usage.output_tokens == 2
-    assert fake.clock.elapsed == pytest.approx(2 + 2 / 80)
+    assert fake.clock.elapsed == pytest.approx(2 + 1 / 80)
 
 
 def test_slow_without_figures_takes_the_models_speed() -> None:
@@ -53,7 +53,7 @@ def test_slow_without_figures_takes_the_models_speed() -> None:
         client.messages.create(**{**REQUEST, "model": "claude-haiku-4-5"})
         client.messages.create(**{**REQUEST, "model": "claude-haiku-4-5"})
     haiku = REALISTIC.speed("claude-haiku-4-5")
-    assert [e.duration for e in fake.journal] == pytest.approx([haiku.generation_time(7), haiku.ttft + 0.7])
+    assert [e.duration for e in fake.journal] == pytest.approx([haiku.generation_time(7), haiku.ttft + 0.6])
 
 
 # -- gateways ------------------------------------------------------------------------------
@@ -100,6 +100,16 @@ def test_aws_api_gateway_buffers_a_stream(claude_fake: ClaudeFake) -> None:
     assert message.stop_reason == "end_turn"
     first = claude_fake.journal[0]
     assert first.duration == pytest.approx(1 + 0.6), "everything arrives at the end, in one go"
+
+
+@pytest.mark.claude_fake(latency="realistic", gateway="vercel-edge")
+def test_vercel_edge_needs_the_first_byte_in_25_seconds_then_lets_a_stream_run(claude_fake: ClaudeFake) -> None:
+    client = anthropic.Anthropic(max_retries=0)
+    with pytest.raises(anthropic.InternalServerError) as info:
+        client.messages.create(**OPUS_8K)
+    assert info.value.status_code == 504 and claude_fake.clock.elapsed == 25
+    assert stream(client, **OPUS_8K).usage.output_tokens == 8192
+    assert claude_fake.journal[1].duration == pytest.approx(2 + 8191 / 80), "past 25 s: the stream began at 2 s"
 
 
 def test_a_custom_gateway() -> None:

@@ -124,6 +124,20 @@ def test_a_mid_stream_failure_not_retried(claude_fake: ClaudeFake) -> None:
     assert claude_fake.verdict().codes == ["stream_failure_not_retried"]
 
 
+@pytest.mark.parametrize(("script", "codes"), [
+    ("error_event(after=3, type=api_error)", ["stream_failure_not_retried"]),
+    ("error_event(after=3, type=overloaded_error)", ["stream_failure_not_retried"]),
+    ("error_event(after=3, type=invalid_request_error)", []),
+])
+def test_a_transient_error_event_not_retried(script: str, codes: list[str]) -> None:
+    with ClaudeFake(script) as fake, pytest.raises(anthropic.APIStatusError):
+        with anthropic.Anthropic().messages.stream(**REQUEST) as stream:
+            stream.until_done()
+    assert fake.verdict().codes == codes
+    if codes:
+        assert "error event (" in str(fake.verdict()) and "after 3 events" in str(fake.verdict())
+
+
 @pytest.mark.claude_fake("drop(after=4), ok")
 def test_a_mid_stream_failure_retried_by_the_app_is_fine(claude_fake: ClaudeFake) -> None:
     client = anthropic.Anthropic()
