@@ -182,7 +182,8 @@ def claude_fakes_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
     """
     _, options = _configured(pytestconfig)
     process = subprocess.Popen(
-        [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet", "--latency", options["latency"]],
+        [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet", "--latency", options["latency"],
+         "--seed", str(options["seed"])],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None

@@ -153,7 +153,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "chaos",
-            "per attempt, a fault picked with the given probabilities (from the seed), else ok",
+            "per attempt, one of the faults given as ACTION=P (probability P, drawn from the seed), else ok",
             takes_reply=False,
         ),
         ActionSpec(

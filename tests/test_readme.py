@@ -23,6 +23,14 @@ def test_the_minimal_example_passes_as_pasted(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=2)
 
 
+def test_every_example_is_linked() -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    files = sorted(path.name for path in examples.glob("test_*.py"))
+    assert len(files) >= 10
+    for name in files:
+        assert f"](examples/{name})" in README, f"README's cookbook does not link examples/{name}"
+
+
 def test_the_script_error_shown_is_the_real_one() -> None:
     from claude_fakes import ScriptError, parse_script
 
