@@ -78,7 +78,18 @@ def test_with_the_sdks_retries_off_the_loop_waits_5_then_10(claude_fake: ClaudeF
     assert call_with_retry("Write a detailed analysis...") == "Hello! This is a reply from claude_fakes."
     assert claude_fake.clock.sleeps == [5, 10]
     assert claude_fake.clock.elapsed == 255  # 120 + 5 + 120 + 10
+    assert claude_fake.waits_between_attempts == [5, 10]
     assert capsys.readouterr().out == "Timeout, retrying in 5s...\nTimeout, retrying in 10s...\n"
+
+
+@pytest.mark.claude_fake("hang*3")
+def test_with_the_sdks_retries_off_the_loop_gives_up_after_three(claude_fake: ClaudeFake,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(f"{__name__}.client", anthropic.Anthropic(max_retries=0))
+    with pytest.raises(anthropic.APITimeoutError):
+        call_with_retry("Write a detailed analysis...")
+    assert claude_fake.clock.sleeps == [5, 10]
+    assert claude_fake.clock.elapsed == 3 * 120 + 5 + 10
 
 
 @pytest.mark.claude_fake("overloaded*3")

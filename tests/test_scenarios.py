@@ -6,6 +6,7 @@ scripts over sockets.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import anthropic
@@ -15,7 +16,6 @@ from claude_fakes import ClaudeFake
 from claude_fakes.cli import read_scenario
 
 from .sdk import REQUEST
-from .test_user_code import seed_call_with_retry
 
 SCENARIOS = Path(__file__).parent.parent / "fixtures" / "scenarios"
 
@@ -72,8 +72,16 @@ def test_shorter_output() -> None:
 
 
 def test_retry_backoff() -> None:
+    """The seed's backoff of 5 s then 10 s around 120 s timeouts (examples/test_retry_backoff.py has its code)."""
     with fake_for("retry-backoff") as fake:
-        assert seed_call_with_retry(anthropic.Anthropic(max_retries=0))("hi")
+        client = anthropic.Anthropic(max_retries=0, timeout=120)
+        for backoff in (5, 10, None):
+            try:
+                client.messages.create(**REQUEST)
+                break
+            except anthropic.APITimeoutError:
+                assert backoff is not None, "the scenario's third attempt succeeds"
+                time.sleep(backoff)
     assert fake.clock.sleeps == [5, 10] and fake.clock.elapsed == 255
 
 

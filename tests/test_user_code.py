@@ -21,49 +21,6 @@ from .sdk import REQUEST
 REAL_PERF_COUNTER = {"now": time.perf_counter}
 
 
-def seed_call_with_retry(client: anthropic.Anthropic) -> Any:
-    """The seed document's retry helper, verbatim but for the client it closes over."""
-
-    def call_with_retry(prompt: str, max_attempts: int = 3) -> str:
-        for attempt in range(max_attempts):
-            try:
-                message = client.messages.create(
-                    model="claude-sonnet-4-6",
-                    max_tokens=2048,
-                    messages=[{"role": "user", "content": prompt}],
-                    timeout=120.0,
-                )
-                return message.content[0].text  # type: ignore[union-attr]
-            except anthropic.APITimeoutError:
-                if attempt == max_attempts - 1:
-                    raise
-                wait = 2**attempt * 5  # 5s, 10s, 20s
-                print(f"Timeout, retrying in {wait}s...")
-                time.sleep(wait)
-        raise AssertionError("unreachable")
-
-    return call_with_retry
-
-
-@pytest.mark.claude_fake("hang*2, ok")
-def test_the_seeds_call_with_retry(claude_fake: ClaudeFake) -> None:
-    call_with_retry = seed_call_with_retry(anthropic.Anthropic(max_retries=0))
-    start = REAL_PERF_COUNTER["now"]()
-    assert call_with_retry("Write a detailed analysis...") == "Hello! This is a reply from claude_fakes."
-    assert claude_fake.clock.sleeps == [5, 10]
-    assert claude_fake.clock.elapsed == 255  # 120 + 5 + 120 + 10
-    assert claude_fake.waits_between_attempts == [5, 10]
-    assert REAL_PERF_COUNTER["now"]() - start < 1
-
-
-@pytest.mark.claude_fake("hang*3")
-def test_the_seeds_call_with_retry_gives_up_after_three(claude_fake: ClaudeFake) -> None:
-    with pytest.raises(anthropic.APITimeoutError):
-        seed_call_with_retry(anthropic.Anthropic(max_retries=0))("hi")
-    assert claude_fake.clock.sleeps == [5, 10]
-    assert claude_fake.clock.elapsed == 3 * 120 + 15
-
-
 @pytest.mark.claude_fake("overloaded*2, ok")
 def test_tenacity_exponential_backoff(claude_fake: ClaudeFake) -> None:
     @tenacity.retry(
