@@ -6,6 +6,9 @@
 2. N ``ok`` calls through the fake vs N calls through the SDK on a canned-response
    ``MockTransport`` (the least an HTTP-level mock can cost): the fake's overhead as a ratio.
 3. The same for streamed calls (``messages.stream`` + ``get_final_message``).
+4. An Opus ``max_tokens=8192`` stream paced by the realistic latency model (1,000-odd deltas over
+   104 virtual seconds) vs the canned transport serving the same bytes at once; then the seed's
+   whole slow case: the request times out at 60 s without streaming, then streams.
 
 No number here is asserted anywhere; the figures are for reading and comparing across changes.
 """
@@ -31,6 +34,7 @@ REAL = {"perf_counter": time.perf_counter}
 HTTP: Any = importlib.import_module("httpx2" if hasattr(anthropic._base_client, "httpx2") else "httpx")
 REQUEST: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 256,
                            "messages": [{"role": "user", "content": "Hello"}]}
+OPUS_8K: dict[str, Any] = {**REQUEST, "model": "claude-opus-4-7", "max_tokens": 8192}
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -43,13 +47,12 @@ def best_of(repeats: int, fn: Callable[[], object]) -> float:
     return min(timed(fn) for _ in range(repeats))
 
 
-def canned_client() -> anthropic.Anthropic:
+def canned_client(sse_body: bytes) -> anthropic.Anthropic:
     """The SDK on a transport that returns one prepared reply: no fault logic, no clock."""
     json_body = json.dumps({"id": "msg_01", "type": "message", "role": "assistant", "model": REQUEST["model"],
                             "content": [{"type": "text", "text": "Hello! This is a reply from claude_fakes."}],
                             "stop_reason": "end_turn", "stop_sequence": None,
                             "usage": {"input_tokens": 2, "output_tokens": 7}}).encode()
-    sse_body = _recorded_stream()
 
     def handler(request: Any) -> Any:
         streaming = json.loads(request.content).get("stream") is True
@@ -59,24 +62,25 @@ def canned_client() -> anthropic.Anthropic:
     return anthropic.Anthropic(api_key="sk-bench", http_client=HTTP.Client(transport=HTTP.MockTransport(handler)))
 
 
-def _recorded_stream() -> bytes:
-    """The fake's own SSE bytes for the default reply, so both sides parse the same stream."""
+def recorded_stream(request: dict[str, Any], latency: str | None = None) -> bytes:
+    """The fake's own SSE bytes for ``request``, so both sides parse the same stream."""
     from claude_fakes.api import Api, Incoming
+    from claude_fakes.latency import latency_model
     from claude_fakes.plan import Send
 
-    body = json.dumps({**REQUEST, "stream": True}).encode()
-    plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, body), None, now=0)
+    body = json.dumps({**request, "stream": True}).encode()
+    plan = Api(latency=latency_model(latency)).respond(Incoming("POST", "/v1/messages", {}, {}, body), None, now=0)
     return b"".join(action.data for action in plan.actions if isinstance(action, Send))
 
 
-def calls(client: anthropic.Anthropic, n: int, stream: bool) -> Callable[[], None]:
+def calls(client: anthropic.Anthropic, n: int, stream: bool, request: dict[str, Any] = REQUEST) -> Callable[[], None]:
     def run() -> None:
         for _ in range(n):
             if stream:
-                with client.messages.stream(**REQUEST) as s:
+                with client.messages.stream(**request) as s:
                     s.get_final_message()
             else:
-                client.messages.create(**REQUEST)
+                client.messages.create(**request)
 
     return run
 
@@ -101,7 +105,7 @@ def main() -> int:
     print(f"\nhang*3, default timeout: {virtual:.1f} s virtual in {hang_wall * 1000:.2f} ms wall "
           f"(client construction included): {virtual / hang_wall:,.0f} virtual s per wall s")
 
-    canned = canned_client()
+    canned = canned_client(recorded_stream(REQUEST))
     fake_client = anthropic.Anthropic(api_key="sk-bench")
     print(f"\n{'scenario':<34}{'baseline':>12}{'claude_fakes':>14}{'ratio':>8}")
     for label, stream in (("non-streaming ok calls", False), ("streamed ok calls", True)):
@@ -109,6 +113,28 @@ def main() -> int:
         with ClaudeFake("ok*inf", strict=False):
             ours = best_of(args.repeats, calls(fake_client, args.calls, stream))
         print(f"{f'{args.calls} {label}':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x")
+
+    baseline = best_of(args.repeats, calls(canned_client(recorded_stream(OPUS_8K, "realistic")), 1, True, OPUS_8K))
+    with ClaudeFake(latency="realistic", strict=False) as fake:
+        ours = best_of(args.repeats, calls(fake_client, 1, True, OPUS_8K))
+    per_stream = fake.clock.elapsed / args.repeats
+    print(f"{'Opus 8,192-token stream, paced':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x"
+          f"  ({per_stream:.1f} s virtual each)")
+
+    def seed_scenario() -> float:
+        with ClaudeFake(latency="realistic") as fake:
+            client = anthropic.Anthropic(timeout=60, max_retries=0)
+            try:
+                client.messages.create(**OPUS_8K)
+            except anthropic.APITimeoutError:
+                pass
+            calls(client, 1, True, OPUS_8K)()
+        return fake.clock.elapsed
+
+    virtual = seed_scenario()
+    wall = best_of(args.repeats, seed_scenario)
+    print(f"\nOpus 8,192 tokens with timeout=60: times out, then streams: {virtual:.1f} s virtual in "
+          f"{wall * 1000:.1f} ms wall")
     print("\nbaseline: the same SDK calls on httpx's MockTransport returning a prepared reply.")
     return 0
 
