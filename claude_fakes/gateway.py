@@ -75,6 +75,7 @@ def _left(limit: float | None, used: float) -> float:
 
 
 _VERCEL_BODY = b"An error occurred with your deployment\n\nFUNCTION_INVOCATION_TIMEOUT\n"
+_VERCEL_EDGE_BODY = b"An error occurred with your deployment\n\nEDGE_FUNCTION_INVOCATION_TIMEOUT\n"
 
 GATEWAYS: dict[str, Gateway] = {
     gateway.name: gateway
@@ -83,8 +84,7 @@ GATEWAYS: dict[str, Gateway] = {
                 headers=(("x-vercel-error", "FUNCTION_INVOCATION_TIMEOUT"),)),
         Gateway("vercel-pro", total=60, status=504, body=_VERCEL_BODY,
                 headers=(("x-vercel-error", "FUNCTION_INVOCATION_TIMEOUT"),)),
-        Gateway("vercel-edge", total=300, first_byte=25, status=504, body=_VERCEL_BODY.replace(
-            b"FUNCTION_INVOCATION_TIMEOUT", b"EDGE_FUNCTION_INVOCATION_TIMEOUT"),
+        Gateway("vercel-edge", total=300, first_byte=25, status=504, body=_VERCEL_EDGE_BODY,
                 headers=(("x-vercel-error", "EDGE_FUNCTION_INVOCATION_TIMEOUT"),)),
         Gateway("cloudflare", idle=100, status=524, content_type="text/html; charset=UTF-8",
                 body=b"error code: 524"),
