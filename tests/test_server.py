@@ -92,10 +92,29 @@ def test_cli_scenario_files_and_bad_scripts(tmp_path: Any) -> None:
     assert bad.returncode == 2 and "position 3" in bad.stderr
 
 
+def test_cli_quotas_count_down_then_refuse() -> None:
+    process, url = start_cli("--rpm", "2", "--tpm", "100000", "--quiet")
+    try:
+        with anthropic.Anthropic(base_url=url, api_key="sk-test", max_retries=0) as client:
+            remaining = [client.messages.with_raw_response.create(**REQUEST).headers[
+                "anthropic-ratelimit-requests-remaining"] for _ in range(2)]
+            with pytest.raises(anthropic.RateLimitError) as info:
+                client.messages.create(**REQUEST)
+        assert remaining == ["1", "0"]
+        assert 55 <= int(info.value.response.headers["retry-after"]) <= 60
+        assert info.value.response.headers["anthropic-ratelimit-tokens-limit"] == "100000"
+        state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
+        assert [e["notes"] for e in state["exchanges"]] == [[], [], ["over quota"]]
+    finally:
+        process.terminate()
+        process.communicate(timeout=5)
+
+
 def test_cli_help_documents_everything() -> None:
     result = subprocess.run([sys.executable, "-m", "claude_fakes", "serve", "--help"],
                             capture_output=True, text=True, timeout=30)
-    for text in ("--host", "--port", "--script", "--scenario", "--seed", "x-claude-fakes-script",
+    for text in ("--host", "--port", "--script", "--scenario", "--seed", "--latency", "--gateway", "vercel-edge",
+                 "--rpm", "--tpm", "chaos", "x-claude-fakes-script",
                  "x-claude-fakes-scope", "/_claude_fakes/journal", "drop(after)", "127.0.0.1"):
         assert text in result.stdout
 
