@@ -77,6 +77,12 @@ _active_lock = threading.Lock()
 _active: ClaudeFake | None = None
 
 
+REAL_TIME_MODULES = frozenset({"_pytest.timing"})
+"""Modules whose time must stay real while a fake runs: pytest measures test durations (the
+``--durations`` report, JUnit XML) with ``_pytest.timing``, which imports ``time`` and ``perf_counter``
+by name, so freezegun would otherwise rewrite them."""
+
+
 class ClaudeFake:
     """A fake Claude API. Use it as a context manager, or through the ``claude_fake`` fixture.
 
@@ -385,6 +391,9 @@ class ClaudeFake:
         freezer = freeze_time(clock.epoch, tick=False)
         factory = freezer.start()
         stack.callback(freezer.stop)
+        for module, name, real in freezer.undo_changes:
+            if module.__name__ in REAL_TIME_MODULES:
+                setattr(module, name, real)  # freezer.stop sets the same value again
         epoch = clock.epoch
 
         def move(elapsed: float) -> None:

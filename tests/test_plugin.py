@@ -281,3 +281,20 @@ def test_server(claude_fake_server):
 """)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*api_error (step 3 of script 1, used 0 of 1)*", "*real  attempt*"])
+
+
+def test_pytest_measures_test_durations_in_real_time(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake("hang*3")
+def test_thirty_virtual_minutes(claude_fake):
+    with pytest.raises(anthropic.APITimeoutError):
+        ask()
+    assert claude_fake.clock.elapsed > 1800
+""", "--durations=0", "--durations-min=0", "--junitxml=report.xml")
+    result.assert_outcomes(passed=1)
+    durations = [float(line.split("s ")[0]) for line in result.stdout.lines
+                 if line.split("s ")[0].replace(".", "", 1).isdigit() and "test_thirty_virtual_minutes" in line]
+    assert len(durations) == 3, result.stdout.str()  # setup, call, teardown
+    assert max(durations) < 60, "the virtual 1,800 s (or the fake's 2026 epoch) leaked into pytest's timing"
+    report = (pytester.path / "report.xml").read_text()
+    assert float(report.split('time="')[2].split('"')[0]) < 60
