@@ -223,7 +223,8 @@ def claude_fake_server(
     if process_wide:
         raise pytest.UsageError(
             f"{request.node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "
-            f"{', '.join(process_wide)} belong to the server process (claude-fakes serve --help)"
+            f"{', '.join(process_wide)} belong to the server process: for them, start a "
+            "claude_fakes.server.FakeServer(...) of your own in the test"
         )
     options.update(marker_options)
     scope = f"{os.getpid()}-{next(_SCOPE_NUMBERS)}-{request.node.name}"

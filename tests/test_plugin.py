@@ -298,3 +298,13 @@ def test_thirty_virtual_minutes(claude_fake):
     assert max(durations) < 60, "the virtual 1,800 s (or the fake's 2026 epoch) leaked into pytest's timing"
     report = (pytester.path / "report.xml").read_text()
     assert float(report.split('time="')[2].split('"')[0]) < 60
+
+
+def test_process_wide_options_on_the_server_fixture_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake("ok", gateway="vercel-hobby")
+def test_it(claude_fake_server):
+    pass
+""")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*gateway belong to the server process: for them, start a*FakeServer*"])
