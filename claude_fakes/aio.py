@@ -30,8 +30,9 @@ from typing import Any
 
 from .clock import Clock
 
-# freezegun replaces time functions it finds in module globals; a dict value stays the real one.
+# Captured at import: while a fake is active, `time.monotonic` and `asyncio.sleep` are replaced.
 _REAL = {"monotonic": time.monotonic}
+_real_asyncio_sleep = asyncio.sleep
 
 _JUMP_TOLERANCE = 1e-9
 """A jump is rounded to the microsecond when that moves it by less than the loop's clock resolution,
@@ -58,11 +59,27 @@ class _JumpingSelector:
         events = self._real.select(0)
         if events or timeout == 0:
             return events
-        if timeout is None or self._state.thread_work:
-            # Only I/O or a worker thread can wake the loop now: wait for it for real.
+        state = self._state
+        if timeout is None and state.stuck and not state.thread_work and not self._real_io_pending():
+            # Nothing can ever wake the loop: end the silences that would last forever.
+            for callback in list(state.stuck):
+                callback()
+            return self._real.select(0)
+        if timeout is None or state.thread_work or self._real_io_pending():
+            # Only real I/O or a worker thread can wake the loop now: wait for it for real.
             return self._real.select(timeout)
         self._loops.clock.advance(_tidy(timeout))
         return []
+
+    def _real_io_pending(self) -> bool:
+        """Whether a real socket is registered: the loop awaits I/O the fake does not own.
+
+        The loop's own wake-up pipe is always registered; any other file is a real connection
+        being read or written (an idle pooled httpx connection is not registered), so jumping
+        to the next timer would fire it before the real peer had a chance to answer.
+        """
+        registered = self._real.get_map()
+        return len(registered) > 1 or (len(registered) == 1 and self._state.self_pipe not in registered)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
@@ -73,7 +90,11 @@ class _LoopState:
         self.loop = loop
         self.offset = offset
         self.thread_work = 0
+        self.stuck: list[Callable[[], None]] = []
+        """Called when the loop would block forever: a fake's endless silences, to end them."""
         self.real_selector = getattr(loop, "_selector", None)
+        wakeup = getattr(loop, "_ssock", None)
+        self.self_pipe = wakeup.fileno() if wakeup is not None else -1
 
 
 class VirtualLoops:
@@ -181,11 +202,24 @@ class VirtualLoops:
         self._states.clear()
 
 
-async def wait(loops: VirtualLoops | None, clock: Clock, seconds: float, real_sleep: Callable[[float], Any]) -> None:
+def when_stuck(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` if ``loop`` runs on a fake's clock and would otherwise block forever.
+
+    Returns the function that withdraws it. On a loop with real time, nothing is called.
+    """
+    selector = getattr(loop, "_selector", None)
+    if not isinstance(selector, _JumpingSelector):
+        return lambda: None
+    stuck = selector._state.stuck
+    stuck.append(callback)
+    return lambda: stuck.remove(callback) if callback in stuck else None
+
+
+async def wait(loops: VirtualLoops | None, clock: Clock, seconds: float) -> None:
     """A plan's silence in async code: a loop timer on a virtual loop, else an instant advance."""
     if seconds <= 0 or math.isinf(seconds):
         return
     if loops is not None and loops.running_virtual_loop():
-        await real_sleep(seconds)
+        await _real_asyncio_sleep(seconds)
     else:
         clock.advance(seconds)

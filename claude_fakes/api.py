@@ -1,6 +1,7 @@
 """The fake Claude API, sans-I/O: a request (plus the script's step) in, a :class:`Plan` out.
 
-Routing, request validation and the shape of every fault live here, once, for both executors.
+Routing and request validation live here, once, for both executors; each fault's shape is its
+catalogue entry's (:mod:`claude_fakes.catalogue`), which sees the request through :class:`_Exchange`.
 Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
 ``POST /v1/messages/count_tokens``, ``GET /v1/models`` and ``GET /v1/models/{id}``.
 """
@@ -8,17 +9,17 @@ Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import replies
+from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
-from .plan import CUT, GARBAGE, REFUSE, RESET, Action, Head, Plan, Send, Wait
+from .plan import Head, Plan, Response, Send
 from .quota import Quota, RateLimits
-from .script import Step
+from .step import Step
 from .wire import (
     ERROR_KINDS,
     JSON_CONTENT_TYPE,
@@ -27,7 +28,6 @@ from .wire import (
     Ids,
     error_body,
     error_event,
-    error_type_for_status,
     input_tokens,
     json_bytes,
     models_page,
@@ -36,6 +36,7 @@ from .wire import (
 )
 
 MESSAGES_PATH = "/v1/messages"
+OK = Step.make("ok")
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,6 @@ class Incoming:
             return json.loads(self.body) if self.body else None
         except ValueError:
             return None
-
-
-class _Piece(NamedTuple):
-    data: bytes
-    events: int
-    tokens: int
 
 
 def _number(value: float) -> str:
@@ -144,7 +139,7 @@ class Api:
 
     def _check_query(self, incoming: Incoming, now: float) -> Plan | None:
         limit = incoming.query.get("limit", "20")
-        if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= 1000:
             return self._error("invalid_request_error", "limit: Input should be between 1 and 1000", now=now)
         return None
 
@@ -152,7 +147,8 @@ class Api:
         """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts."""
         path = incoming.path.rstrip("/")
         if incoming.is_attempt:
-            return self._message(incoming.json, step or Step.make("ok"), now)
+            step = step or OK
+            return step.fault.shape(_Exchange(self, incoming.json, step, now), step)
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now)
         if path == "/v1/models":
@@ -165,81 +161,15 @@ class Api:
                 return self._json(model.to_json(), now)
         return self._error("not_found_error", f"model: {model_id}", now=now)
 
-    def _head(self, content_type: str, now: float, status: int = 200) -> Head:
-        return Head(status, tuple(response_headers(content_type=content_type, request_id=self.ids.request(),
-                                                   organization_id=self.ids.organization, now=now,
-                                                   limits=self.quota.headers(now))))
+    def _head(self, content_type: str, now: float, request_id: str | None = None) -> Head:
+        return Head(200, tuple(response_headers(content_type=content_type, request_id=request_id or self.ids.request(),
+                                                organization_id=self.ids.organization, now=now,
+                                                limits=self.quota.headers(now))))
 
     def _json(self, value: Any, now: float) -> Plan:
         return Plan.of(self._head(JSON_CONTENT_TYPE, now), Send(json_bytes(value)))
 
-    def _message(self, body: Mapping[str, Any], step: Step, now: float) -> Plan:
-        action = step.action
-        if action == "hang":
-            return Plan.of(Wait(math.inf))
-        if action == "refuse":
-            return Plan.of(REFUSE)
-        if action == "garbage":
-            return Plan.of(GARBAGE)
-        if action == "reset" and step["after"] is None:
-            return Plan.of(RESET)
-        stream = body.get("stream") is True
-        if step.spec.status is not None or action == "status" or (action == "error_event" and not stream):
-            return self._status_error(step, now)
-
-        model, max_tokens = str(body["model"]), int(body["max_tokens"])
-        speed = self._speed(step, model)
-        reply = step.reply
-        if reply is None:
-            fill = self.latency is not None and self.latency.fill_to_max_tokens
-            reply = replies.text(filler_text(max_tokens)) if fill else replies.default()
-        rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=input_tokens(body),
-                                  ids=self.ids, delta_tokens=self.latency.delta_tokens if self.latency else 1)
-        self.quota.spend_tokens(input_tokens(body) + rendered.output_tokens)
-        if stream:
-            head = self._head(SSE_CONTENT_TYPE, now)
-            pieces = [
-                _Piece(event.encode(), 0 if event.name == "ping" else 1, tokens)
-                for event, tokens in zip(rendered.events, rendered.token_gaps, strict=True)
-            ]
-        else:
-            head = self._head(JSON_CONTENT_TYPE, now)
-            body_bytes = json_bytes(rendered.message)
-            whole = action in ("ok", "slow")
-            pieces = [_Piece(body_bytes, 0, 0)] if whole else _split(body_bytes, sum(
-                event.name != "ping" for event in rendered.events))
-
-        # Each piece with the silence before it: the generation's pace on a stream. A JSON
-        # body is sent once the last token exists, so its whole generation time comes first.
-        before = Wait(speed.generation_time(rendered.output_tokens)) if speed and not stream else Wait(0)
-        units: list[list[Action]] = []
-        first_token = True
-        for piece in pieces:
-            gap = 0.0
-            if speed and stream and piece.tokens:
-                # The first token arrives at ttft; a delta leaves with the last token it carries.
-                gap = speed.ttft + (piece.tokens - 1) / speed.tps if first_token else piece.tokens / speed.tps
-                first_token = False
-            units.append([Wait(gap), Send(piece.data, piece.events if stream else 0)])
-
-        if action in ("ok", "slow"):
-            return Plan.of(before, head, *units)
-        cut = _cut_index(pieces, step["after"])
-        if action == "drop":
-            return Plan.of(before, head, *units[:cut], CUT)
-        if action == "reset":
-            return Plan.of(before, head, *units[:cut], RESET)
-        if action == "truncate":
-            return Plan.of(before, head, *units[:cut])
-        if action == "stall":
-            return Plan.of(before, head, *units[:cut], Wait(step["seconds"]), *units[cut:])
-        if action == "error_event":
-            kind = ERROR_KINDS[step["type"]]
-            event = error_event(kind.type, step["message"] or kind.message, head.header("request-id") or "")
-            return Plan.of(before, head, *units[:cut], Send(event.encode(), 1))
-        raise AssertionError(f"no plan for action {action!r}")
-
-    def _speed(self, step: Step, model: str) -> Speed | None:
+    def speed(self, step: Step, model: str) -> Speed | None:
         """The pace of this reply: ``slow``'s own figures, else the fake's latency model, else none."""
         if step.action == "slow":
             default = (self.latency or REALISTIC).speed(model)
@@ -247,41 +177,81 @@ class Api:
                          default.tps if step["tps"] is None else step["tps"])
         return self.latency.speed(model) if self.latency is not None else None
 
-    def _status_error(self, step: Step, now: float) -> Plan:
-        spec = step.spec
-        if step.action == "error_event":
-            error_type = step["type"]
-            status = ERROR_KINDS[error_type].status
-        else:
-            status = spec.status if spec.status is not None else step["code"]
-            error_type = spec.error_type or step["type"] or error_type_for_status(status)
+
+class _Exchange:
+    """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.catalogue.Shaping`)."""
+
+    def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float) -> None:
+        self._api = api
+        self._body = body
+        self._step = step
+        self._now = now
+        self._request_id: str | None = None
+        self.stream = body.get("stream") is True
+
+    def response(self, *, split: bool = False) -> Response:
+        api, body, step = self._api, self._body, self._step
+        model, max_tokens = str(body["model"]), int(body["max_tokens"])
+        speed = api.speed(step, model)
+        reply = step.reply
+        if reply is None:
+            fill = api.latency is not None and api.latency.fill_to_max_tokens
+            reply = replies.text(filler_text(max_tokens)) if fill else replies.default()
+        prompt_tokens = input_tokens(body)
+        rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=prompt_tokens,
+                                  ids=api.ids, delta_tokens=api.latency.delta_tokens if api.latency else 1,
+                                  events=self.stream or split)
+        api.quota.spend_tokens(prompt_tokens + rendered.output_tokens)
+        self._request_id = api.ids.request()
+        if not self.stream:
+            head = api._head(JSON_CONTENT_TYPE, self._now, self._request_id)
+            body_bytes = json_bytes(rendered.message)
+            parts = sum(event.name != "ping" for event in rendered.events) if split else 0
+            pieces = _split(body_bytes, parts) if split else ((0.0, Send(body_bytes)),)
+            # A JSON body is sent once the last token exists: its whole generation time comes first.
+            before = speed.generation_time(rendered.output_tokens) if speed else 0.0
+            return Response(before, head, pieces)
+        head = api._head(SSE_CONTENT_TYPE, self._now, self._request_id)
+        timed: list[tuple[float, Send]] = []
+        first_token = True
+        for event, tokens in zip(rendered.events, rendered.token_gaps, strict=True):
+            gap = 0.0
+            if speed and tokens:
+                # The first token arrives at ttft; a delta leaves with the last token it carries.
+                gap = speed.ttft + (tokens - 1) / speed.tps if first_token else tokens / speed.tps
+                first_token = False
+            timed.append((gap, Send(event.encode(), 0 if event.name == "ping" else 1)))
+        return Response(0.0, head, tuple(timed))
+
+    def status_error(self, status: int, error_type: str, args: Args) -> Plan:
         headers: list[tuple[str, str]] = []
-        if step.action != "error_event":
-            if step["retry_after"] is not None:
-                headers.append(("retry-after", _number(step["retry_after"])))
-            if step["retry_after_ms"] is not None:
-                headers.append(("retry-after-ms", _number(step["retry_after_ms"])))
-            if step["should_retry"] is not None:
-                headers.append(("x-should-retry", "true" if step["should_retry"] else "false"))
-        return self._error(error_type, step["message"], status=status, headers=headers, now=now)
+        retry_after, retry_after_ms = _arg(args, "retry_after"), _arg(args, "retry_after_ms")
+        should_retry = _arg(args, "should_retry")
+        if retry_after is not None:
+            headers.append(("retry-after", _number(retry_after)))
+        if retry_after_ms is not None:
+            headers.append(("retry-after-ms", _number(retry_after_ms)))
+        if should_retry is not None:
+            headers.append(("x-should-retry", "true" if should_retry else "false"))
+        return self._api._error(error_type, _arg(args, "message"), status=status, headers=headers, now=self._now)
+
+    def error_event(self, error_type: str, message: str | None) -> Send:
+        text = message or ERROR_KINDS[error_type].message
+        return Send(error_event(error_type, text, self._request_id or "").encode(), 1)
 
 
-def _cut_index(pieces: Sequence[_Piece], after: int) -> int:
-    """Where to cut so that exactly ``after`` counted events go out (pings before the cut go too)."""
-    counted = 0
-    for index, piece in enumerate(pieces):
-        if piece.events:
-            if counted == after:
-                return index
-            counted += piece.events
-    return len(pieces)
+def _arg(args: Args, name: str) -> Any:
+    try:
+        return args[name]
+    except KeyError:
+        return None
 
 
-def _split(body: bytes, parts: int) -> list[_Piece]:
+def _split(body: bytes, parts: int) -> tuple[tuple[float, Send], ...]:
     """A JSON body in ``parts`` pieces, so that ``after=K`` means the same fraction in both modes."""
     parts = max(1, parts)
     size = -(-len(body) // parts)
-    return [_Piece(body[i : i + size], 1, 0) for i in range(0, len(body), size)]
+    return tuple((0.0, Send(body[i : i + size], 1)) for i in range(0, len(body), size))
 
 
 def _check_body(body: Mapping[str, Any], path: str) -> str | None:

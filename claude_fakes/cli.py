@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .catalogue import describe
 from .gateway import GATEWAYS
 from .latency import MODELS
 from .quota import RateLimits
-from .script import ScriptError, describe_actions, parse_script
+from .script import ScriptError, parse_script
 from .server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 
 
@@ -34,7 +35,7 @@ def read_scenario(path: Path) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    actions = "\n".join(f"  {text}" for text in describe_actions().values())
+    actions = "\n".join(f"  {text}" for text in describe().values())
     parser = argparse.ArgumentParser(prog="claude-fakes", description="A fake Claude API with fault scripts.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(

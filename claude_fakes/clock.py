@@ -1,15 +1,20 @@
-"""The virtual clock: one per fake, advanced by plan waits and intercepted sleeps, never by real time."""
+"""Clocks: the virtual one an in-process fake runs on, and the real one a server scope runs on."""
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 VIRTUAL_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 """Where every fake's clock starts, so that timestamps and retry-after dates repeat run to run."""
+
+# Captured at import: while a fake is active the `time` module's functions are virtual.
+_real_monotonic = time.monotonic
+_real_time = time.time
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,11 @@ class Clock:
     20 s was honoured.
     """
 
+    kind = "virtual"
+
     def __init__(self, epoch: datetime = VIRTUAL_EPOCH) -> None:
         self.epoch = epoch
+        self._epoch_seconds = epoch.timestamp()
         self._elapsed = 0.0
         self._sleeps: list[Sleep] = []
         self._lock = threading.Lock()
@@ -40,7 +48,7 @@ class Clock:
 
     def now(self) -> float:
         """The virtual time as a POSIX timestamp (what ``time.time()`` returns under the fake)."""
-        return self.epoch.timestamp() + self._elapsed
+        return self._epoch_seconds + self._elapsed
 
     @property
     def elapsed(self) -> float:
@@ -81,3 +89,23 @@ class Clock:
         """Record a sleep and pass its time at once."""
         self.record_sleep(seconds, source)
         self.advance(seconds)
+
+
+class RealClock(Clock):
+    """Real seconds since it was made: the clock of a server scope, where time is not faked."""
+
+    kind = "real"
+
+    def __init__(self) -> None:
+        super().__init__(datetime.fromtimestamp(_real_time(), timezone.utc))
+        self._started = _real_monotonic()
+
+    def now(self) -> float:
+        return self._epoch_seconds + self.elapsed
+
+    @property
+    def elapsed(self) -> float:
+        return _real_monotonic() - self._started
+
+    def advance(self, seconds: float) -> None:
+        raise TypeError("real time cannot be advanced")

@@ -1,10 +1,17 @@
-"""Interception: route Anthropic-bound requests of every default httpx/httpx2 transport to a fake.
+"""Interception: route Anthropic-bound requests of every HTTP stack an Anthropic client runs on.
 
-The patch is on the transport classes (``HTTPTransport.handle_request`` and
-``AsyncHTTPTransport.handle_async_request``), so it reaches clients that the code under test
-builds itself, before or after the fake starts, including proxy mounts. A request whose URL is
-not one of the fake's targets goes to the original method untouched. Everything is restored on
-exit.
+- httpx (anthropic 0.x) and httpx2 (anthropic >= 1.0): the patch is on the transport classes
+  (``HTTPTransport.handle_request``, ``AsyncHTTPTransport.handle_async_request``), so it reaches
+  clients that the code under test builds itself, before or after the fake starts, proxy mounts
+  included.
+- aiohttp (the SDK's ``DefaultAioHttpClient`` on both generations, litellm's async path, plain
+  ``aiohttp.ClientSession``): the patch is on ``TCPConnector._create_connection``, which then
+  returns an in-memory connection to the fake (:mod:`claude_fakes.aiohttp_executor`) instead of
+  resolving and dialling the host. aiohttp parses real HTTP/1.1 bytes and raises its own errors.
+
+A target matches whatever spelling reaches it: host case, a trailing dot, ``http`` or ``https``
+with its default port, or the target's explicit port. A request to any other host goes to the
+original method untouched. Everything is restored on exit.
 """
 
 from __future__ import annotations
@@ -13,11 +20,20 @@ import importlib
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .transport import Waiter
 
 ANTHROPIC_API = "https://api.anthropic.com"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normal_host(host: str) -> str:
+    """A host name as DNS compares it: lower case, no trailing dot."""
+    return host.lower().rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -34,14 +50,18 @@ class Target:
         parts = urlsplit(url)
         if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"base URL {url!r} is not an absolute http(s) URL like 'https://gateway.example/anthropic'")
-        return cls(parts.scheme, parts.hostname.lower(), parts.port or _DEFAULT_PORTS[parts.scheme],
+        return cls(parts.scheme, normal_host(parts.hostname), parts.port or _DEFAULT_PORTS[parts.scheme],
                    parts.path.rstrip("/"))
 
     def api_path(self, scheme: str, host: str, port: int | None, path: str) -> str | None:
         """The path relative to the API root if the URL is under this target, else None."""
-        if scheme != self.scheme or host.lower() != self.host:
+        if normal_host(host) != self.host:
             return None
-        if (port or _DEFAULT_PORTS.get(scheme)) != self.port:
+        default = _DEFAULT_PORTS.get(scheme)
+        if default is None:
+            return None
+        effective = port or default
+        if effective != self.port and not (effective == default and self.port == _DEFAULT_PORTS[self.scheme]):
             return None
         if not self.prefix:
             return path
@@ -52,6 +72,15 @@ class Target:
     def __str__(self) -> str:
         port = "" if _DEFAULT_PORTS[self.scheme] == self.port else f":{self.port}"
         return f"{self.scheme}://{self.host}{port}{self.prefix}"
+
+
+def match(targets: list[Target], scheme: str, host: str, port: int | None, path: str) -> str | None:
+    """The API path of the first target the URL is under, or None."""
+    for target in targets:
+        api_path = target.api_path(scheme, host, port, path)
+        if api_path is not None:
+            return api_path
+    return None
 
 
 def http_libraries() -> list[types.ModuleType]:
@@ -68,62 +97,88 @@ def http_libraries() -> list[types.ModuleType]:
     return found
 
 
-SyncHandler = Callable[[types.ModuleType, Any, str], Any]
-AsyncHandler = Callable[[types.ModuleType, Any, str], Any]
-
-
 class Interception:
-    """Installs the transport patches for ``targets``; :meth:`uninstall` puts the originals back."""
+    """Installs the patches that send ``targets``' requests to ``engine``; :meth:`uninstall` undoes them."""
 
-    def __init__(self, targets: list[Target], sync_handler: SyncHandler, async_handler: AsyncHandler) -> None:
+    def __init__(self, targets: list[Target], engine: Engine, waiter: Waiter) -> None:
         self.targets = targets
-        self._sync_handler = sync_handler
-        self._async_handler = async_handler
+        self.engine = engine
+        self.waiter = waiter
         self._restore: list[tuple[type, str, Any]] = []
 
-    def match(self, url: Any) -> str | None:
-        for target in self.targets:
-            path = target.api_path(url.scheme, url.host, url.port, url.path)
-            if path is not None:
-                return path
-        return None
-
-    def install(self) -> list[types.ModuleType]:
-        libraries = http_libraries()
-        for lib in libraries:
+    def install(self) -> bool:
+        """Patch every installed stack; whether there was one."""
+        for lib in http_libraries():
             self._patch_sync(lib)
             self._patch_async(lib)
-        return libraries
+        aiohttp_connector = _optional("aiohttp.connector")
+        if aiohttp_connector is not None:
+            self._patch_aiohttp(aiohttp_connector.TCPConnector)
+        return bool(self._restore)
+
+    def _replace(self, cls: type, name: str, make: Callable[[Any], Any]) -> None:
+        original = cls.__dict__[name]
+        self._restore.append((cls, name, original))
+        setattr(cls, name, make(original))
 
     def _patch_sync(self, lib: types.ModuleType) -> None:
-        cls = lib.HTTPTransport
-        original = cls.__dict__["handle_request"]
-        match, handler = self.match, self._sync_handler
+        from .transport import handle
 
-        def handle_request(transport: Any, request: Any) -> Any:
-            path = match(request.url)
-            if path is None:
-                return original(transport, request)
-            return handler(lib, request, path)
+        targets, engine = self.targets, self.engine
 
-        self._restore.append((cls, "handle_request", original))
-        cls.handle_request = handle_request
+        def make(original: Any) -> Any:
+            def handle_request(transport: Any, request: Any) -> Any:
+                url = request.url
+                path = match(targets, url.scheme, url.host, url.port, url.path)
+                if path is None:
+                    return original(transport, request)
+                return handle(engine, lib, request, path)
+
+            return handle_request
+
+        self._replace(lib.HTTPTransport, "handle_request", make)
 
     def _patch_async(self, lib: types.ModuleType) -> None:
-        cls = lib.AsyncHTTPTransport
-        original = cls.__dict__["handle_async_request"]
-        match, handler = self.match, self._async_handler
+        from .transport import handle_async
 
-        async def handle_async_request(transport: Any, request: Any) -> Any:
-            path = match(request.url)
-            if path is None:
-                return await original(transport, request)
-            return await handler(lib, request, path)
+        targets, engine, waiter = self.targets, self.engine, self.waiter
 
-        self._restore.append((cls, "handle_async_request", original))
-        cls.handle_async_request = handle_async_request
+        def make(original: Any) -> Any:
+            async def handle_async_request(transport: Any, request: Any) -> Any:
+                url = request.url
+                path = match(targets, url.scheme, url.host, url.port, url.path)
+                if path is None:
+                    return await original(transport, request)
+                return await handle_async(engine, lib, request, path, waiter)
+
+            return handle_async_request
+
+        self._replace(lib.AsyncHTTPTransport, "handle_async_request", make)
+
+    def _patch_aiohttp(self, connector: type) -> None:
+        from .aiohttp_executor import connect
+
+        targets, engine = self.targets, self.engine
+
+        def make(original: Any) -> Any:
+            async def _create_connection(self: Any, req: Any, traces: Any, timeout: Any) -> Any:
+                url = req.url
+                if match(targets, url.scheme, url.raw_host or "", url.explicit_port, url.path) is None:
+                    return await original(self, req, traces, timeout)
+                return connect(self, req, targets, engine)
+
+            return _create_connection
+
+        self._replace(connector, "_create_connection", make)
 
     def uninstall(self) -> None:
         while self._restore:
             cls, name, original = self._restore.pop()
             setattr(cls, name, original)
+
+
+def _optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import Sleep
-from .script import Step
+from .step import Step
 
 
 class Outcome:

@@ -101,6 +101,49 @@ class Plan:
         return next((action for action in self.actions if isinstance(action, Head)), None)
 
 
+@dataclass(frozen=True)
+class Response:
+    """A complete response, before any fault shapes it: the silence before the head, the head,
+    and the body as timed pieces (each piece with the silence that comes before it).
+
+    Faults cut it after ``after`` counted SSE events (pings before the cut go too); a JSON body
+    split into pieces counts one event a piece, so ``after=K`` means the same fraction either way.
+    """
+
+    before: float
+    head: Head
+    pieces: tuple[tuple[float, Send], ...]
+
+    def whole(self) -> Plan:
+        return Plan.of(Wait(self.before), self.head, self._body(0, len(self.pieces)))
+
+    def cut(self, after: int) -> int:
+        """The index of the first piece that does not go out when ``after`` events do."""
+        counted = 0
+        for index, (_, piece) in enumerate(self.pieces):
+            if piece.events:
+                if counted >= after:
+                    return index
+                counted += piece.events
+        return len(self.pieces)
+
+    def _body(self, start: int, stop: int) -> list[Action]:
+        body: list[Action] = []
+        for gap, piece in self.pieces[start:stop]:
+            body += [Wait(gap), piece]
+        return body
+
+    def until(self, after: int, *tail: Action) -> Plan:
+        """The response up to ``after`` events, then ``tail`` (nothing: a clean, early end)."""
+        return Plan.of(Wait(self.before), self.head, self._body(0, self.cut(after)), *tail)
+
+    def stalled(self, after: int, seconds: float) -> Plan:
+        """The response with ``seconds`` of silence after ``after`` events."""
+        at = self.cut(after)
+        return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(seconds),
+                       self._body(at, len(self.pieces)))
+
+
 END = _Marker("END")
 """The body ended cleanly."""
 READ_TIMEOUT = _Marker("READ_TIMEOUT")

@@ -1,7 +1,8 @@
 """What the fake model says: text, tool calls and thinking, combined with ``+``.
 
 A :class:`Reply` is content only; :mod:`claude_fakes.wire` turns it into a Message JSON body or
-an SSE stream. A reply is also a script step (an ``ok`` that answers with this content)::
+an SSE stream. A reply is also a script step (an ``ok`` that answers with this content;
+``reply * 3`` covers three attempts)::
 
     claude_fake.script(replies.thinking("Paris is in France.")
                        + replies.tool_use("get_weather", {"city": "Paris"}))
@@ -13,14 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
-
-if TYPE_CHECKING:
-    from .script import Step
+from typing import Any, Union
 
 __all__ = [
     "DEFAULT_TEXT",
     "Block",
+    "Repeated",
     "Reply",
     "TextBlock",
     "ThinkingBlock",
@@ -71,10 +70,8 @@ class Reply:
             return NotImplemented
         return Reply(self.blocks + other.blocks)
 
-    def __mul__(self, count: int | float) -> Step:
-        from .script import Step
-
-        return Step.make("ok", reply=self) * count
+    def __mul__(self, count: int | float | str) -> Repeated:
+        return Repeated(self, count)
 
     @property
     def stop_reason(self) -> str:
@@ -93,6 +90,14 @@ class Reply:
             else:
                 parts.append(f"thinking({block.thinking!r})")
         return " + ".join(parts)
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """A reply for several attempts: ``reply * 3``, a script step like the reply itself (an ``ok``)."""
+
+    reply: Reply
+    count: int | float | str
 
 
 def text(content: str) -> Reply:

@@ -13,23 +13,19 @@ library module is a parameter, so each client gets exceptions from its own packa
 
 from __future__ import annotations
 
+import importlib
 import types
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import cache
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from .api import Incoming
+from .engine import Engine, Run
 from .intercept import http_libraries
-from .journal import Exchange, Outcome
-from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Plan, Send
+from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Head, Send
+from .wire import GARBAGE_BYTES, reason
 
-if TYPE_CHECKING:
-    from .fake import ClaudeFake
-
-REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 402: b"Payment Required", 403: b"Forbidden",
-           404: b"Not Found", 405: b"Method Not Allowed", 409: b"Conflict", 413: b"Payload Too Large",
-           429: b"Too Many Requests", 500: b"Internal Server Error", 502: b"Bad Gateway",
-           503: b"Service Unavailable", 504: b"Gateway Timeout", 529: b""}
+Waiter = Callable[[float], Awaitable[None]]
 
 
 class WouldHangForever(BaseException):
@@ -41,21 +37,11 @@ class WouldHangForever(BaseException):
     """
 
 
-def read_timeout(request: Any) -> float | None:
-    timeouts = request.extensions.get("timeout") or {}
-    value = timeouts.get("read")
-    return None if value is None else float(value)
-
-
-def timeouts_of(request: Any) -> dict[str, float | None]:
-    return dict(request.extensions.get("timeout") or {})
-
-
 def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
     return Incoming(
         method=request.method,
         path=api_path,
-        query={key: value for key, value in request.url.params.multi_items()},
+        query=dict(request.url.params.multi_items()),
         headers={key.lower(): value for key, value in request.headers.items()},
         body=body,
     )
@@ -81,6 +67,9 @@ class TransportErrors:
         return cls(lib.ReadTimeout, lib.RemoteProtocolError, lib.ConnectError, lib.ReadError)
 
 
+_errors_of = cache(TransportErrors.of)
+
+
 @cache
 def bridged_errors() -> TransportErrors:
     """Errors that are instances of every installed HTTP package's classes at once.
@@ -101,125 +90,109 @@ def bridged_errors() -> TransportErrors:
                                                         "ReadError")))
 
 
-class PlanRun:
-    """One exchange in progress: the cursor, the journal record and the library to raise from."""
+def library_of(request: Any) -> types.ModuleType:
+    return importlib.import_module(type(request).__module__.split(".")[0])
 
-    def __init__(
-        self,
-        fake: ClaudeFake,
-        lib: types.ModuleType,
-        request: Any,
-        exchange: Exchange,
-        plan: Plan,
-        errors: TransportErrors | None = None,
-    ) -> None:
-        self.fake = fake
+
+class PlanRun:
+    """One exchange in an httpx/httpx2 transport: the engine's run, the library, the clock."""
+
+    def __init__(self, run: Run, lib: types.ModuleType, request: Any, errors: TransportErrors | None,
+                 waiter: Waiter | None = None) -> None:
+        self.run = run
         self.lib = lib
         self.request = request
-        self.exchange = exchange
-        self.cursor = Cursor(plan, read_timeout(request))
-        self.errors = errors or TransportErrors.of(lib)
+        self.errors = errors or _errors_of(lib)
+        self.clock = run.engine.clock
+        self.waiter = waiter
 
     def response(self) -> Any:
         """Run the plan up to the head and return the library's Response, or raise."""
-        step = self.cursor.next()
-        self.fake.clock.advance(step.wait)
+        step = self.run.next()
+        self.clock.advance(step.wait)
         return self._respond(step.then)
 
     async def response_async(self) -> Any:
-        step = self.cursor.next()
+        step = self.run.next()
         await self._waiting(step.wait)
         return self._respond(step.then)
 
     def _respond(self, head: object) -> Any:
         if not isinstance(head, Head):
             self._fail(head)
-        self.exchange.status = head.status
-        self.exchange.response_headers = dict(head.headers)
         return self.lib.Response(
             head.status,
             headers=list(head.headers),
             stream=body_class(self.lib)(self),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": REASONS.get(head.status, b"")},
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason(head.status)},
         )
 
     def chunk(self) -> bytes | None:
         """The next piece of body, or None at a clean end; raises where the wire fails."""
         while True:
-            step = self.cursor.next()
-            self.fake.clock.advance(step.wait)
+            step = self.run.next()
+            self.clock.advance(step.wait)
             if (data := self._deliver(step.then)) != b"":
                 return data
 
     async def chunk_async(self) -> bytes | None:
         while True:
-            step = self.cursor.next()
+            step = self.run.next()
             await self._waiting(step.wait)
             if (data := self._deliver(step.then)) != b"":
                 return data
 
     async def _waiting(self, seconds: float) -> None:
+        if not seconds:
+            return
+        assert self.waiter is not None
         try:
-            await self.fake._wait(seconds)
+            await self.waiter(seconds)
         except BaseException:
             # Cancelled mid-silence: asyncio.wait_for, a task group, Ctrl-C.
-            self._finish(Outcome.CANCELLED)
+            self.run.cancelled()
             raise
 
     def _deliver(self, action: object) -> bytes | None:
         """The bytes the client reads now (``b""``: none, keep walking), None at a clean end."""
         if isinstance(action, Send):
-            self.exchange.events += action.events
             return action.data
         if action is END:
-            self._finish(Outcome.COMPLETE)
+            self.run.end(END)
             return None
         self._fail(action)
 
     def close(self) -> None:
-        """The client closed the response. Whatever the plan would send at once was sent."""
-        if self.exchange.outcome != Outcome.OPEN:
-            return
-        rest = self.cursor.rest_without_silence()
-        if rest is None:
-            self._finish(Outcome.CLIENT_CLOSED)
-            return
-        self.exchange.events += sum(action.events for action in rest if isinstance(action, Send))
-        self._finish(Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
-
-    def _finish(self, outcome: str, error: str | None = None) -> None:
-        self.fake._finish(self.exchange, outcome, error)
+        self.run.close()
 
     def _fail(self, action: object) -> NoReturn:
         errors, request = self.errors, self.request
         error: BaseException
         if action is READ_TIMEOUT:
-            outcome, error = Outcome.READ_TIMEOUT, errors.read_timeout("The read operation timed out", request=request)
+            error = errors.read_timeout("The read operation timed out", request=request)
         elif action is CUT:
-            outcome, error = Outcome.CUT, errors.remote_protocol(
+            error = errors.remote_protocol(
                 "peer closed connection without sending complete message body (incomplete chunked read)",
                 request=request,
             )
         elif action is RESET:
-            outcome, error = Outcome.RESET, errors.read("[Errno 104] Connection reset by peer", request=request)
+            error = errors.read("[Errno 104] Connection reset by peer", request=request)
         elif action is GARBAGE:
-            outcome, error = Outcome.GARBAGE, errors.remote_protocol(
-                "illegal status line: bytearray(b'\\x00\\xffnot http')", request=request
-            )
+            line = bytearray(GARBAGE_BYTES.split(b"\r\n", 1)[0])
+            error = errors.remote_protocol(f"illegal status line: {line!r}", request=request)
         elif action is REFUSE:
-            outcome, error = Outcome.REFUSED, errors.connect("[Errno 111] Connection refused", request=request)
+            error = errors.connect("[Errno 111] Connection refused", request=request)
         elif action is FOREVER:
-            outcome = Outcome.WOULD_HANG_FOREVER
             error = WouldHangForever(
                 f"{request.method} {request.url} would hang forever: the fake never answers "
-                f"(step {self.exchange.step}) and this client has no read timeout (timeout=None). "
+                f"(step {self.run.exchange.step}) and this client has no read timeout (timeout=None). "
                 "Give the client a timeout, e.g. anthropic.Anthropic(timeout=60)."
             )
         else:
             raise AssertionError(f"unexpected plan action {action!r}")
-        name = f"{self.lib.__name__}.{type(error).__name__}" if not isinstance(error, WouldHangForever) else (
-            "claude_fakes.WouldHangForever")
-        self._finish(outcome, name)
+        name = "claude_fakes.WouldHangForever" if isinstance(error, WouldHangForever) else (
+            f"{self.lib.__name__}.{type(error).__name__}")
+        self.run.end(action, name)
         raise error
 
 
@@ -249,19 +222,27 @@ def body_class(lib: types.ModuleType) -> type:
     return PlanBody
 
 
+def _read_timeout(request: Any) -> float | None:
+    value = (request.extensions.get("timeout") or {}).get("read")
+    return None if value is None else float(value)
+
+
 def handle(
-    fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
+    engine: Engine, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
 ) -> Any:
-    """Serve ``request`` from ``fake`` through a sync transport."""
+    """Serve ``request`` from ``engine`` through a sync transport."""
     body = request.read()
-    exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
-    return PlanRun(fake, lib, request, exchange, plan, errors).response()
+    timeouts = request.extensions.get("timeout") or {}
+    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request))
+    return PlanRun(run, lib, request, errors).response()
 
 
 async def handle_async(
-    fake: ClaudeFake, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
+    engine: Engine, lib: types.ModuleType, request: Any, api_path: str, waiter: Waiter,
+    errors: TransportErrors | None = None,
 ) -> Any:
-    """Serve ``request`` from ``fake`` through an async transport."""
+    """Serve ``request`` from ``engine`` through an async transport, its silences awaited on ``waiter``."""
     body = await request.aread()
-    exchange, plan = fake._begin(incoming_from(request, api_path, body), timeouts_of(request))
-    return await PlanRun(fake, lib, request, exchange, plan, errors).response_async()
+    timeouts = request.extensions.get("timeout") or {}
+    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request))
+    return await PlanRun(run, lib, request, errors, waiter).response_async()

@@ -10,19 +10,35 @@ Sources for each shape: ../shared/reference/claude-wire.md, sections 1-3.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .replies import Block, Reply, TextBlock, ThinkingBlock, ToolUseBlock
 
 JSON_CONTENT_TYPE = "application/json"
 SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
+
+REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 402: b"Payment Required", 403: b"Forbidden",
+           404: b"Not Found", 405: b"Method Not Allowed", 408: b"Request Timeout", 409: b"Conflict",
+           412: b"Precondition Failed", 413: b"Payload Too Large", 422: b"Unprocessable Entity",
+           429: b"Too Many Requests", 431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
+           501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable", 504: b"Gateway Timeout",
+           524: b"", 529: b""}
+"""Reason phrases as api.anthropic.com's front end sends them; 529 and Cloudflare's 524 have none."""
+
+GARBAGE_BYTES = b"\x00\xffnot http\r\n\r\n"
+"""What ``garbage`` sends instead of a status line: not HTTP, so every client's parser rejects it."""
+
+
+def reason(status: int) -> bytes:
+    return REASONS.get(status, b"")
 
 
 @dataclass(frozen=True)
@@ -199,10 +215,12 @@ def render_message(
     input_token_count: int,
     ids: Ids,
     delta_tokens: int = 1,
+    events: bool = True,
 ) -> RenderedMessage:
     """Render ``reply`` as the real API would, cutting it at ``max_tokens`` (stop_reason ``max_tokens``).
 
-    Each text or thinking delta carries up to ``delta_tokens`` tokens.
+    Each text or thinking delta carries up to ``delta_tokens`` tokens. ``events=False`` renders the
+    JSON body only (a non-streaming reply needs no SSE events).
     """
     message_id = ids.message()
     budget = max_tokens
@@ -236,13 +254,15 @@ def render_message(
 
     usage_tail = {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
     content: list[dict[str, Any]] = []
-    events: list[SseEvent] = []
+    stream: list[SseEvent] = []
     weights: list[int] = []
 
     def emit(event: SseEvent, tokens: int = 0) -> None:
-        events.append(event)
+        stream.append(event)
         weights.append(tokens)
 
+    if not events:
+        return _message_only(blocks, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
     emit(
         SseEvent(
             "message_start",
@@ -323,7 +343,27 @@ def render_message(
         )
     )
     emit(SseEvent("message_stop", {"type": "message_stop"}))
-    message = {
+    message = _message(content, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
+    return RenderedMessage(message, tuple(stream), output_tokens, tuple(weights))
+
+
+def _message_only(blocks: list[tuple[Block, list[str]]], model: str, message_id: str, stop_reason: str,
+                  input_token_count: int, output_tokens: int, usage_tail: dict[str, int]) -> RenderedMessage:
+    content: list[dict[str, Any]] = []
+    for block, tokens in blocks:
+        if isinstance(block, TextBlock):
+            content.append({"type": "text", "text": "".join(tokens)})
+        elif isinstance(block, ThinkingBlock):
+            content.append({"type": "thinking", "thinking": "".join(tokens), "signature": block.signature})
+        else:
+            content.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
+    message = _message(content, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
+    return RenderedMessage(message, (), output_tokens, ())
+
+
+def _message(content: list[dict[str, Any]], model: str, message_id: str, stop_reason: str, input_token_count: int,
+             output_tokens: int, usage_tail: dict[str, int]) -> dict[str, Any]:
+    return {
         "model": model,
         "id": message_id,
         "type": "message",
@@ -339,11 +379,19 @@ def render_message(
             "service_tier": "standard",
         },
     }
-    return RenderedMessage(message, tuple(events), output_tokens, tuple(weights))
+
+
+@functools.lru_cache(maxsize=256)
+def _rfc3339(seconds: int) -> str:
+    return _EPOCH.__add__(timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def rfc3339(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A POSIX time as the API's reset headers write it (whole seconds, UTC)."""
+    return _rfc3339(int(epoch))
 
 
 def response_headers(

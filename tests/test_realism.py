@@ -174,7 +174,7 @@ def test_chaos_picks_the_same_steps_over_sockets() -> None:
                 client.messages.create(**REQUEST)
             except anthropic.APIError:
                 pass
-        over_sockets = [str(e.step) for e in server.scopes.get("default").fake.journal]
+        over_sockets = [str(e.step) for e in server.scopes.get("default").engine.journal]
     assert over_sockets == in_process
 
 

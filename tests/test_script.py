@@ -7,7 +7,8 @@ import math
 import pytest
 
 from claude_fakes import ScriptError, Step, faults, parse_script, replies
-from claude_fakes.script import ACTIONS
+from claude_fakes.catalogue import FAULTS
+from claude_fakes.script import to_steps
 
 
 def test_steps_in_order_with_counts() -> None:
@@ -49,7 +50,7 @@ def test_quoted_text_with_commas_and_escapes() -> None:
 def test_error_types_are_actions_and_aliases() -> None:
     assert parse_script("overloaded_error")[0].action == "overloaded"
     assert parse_script("rate_limit_error")[0].action == "rate_limited"
-    assert parse_script("not_found_error")[0].spec.status == 404
+    assert parse_script("not_found_error")[0].fault.status == 404
 
 
 def test_status_arguments() -> None:
@@ -78,7 +79,7 @@ def test_a_reply_is_a_step_and_replies_combine() -> None:
     reply = replies.thinking("hmm") + replies.tool_use("get_weather", {"city": "Paris"})
     assert [type(b).__name__ for b in reply.blocks] == ["ThinkingBlock", "ToolUseBlock"]
     assert reply.stop_reason == "tool_use"
-    step = reply * 2
+    (step,) = to_steps([reply * 2])
     assert (step.action, step.count, step.reply) == ("ok", 2, reply)
 
 
@@ -89,7 +90,7 @@ def test_misspelt_action_names_the_position_the_text_and_the_known_actions() -> 
     assert "unknown action 'overlaoded'" in message
     assert "did you mean 'overloaded'" in message
     assert "position 0" in message
-    for action in ACTIONS:
+    for action in FAULTS:
         assert action in message
 
 

@@ -135,7 +135,7 @@ def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server
     with pytest.raises(anthropic.APITimeoutError):
         create(timeout=1)
     assert claude_fake_server.attempts == 3
-    assert [e.outcome for e in claude_fake_server.journal] == [Outcome.CLIENT_CLOSED] * 3
+    assert [e.outcome for e in claude_fake_server.journal] == [Outcome.READ_TIMEOUT] * 3
     assert claude_fake_server.journal[0].timeout["read"] == 1.0, "from the SDK's x-stainless-read-timeout"
 
 
@@ -212,8 +212,8 @@ def test_script_and_scope_headers_for_any_client(server: FakeServer) -> None:
         assert statuses == [429, 200, 200], "a request repeating the header continues its script"
         retry = client.post("/v1/messages", json=REQUEST, headers={"x-claude-fakes-script": "ok*x"})
         assert retry.status_code == 400 and "position 3" in retry.json()["error"]["message"]
-    fake = server.scopes.get("ts-test-7").fake
-    assert fake.attempts == 4 and server.scopes.get("default").fake.attempts == 0
+    fake = server.scopes.get("ts-test-7").engine
+    assert fake.attempts == 4 and server.scopes.get("default").engine.attempts == 0
 
 
 def test_admin_api(server: FakeServer) -> None:

@@ -37,7 +37,7 @@ def test_overloaded_then_ok_succeeds_on_the_second_attempt(claude_fake_server: S
     assert seen["ok"] and seen["stop_reason"] == "end_turn"
     assert claude_fake_server.attempts == 2
     assert [e.headers.get("x-stainless-retry-count") for e in claude_fake_server.journal] == ["0", "1"]
-    assert claude_fake_server.journal[0].headers["authorization"] == "Bearer sk-ant-test"
+    assert claude_fake_server.journal[0].headers["authorization"] == "[redacted]", "secrets never reach the journal"
 
 
 @pytest.mark.claude_fake("hang*3")

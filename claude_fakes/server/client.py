@@ -12,15 +12,14 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from ..fake import check_unused
+from ..assertions import Assertions
+from ..engine import check_unused
 from ..journal import Exchange, format_timeline
-from ..replies import Reply
-from ..script import Step, to_steps
-from ..verdict import Verdict, assess
+from ..script import StepLike, to_steps
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, exchange_from_json
 
 
-class ServerFake:
+class ServerFake(Assertions):
     """One scope of a fake server: ``url`` is its base URL for any client."""
 
     def __init__(self, server_url: str, scope: str, *, strict: bool = True) -> None:
@@ -46,7 +45,7 @@ class ServerFake:
             raise ValueError(f"claude_fakes server: {detail}") from None
         return json.loads(payload) if kind.startswith("application/json") else payload.decode()
 
-    def script(self, *items: str | Step | Reply) -> ServerFake:
+    def script(self, *items: StepLike) -> ServerFake:
         """Set this scope's script (text, steps, or text replies: the server takes script text)."""
         steps = to_steps(items)
         for step in steps:
@@ -73,16 +72,14 @@ class ServerFake:
         elapsed = max((e.end or e.start for e in journal), default=0.0)
         return format_timeline(journal, (), elapsed, clock="real")
 
-    def verdict(self) -> Verdict:
-        return assess(self.journal, self.timeline())
-
     def unused_steps(self) -> list[str]:
         unused: list[str] = self._state()["unused_steps"]
         return unused
 
     def verify(self) -> None:
         """Fail (strict) if a scripted step went unused, as the in-process fake does."""
-        check_unused(self.unused_steps() if self.strict else [], [], self.timeline)
+        state = self._state()
+        check_unused(state["unused_steps"] if self.strict else [], state.get("findings", []), self.timeline)
 
     def reset(self) -> None:
         self._admin("POST", "reset")

@@ -21,22 +21,16 @@ from urllib.parse import parse_qsl
 import h11
 
 from ..api import Incoming
-from ..journal import Outcome
-from ..plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Cursor, Head, Plan, Send, Wait
+from ..http1 import ClientGone, perform
 from ..wire import JSON_CONTENT_TYPE, error_body
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """The API's own limit for Messages requests (claude-wire.md: 413 request_too_large)."""
-GARBAGE_BYTES = b"\x00\xffnot http\r\n\r\n"
 READ_SIZE = 65536
 
 JournalLine = Callable[[str, Any], None]
-
-
-class _ClientGone(Exception):
-    """The client closed its side while the plan waited or wrote."""
 
 
 class Connection:
@@ -64,7 +58,7 @@ class Connection:
                 if not keep_open or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE:
                     return
                 self.h11.start_next_cycle()
-        except (_ClientGone, ConnectionError):
+        except (ClientGone, ConnectionError):
             return
         finally:
             if self._read is not None:
@@ -142,59 +136,23 @@ class Connection:
             status, content_type, payload = self.scopes.admin(incoming)
             await self._send_whole(status, content_type, payload)
             return True
-        scope, exchange, plan = self.scopes.begin(incoming)
-        outcome, keep_open = Outcome.COMPLETE, True
+        scope, run = self.scopes.begin(incoming)
         try:
-            outcome, keep_open = await self._run(plan, exchange)
-        except _ClientGone:
-            outcome, keep_open = Outcome.CLIENT_CLOSED, False
+            return await perform(run, self.h11, self)
         finally:
-            self.scopes.finish(scope, exchange, outcome)
+            if run.open:
+                run.cancelled()
             if self.on_exchange is not None:
-                self.on_exchange(scope.name, exchange)
-        return keep_open
+                self.on_exchange(scope.name, run.exchange)
 
     async def _send_whole(self, status: int, content_type: str, payload: bytes) -> None:
         headers = [("content-type", content_type), ("content-length", str(len(payload)))]
-        await self._write(self.h11.send(h11.Response(status_code=status, headers=headers)))
-        await self._write(self.h11.send(h11.Data(data=payload)) + self.h11.send(h11.EndOfMessage()))
+        await self.write(self.h11.send(h11.Response(status_code=status, headers=headers)))
+        await self.write(self.h11.send(h11.Data(data=payload)) + self.h11.send(h11.EndOfMessage()))
 
-    async def _run(self, plan: Plan, exchange: Any) -> tuple[str, bool]:
-        """Perform ``plan``; the outcome for the journal, and whether the connection stays open."""
-        cursor = Cursor(plan, None)
-        while True:
-            step = cursor.next()
-            if step.wait:
-                await self._silence(step.wait)
-            action = step.then
-            if isinstance(action, Head):
-                exchange.status = action.status
-                exchange.response_headers = dict(action.headers)
-                await self._write(self.h11.send(h11.Response(
-                    status_code=action.status, headers=[*action.headers, *_framing(plan)])))
-            elif isinstance(action, Send):
-                exchange.events += action.events
-                if action.data:
-                    await self._write(self.h11.send(h11.Data(data=action.data)))
-            elif action is END:
-                await self._write(self.h11.send(h11.EndOfMessage()))
-                return Outcome.COMPLETE, True
-            elif action is FOREVER:
-                await self._silence(None)
-            elif action is CUT:
-                await self._close()
-                return Outcome.CUT, False
-            elif action is GARBAGE:
-                await self._write(GARBAGE_BYTES)
-                await self._close()
-                return Outcome.GARBAGE, False
-            elif action is RESET or action is REFUSE:
-                self._reset()
-                return (Outcome.RESET if action is RESET else Outcome.REFUSED), False
-            else:
-                raise AssertionError(f"unexpected plan action {action!r}")
+    # -- the byte wire (claude_fakes.http1.ByteWire) ------------------------------------------
 
-    async def _silence(self, seconds: float | None) -> None:
+    async def silence(self, seconds: float | None) -> None:
         """Say nothing for ``seconds`` (None: until the client leaves), watching for its hang-up."""
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
@@ -208,38 +166,27 @@ class Connection:
             data = self._read.result()
             self._read = None
             if not data:
-                raise _ClientGone()
+                raise ClientGone()
             # A pipelined next request: keep it for after this response.
             self.h11.receive_data(data)
 
-    async def _write(self, data: bytes) -> None:
+    async def write(self, data: bytes) -> None:
         try:
             self.writer.write(data)
             await self.writer.drain()
         except (ConnectionError, RuntimeError) as err:
-            raise _ClientGone() from err
+            raise ClientGone() from err
 
-    async def _close(self) -> None:
+    async def close(self) -> None:
         with contextlib.suppress(ConnectionError):
             await self.writer.drain()
         self.writer.close()
 
-    def _reset(self) -> None:
+    def reset(self) -> None:
         sock = self.writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.writer.transport.abort()
-
-
-def _framing(plan: Plan) -> list[tuple[str, str]]:
-    """Chunked when the body may stall or break (as streams are), else an exact content-length."""
-    body = plan.actions[next(i for i, a in enumerate(plan.actions) if isinstance(a, Head)) + 1:]
-    if any(isinstance(action, Wait) or not isinstance(action, Send) for action in body):
-        return [("transfer-encoding", "chunked")]
-    head = plan.head
-    if head is not None and (head.header("content-type") or "").startswith("text/event-stream"):
-        return [("transfer-encoding", "chunked")]
-    return [("content-length", str(sum(len(action.data) for action in body if isinstance(action, Send))))]
 
 
 def _query(query_string: str) -> dict[str, str]:

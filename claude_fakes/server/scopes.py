@@ -1,7 +1,7 @@
 """Scopes and the admin API of the fake server, without sockets.
 
-A scope is a :class:`~claude_fakes.ClaudeFake` that is never started: the same script state,
-journal, strictness and verdict as in-process, on a clock that follows real time. Requests pick
+A scope is an :class:`~claude_fakes.engine.Engine` on the real clock: the same script state,
+journal, strictness and verdict as in-process. Requests pick
 their scope by the ``x-claude-fakes-scope`` header or by a path prefix
 ``/_claude_fakes/scopes/<name>/`` (so a base URL alone routes an unmodified client), and may
 carry their own script in ``x-claude-fakes-script``.
@@ -10,14 +10,16 @@ carry their own script in ``x-claude-fakes-script``.
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from ..api import Incoming
-from ..fake import ClaudeFake
-from ..journal import Exchange, format_timeline
+from ..clock import RealClock
+from ..engine import Engine, Run
+from ..gateway import gateway_from
+from ..journal import Exchange
+from ..latency import latency_model
 from ..plan import Head, Plan, Send
 from ..script import ScriptError, parse_script
 from ..wire import JSON_CONTENT_TYPE, error_body, json_bytes
@@ -28,23 +30,12 @@ DEFAULT_SCOPE = "default"
 SCRIPT_HEADER = "x-claude-fakes-script"
 SCOPE_HEADER = "x-claude-fakes-scope"
 
-# freezegun replaces time functions it finds in module globals; a dict value stays the real one.
-_REAL = {"monotonic": time.monotonic}
-
-
 @dataclass
 class Scope:
     name: str
-    fake: ClaudeFake
-    started: float = field(default_factory=lambda: _REAL["monotonic"]())
+    engine: Engine
     header_script: str | None = None
     """The last script a request header set; a retry that repeats it continues, not restarts."""
-
-    def sync_clock(self) -> None:
-        """Bring the scope's clock to real seconds since the scope was made."""
-        behind = _REAL["monotonic"]() - self.started - self.fake.clock.elapsed
-        if behind > 0:
-            self.fake.clock.advance(behind)
 
 
 def exchange_json(exchange: Exchange) -> dict[str, Any]:
@@ -96,8 +87,12 @@ class Scopes:
     def get(self, name: str) -> Scope:
         scope = self._scopes.get(name)
         if scope is None:
-            fake = ClaudeFake(self.script or None, seed=self.seed, intercept=False, **self.options)
-            scope = self._scopes[name] = Scope(name, fake)
+            options = self.options
+            engine = Engine(RealClock(), seed=self.seed, latency=latency_model(options.get("latency")),
+                            gateway=gateway_from(options.get("gateway")), rate_limits=options.get("rate_limits"))
+            if self.script:
+                engine.script(self.script)
+            scope = self._scopes[name] = Scope(name, engine)
         return scope
 
     def route(self, incoming: Incoming) -> tuple[Scope, Incoming]:
@@ -110,25 +105,19 @@ class Scopes:
             path = "/" + rest
         return self.get(name), Incoming(incoming.method, path, incoming.query, incoming.headers, incoming.body)
 
-    def begin(self, incoming: Incoming) -> tuple[Scope, Exchange, Plan]:
+    def begin(self, incoming: Incoming) -> tuple[Scope, Run]:
         """Journal an API request in its scope and decide its plan (the header script first)."""
         scope, incoming = self.route(incoming)
-        scope.sync_clock()
         script = incoming.headers.get(SCRIPT_HEADER)
+        rejection = None
         if script is not None and script != scope.header_script:
             try:
-                scope.fake.script(script)
+                scope.engine.script(script)
+                scope.header_script = script
             except ScriptError as err:
                 body = error_body("invalid_request_error", f"{SCRIPT_HEADER}: {err}", "req_claude_fakes_admin")
                 rejection = Plan.of(Head(400, (("content-type", JSON_CONTENT_TYPE),)), Send(body))
-                return scope, *scope.fake._begin(incoming, _client_timeouts(incoming), rejection)
-            scope.header_script = script
-        exchange, plan = scope.fake._begin(incoming, _client_timeouts(incoming))
-        return scope, exchange, plan
-
-    def finish(self, scope: Scope, exchange: Exchange, outcome: str, error: str | None = None) -> None:
-        scope.sync_clock()
-        scope.fake._finish(exchange, outcome, error)
+        return scope, scope.engine.begin(incoming, _client_timeouts(incoming), rejection=rejection)
 
     # -- the admin API ------------------------------------------------------------------------
 
@@ -142,18 +131,16 @@ class Scopes:
             if (incoming.method, action) == ("POST", "script"):
                 steps = parse_script(_script_from(incoming))
                 scope = self.get(scope_name)
-                scope.fake.script(*steps)
+                scope.engine.script(*steps)
                 scope.header_script = None
                 return _json(200, {"scope": scope_name, "steps": [str(step) for step in steps]})
             if (incoming.method, action) == ("GET", "journal"):
-                fake = self.get(scope_name).fake
-                return _json(200, {"scope": scope_name, "attempts": fake.attempts,
-                                   "exchanges": [exchange_json(e) for e in fake.journal],
-                                   "unused_steps": fake.unused_steps()})
+                engine = self.get(scope_name).engine
+                return _json(200, {"scope": scope_name, "attempts": engine.attempts,
+                                   "exchanges": [exchange_json(e) for e in engine.journal],
+                                   "unused_steps": engine.unused_steps(), "findings": engine.findings})
             if (incoming.method, action) == ("GET", "timeline"):
-                fake = self.get(scope_name).fake
-                text = format_timeline(fake.journal, (), fake.clock.elapsed, clock="real")
-                return 200, "text/plain; charset=utf-8", text.encode()
+                return 200, "text/plain; charset=utf-8", self.get(scope_name).engine.timeline().encode()
             if (incoming.method, action) == ("POST", "reset"):
                 if "scope" in incoming.query or SCOPE_HEADER in incoming.headers:
                     self._scopes.pop(scope_name, None)

@@ -1,0 +1,209 @@
+"""The in-process executor for aiohttp: an in-memory connection that speaks HTTP/1.1 to aiohttp.
+
+aiohttp (the SDK's ``DefaultAioHttpClient``, litellm, a plain ``ClientSession``) gets a
+connection whose transport is this module's :class:`MemoryTransport` instead of a socket: the
+request bytes aiohttp writes are parsed with h11, the engine decides the plan, and
+:func:`~claude_fakes.http1.perform` answers with the same bytes the socket server would send,
+fed to aiohttp's own parser. So every failure is the one aiohttp raises against a real server
+(``ClientPayloadError`` for a cut body, ``ServerDisconnectedError``, ``SocketTimeoutError`` from
+its own ``sock_read`` timer), and the SDK or litellm maps it as it would.
+
+Silences are timers on the event loop: on the test's thread the loop runs on the fake's clock,
+so a stall costs no wall time and aiohttp's timeouts fire at exact virtual seconds. A silence
+that could only end by itself forever (a hang against a client with no timeout) ends the request
+with :class:`~claude_fakes.transport.WouldHangForever` once the loop has nothing else to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import h11
+
+from .aio import when_stuck
+from .api import Incoming
+from .http1 import ClientGone, perform
+from .intercept import Target, match
+from .plan import FOREVER
+from .transport import WouldHangForever
+
+if TYPE_CHECKING:
+    from .engine import Engine, Run
+
+
+def connect(connector: Any, request: Any, targets: list[Target], engine: Engine) -> Any:
+    """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection)."""
+    protocol = connector._factory()
+    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, targets, engine)
+    protocol.connection_made(transport)
+    return protocol
+
+
+class MemoryTransport(asyncio.Transport):
+    """aiohttp's side of the connection is ``protocol``; this object is the fake's side."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, scheme: str, targets: list[Target],
+                 engine: Engine) -> None:
+        super().__init__()
+        self._loop = loop
+        self._protocol = protocol
+        self._scheme = scheme
+        self._targets = targets
+        self._engine = engine
+        self._h11 = h11.Connection(h11.SERVER)
+        self._request: h11.Request | None = None
+        self._body = bytearray()
+        self._closing = False
+        self._lost = False
+        self._gone: asyncio.Future[None] = loop.create_future()
+        self._serving: asyncio.Task[None] | None = None
+        self._run: Run | None = None
+
+    # -- asyncio.Transport, as aiohttp uses it ---------------------------------------------------
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._closing:
+            return
+        self._h11.receive_data(bytes(data))
+        self._read_requests()
+
+    def writelines(self, chunks: Any) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        self._client_left()
+
+    def abort(self) -> None:
+        self._client_left()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def is_reading(self) -> bool:
+        return not self._closing
+
+    # -- the fake's side ------------------------------------------------------------------------
+
+    def _read_requests(self) -> None:
+        if self._serving is not None:
+            return
+        while True:
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError:
+                self._lose(ConnectionResetError(104, "Connection reset by peer"))
+                return
+            if event is h11.NEED_DATA or event is h11.PAUSED:
+                return
+            if isinstance(event, h11.Request):
+                self._request, self._body = event, bytearray()
+            elif isinstance(event, h11.Data):
+                self._body += event.data
+            elif isinstance(event, h11.EndOfMessage) and self._request is not None:
+                self._serving = self._loop.create_task(self._serve(self._request, bytes(self._body)))
+                return
+
+    async def _serve(self, request: h11.Request, body: bytes) -> None:
+        target = request.target.decode("latin-1")
+        path, _, query = target.partition("?")
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in request.headers}
+        host = headers.get("host", "").rsplit(":", 1)
+        port = int(host[1]) if len(host) == 2 and host[1].isdigit() else None
+        api_path = match(self._targets, self._scheme, host[0], port, path) or path
+        incoming = Incoming(request.method.decode("ascii", "replace").upper(), api_path,
+                            dict(parse_qsl(query, keep_blank_values=True)), headers, body)
+        read = getattr(self._protocol, "read_timeout", None)
+        run = self._run = self._engine.begin(incoming, {"read": read})
+        try:
+            keep_open = await perform(run, self._h11, _Wire(self))
+        finally:
+            if run.open:
+                run.cancelled()
+            self._serving = self._run = None
+        if keep_open and self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
+            self._h11.start_next_cycle()
+            self._read_requests()
+        elif not self._lost:
+            self._lose(None)
+
+    def _client_left(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        if not self._gone.done():
+            self._gone.set_result(None)
+        if not self._lost:
+            self._lost = True
+            self._loop.call_soon(self._protocol.connection_lost, None)
+
+    def _lose(self, error: BaseException | None) -> None:
+        """The fake's side ends the connection (FIN when ``error`` is None, else that error)."""
+        self._closing = True
+        if not self._lost:
+            self._lost = True
+            self._protocol.connection_lost(error)
+
+    def _stuck_forever(self) -> None:
+        """Nothing but this silence could end the wait: the client has no timeout that would."""
+        run = self._run
+        if run is None or not run.open:
+            return
+        exchange = run.exchange
+        run.end(FOREVER, "claude_fakes.WouldHangForever")
+        self._lose(WouldHangForever(
+            f"{exchange.method} {exchange.path} would hang forever: the fake never answers (step {exchange.step}) "
+            "and this aiohttp client has no timeout that would end the wait. Give the client a timeout, e.g. "
+            "anthropic.AsyncAnthropic(timeout=60)."
+        ))
+
+
+class _Wire:
+    """:class:`~claude_fakes.http1.ByteWire` over a :class:`MemoryTransport`: bytes go to aiohttp's parser."""
+
+    def __init__(self, transport: MemoryTransport) -> None:
+        self._transport = transport
+
+    async def write(self, data: bytes) -> None:
+        transport = self._transport
+        if transport.is_closing():
+            raise ClientGone()
+        transport._protocol.data_received(data)
+
+    async def silence(self, seconds: float | None) -> None:
+        transport = self._transport
+        if transport.is_closing():
+            raise ClientGone()
+        if seconds is None:
+            stop = when_stuck(transport._loop, transport._stuck_forever)
+            try:
+                await asyncio.shield(transport._gone)
+            finally:
+                stop()
+            raise ClientGone()
+        done, _ = await asyncio.wait({transport._gone}, timeout=seconds)
+        if done:
+            raise ClientGone()
+
+    async def close(self) -> None:
+        self._transport._lose(None)
+
+    def reset(self) -> None:
+        self._transport._lose(ConnectionResetError(104, "Connection reset by peer"))

@@ -1,0 +1,249 @@
+"""The fault catalogue: every script action, once — its name, its parameters, and its plan.
+
+An entry (:class:`Fault`) says what the action is called, what arguments it takes, whether
+``chaos`` may pick it, and how it shapes the plan of one exchange. Everything else is derived
+from this table or checked against it: the script parser's vocabulary and error messages, the
+``faults.*`` builders (a test proves parity), ``chaos``'s choices, the CLI's help, the README's
+action table (a test checks it) and the per-fault conformance tests. Adding a fault means adding
+an entry here, its builder, and its row in the conformance table.
+
+A shaper sees the request only through :class:`Shaping`, which the API implements: it knows
+nothing of HTTP libraries, sockets or clocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .plan import CUT, GARBAGE, REFUSE, RESET, Plan, Response, Send, Wait
+from .wire import ERROR_KINDS
+
+__all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping"]
+
+_REQUIRED: Any = object()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    """One of: count (whole number >= 0), duration (seconds, units allowed), number, flag, word,
+    error_type, status."""
+    default: Any = _REQUIRED
+    nullable: bool = False
+    positive: bool = False
+    """Zero is not allowed (a rate)."""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+
+class Args(Protocol):
+    """A step's arguments, by name (a :class:`~claude_fakes.step.Step` is one)."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+class Shaping(Protocol):
+    """What a fault may ask of the API about the request it answers."""
+
+    @property
+    def stream(self) -> bool:
+        """Whether the request asked for an SSE stream."""
+
+    def response(self, *, split: bool = False) -> Response:
+        """The complete reply the step's content (or the default) makes. ``split``: a JSON body comes
+        in as many pieces as the stream has events, so that a fault can cut it after K of them."""
+
+    def status_error(self, status: int, error_type: str, args: Args) -> Plan:
+        """An Anthropic error response; ``args`` may carry ``message``, ``retry_after``,
+        ``retry_after_ms``, ``should_retry``."""
+
+    def error_event(self, error_type: str, message: str | None) -> Send:
+        """An ``event: error`` for the stream, with the request's id."""
+
+
+Shaper = Callable[[Shaping, Args], Plan]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One script action: what it is called, takes and does."""
+
+    name: str
+    summary: str
+    shape: Shaper
+    params: tuple[Param, ...] = ()
+    takes_reply: bool = False
+    """Whether the action answers with model content (``text=`` in scripts, ``reply=`` in Python)."""
+    status: int | None = None
+    """For the fixed-status error actions, the HTTP status they answer with."""
+    error_type: str | None = None
+    chaos: bool = True
+    """Whether ``chaos`` may pick it (it must then need no argument besides ``after``/``seconds``)."""
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+# -- shapers ------------------------------------------------------------------------------------
+
+
+def _ok(api: Shaping, args: Args) -> Plan:
+    return api.response().whole()
+
+
+def _hang(api: Shaping, args: Args) -> Plan:
+    return Plan.of(Wait(math.inf))
+
+
+def _refuse(api: Shaping, args: Args) -> Plan:
+    return Plan.of(REFUSE)
+
+
+def _garbage(api: Shaping, args: Args) -> Plan:
+    return Plan.of(GARBAGE)
+
+
+def _reset(api: Shaping, args: Args) -> Plan:
+    if args["after"] is None:
+        return Plan.of(RESET)
+    return api.response(split=True).until(args["after"], RESET)
+
+
+def _drop(api: Shaping, args: Args) -> Plan:
+    return api.response(split=True).until(args["after"], CUT)
+
+
+def _truncate(api: Shaping, args: Args) -> Plan:
+    return api.response(split=True).until(args["after"])
+
+
+def _stall(api: Shaping, args: Args) -> Plan:
+    return api.response(split=True).stalled(args["after"], args["seconds"])
+
+
+def _error_event(api: Shaping, args: Args) -> Plan:
+    kind = ERROR_KINDS[args["type"]]
+    if not api.stream:
+        # Without a stream the same failure is the HTTP status the event stands for.
+        return api.status_error(kind.status, kind.type, args)
+    return api.response(split=True).until(args["after"], api.error_event(kind.type, args["message"]))
+
+
+def _status(api: Shaping, args: Args) -> Plan:
+    status = args["code"]
+    return api.status_error(status, args["type"] or ERROR_KINDS_BY_STATUS.get(status, _by_class(status)), args)
+
+
+def _by_class(status: int) -> str:
+    return "api_error" if status >= 500 else "invalid_request_error"
+
+
+ERROR_KINDS_BY_STATUS = {kind.status: kind.type for kind in ERROR_KINDS.values()}
+
+
+def _fixed_status(error_type: str) -> Shaper:
+    status = ERROR_KINDS[error_type].status
+
+    def shape(api: Shaping, args: Args) -> Plan:
+        return api.status_error(status, error_type, args)
+
+    return shape
+
+
+def _chaos(api: Shaping, args: Args) -> Plan:
+    raise AssertionError("chaos is resolved into a concrete step before a plan is made")
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+_STATUS_PARAMS = (
+    Param("retry_after", "duration", None, nullable=True),
+    Param("retry_after_ms", "number", None, nullable=True),
+    Param("should_retry", "flag", None, nullable=True),
+    Param("message", "word", None, nullable=True),
+)
+
+
+def _error_action(name: str, error_type: str, retry_after: float | None = None) -> Fault:
+    params = tuple(
+        Param("retry_after", "duration", retry_after, nullable=True) if p.name == "retry_after" else p
+        for p in _STATUS_PARAMS
+    )
+    kind = ERROR_KINDS[error_type]
+    summary = f"{kind.status} {error_type}" + (" with retry-after" if retry_after is not None else "")
+    return Fault(name, summary, _fixed_status(error_type), params, status=kind.status, error_type=error_type)
+
+
+FAULTS: dict[str, Fault] = {
+    fault.name: fault
+    for fault in (
+        Fault("ok", "a normal reply, JSON or SSE as the request asked", _ok, takes_reply=True, chaos=False),
+        Fault("hang", "request accepted, nothing ever answered", _hang),
+        Fault("refuse", "connection refused", _refuse),
+        Fault("reset", "the connection is reset (RST): at once, or after K SSE events", _reset,
+              (Param("after", "count", None, nullable=True),), takes_reply=True),
+        Fault("garbage", "bytes that are not HTTP instead of a response, then the connection closes", _garbage),
+        _error_action("overloaded", "overloaded_error"),
+        _error_action("api_error", "api_error"),
+        _error_action("rate_limited", "rate_limit_error", 1.0),
+        _error_action("timeout_error", "timeout_error"),
+        _error_action("invalid_request_error", "invalid_request_error"),
+        _error_action("authentication_error", "authentication_error"),
+        _error_action("billing_error", "billing_error"),
+        _error_action("permission_error", "permission_error"),
+        _error_action("not_found_error", "not_found_error"),
+        _error_action("conflict_error", "conflict_error"),
+        _error_action("request_too_large", "request_too_large"),
+        Fault("status", "any error status with an Anthropic error body", _status,
+              (Param("code", "status"), Param("type", "error_type", None, nullable=True), *_STATUS_PARAMS),
+              chaos=False),
+        Fault("drop", "K SSE events, then the connection dies mid-body", _drop, (Param("after", "count"),),
+              takes_reply=True),
+        Fault("stall", "K SSE events, then silence for S seconds, then the rest", _stall,
+              (Param("after", "count"), Param("seconds", "duration")), takes_reply=True),
+        Fault("error_event", "K SSE events, then `event: error` inside the 200 stream", _error_event,
+              (Param("after", "count", 0), Param("type", "error_type", "overloaded_error"),
+               Param("message", "word", None, nullable=True)), takes_reply=True),
+        Fault("truncate", "K SSE events, then a clean end with no message_stop", _truncate,
+              (Param("after", "count"),), takes_reply=True),
+        Fault("chaos", "per attempt, one of the faults given as ACTION=P (probability P, drawn from the seed), "
+              "else ok", _chaos, chaos=False),
+        Fault("slow", "time to first token S, then R output tokens per second (default: the latency model's)",
+              _ok, (Param("ttft", "duration", None, nullable=True),
+                    Param("tps", "number", None, nullable=True, positive=True)), takes_reply=True),
+    )
+}
+"""Every action a script may use, by name."""
+
+ALIASES = {"overloaded_error": "overloaded", "rate_limit_error": "rate_limited"}
+"""Every documented ``error.type`` is an action; these two are spelled differently in DESIGN.md."""
+
+
+def signature(fault: Fault) -> str:
+    """``drop(after)``, ``stall(after, seconds)``, ``hang``: how a script writes the action."""
+    parts = [p.name if p.required else f"{p.name}={_show_default(p.default)}" for p in fault.params]
+    return f"{fault.name}({', '.join(parts)})" if parts else fault.name
+
+
+def _show_default(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def chaos_choices() -> list[str]:
+    """The actions ``chaos`` may pick."""
+    return [name for name, fault in FAULTS.items() if fault.chaos]
+
+
+def describe() -> dict[str, str]:
+    """Each action's signature and what it does, for help texts."""
+    return {name: f"{signature(fault)}: {fault.summary}" for name, fault in FAULTS.items()}

@@ -1,0 +1,311 @@
+"""The engine: one fake's state — script, journal, findings — driven by both executors.
+
+An :class:`Engine` decides what each request gets (:meth:`Engine.begin` returns a :class:`Run`)
+and records what happened. It takes its clock as an argument and knows nothing of HTTP
+libraries, sockets or pytest: the in-process transports drive it on a virtual clock
+(:class:`~claude_fakes.ClaudeFake` is an engine plus in-process activation), and each scope of
+the socket server drives one on the real clock.
+
+A :class:`Run` walks one exchange's plan and keeps its journal record up to date: the head's
+status and headers, the events delivered, and how it ended, through the one table
+:data:`OUTCOMES` that maps a plan's ending to a journal outcome.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .api import Api, Incoming
+from .assertions import Assertions
+from .clock import Clock
+from .gateway import Gateway
+from .journal import Exchange, Outcome, format_timeline
+from .latency import LatencyModel
+from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Next, Plan, Send
+from .quota import RateLimits
+from .script import StepLike, to_steps
+from .step import Step, pick_chaos
+
+__all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
+
+OUTCOMES: Mapping[object, str] = {
+    END: Outcome.COMPLETE,
+    CUT: Outcome.CUT,
+    RESET: Outcome.RESET,
+    GARBAGE: Outcome.GARBAGE,
+    REFUSE: Outcome.REFUSED,
+    READ_TIMEOUT: Outcome.READ_TIMEOUT,
+    FOREVER: Outcome.WOULD_HANG_FOREVER,
+}
+"""How an exchange ends in the journal, by the plan marker it ended on."""
+
+SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie",
+                            "x-amz-security-token", "x-goog-api-key", "api-key"})
+"""Request headers whose values never reach the journal, the timeline or the admin API."""
+REDACTED = "[redacted]"
+
+
+class UnusedStepsError(AssertionError):
+    """A strict fake ended with scripted steps that no request met."""
+
+
+@dataclass
+class _Scripted:
+    step: Step
+    script_number: int
+    position: int
+    used: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.step.count
+
+    @property
+    def unused(self) -> bool:
+        return self.used == 0 if math.isinf(self.step.count) else self.used < self.step.count
+
+
+def redact(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers with every secret's value replaced."""
+    return {name: REDACTED if name in SECRET_HEADERS else value for name, value in headers.items()}
+
+
+class Engine(Assertions):
+    """The script, journal and findings of one fake, on ``clock``.
+
+    ``seed``: ids and ``chaos`` picks. ``strict``: a scripted step left unused fails :meth:`verify`.
+    ``latency``, ``gateway``, ``rate_limits``: as for :class:`~claude_fakes.ClaudeFake`.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        seed: int = 0,
+        strict: bool = True,
+        latency: LatencyModel | None = None,
+        gateway: Gateway | None = None,
+        rate_limits: RateLimits | None = None,
+    ) -> None:
+        self.clock = clock
+        self.seed = seed
+        self.strict = strict
+        self.latency = latency
+        self.gateway = gateway
+        self.rate_limits = rate_limits
+        self._api = Api(seed, latency=latency, rate_limits=rate_limits)
+        self._lock = threading.RLock()
+        self._journal: list[Exchange] = []
+        self._attempts = 0
+        self._scripted: list[_Scripted] = []
+        self._queue: list[_Scripted] = []
+        self._scripts = 0
+        self._findings: list[str] = []
+
+    # -- the script ---------------------------------------------------------------------------
+
+    def script(self, *items: StepLike) -> Engine:
+        """Set the steps for the next attempts, replacing any not yet reached.
+
+        Steps replaced before use still count as unused for a strict fake.
+        """
+        steps = to_steps(items)
+        with self._lock:
+            self._scripts += 1
+            self._queue = [_Scripted(step, self._scripts, n) for n, step in enumerate(steps, 1)]
+            self._scripted.extend(self._queue)
+        return self
+
+    def _take_step(self) -> Step | None:
+        queue = self._queue
+        while queue and queue[0].exhausted:
+            queue.pop(0)
+        if not queue:
+            return None
+        entry = queue[0]
+        entry.used += 1
+        return entry.step
+
+    # -- what happened ------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Exchange]:
+        """Every HTTP exchange so far, in order."""
+        with self._lock:
+            return list(self._journal)
+
+    @property
+    def attempts(self) -> int:
+        """How many ``POST /v1/messages`` requests reached the fake."""
+        return self._attempts
+
+    def timeline(self) -> str:
+        """The journal and the sleeps between attempts, one line each, in time order."""
+        return format_timeline(self.journal, self.clock.sleep_log, self.clock.elapsed, clock=self.clock.kind)
+
+    def unused_steps(self) -> list[str]:
+        """The scripted steps no attempt has met yet, described."""
+        with self._lock:
+            return [
+                f"{entry.step} (step {entry.position} of script {entry.script_number}, used {entry.used} of "
+                f"{'inf' if math.isinf(entry.step.count) else int(entry.step.count)})"
+                for entry in self._scripted
+                if entry.unused
+            ]
+
+    @property
+    def findings(self) -> list[str]:
+        """Problems found while serving that fail the test whatever its assertions (a hang forever)."""
+        with self._lock:
+            return list(self._findings)
+
+    def verify(self) -> None:
+        """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        check_unused(self.unused_steps() if self.strict else [], self.findings, self.timeline)
+
+    # -- the executors' side ------------------------------------------------------------------
+
+    def begin(
+        self, incoming: Incoming, timeout: Mapping[str, float | None], read_timeout: float | None = None,
+        rejection: Plan | None = None,
+    ) -> Run:
+        """Journal a new exchange and decide its plan (``rejection``: answer with that instead).
+
+        ``read_timeout``: the longest silence the client accepts, when the executor enforces it
+        (in-process); None when the client's own clock does (sockets).
+        """
+        with self._lock:
+            now = self.clock.now()
+            api = self._api
+            plan = rejection or api.reject(incoming, now=now)
+            step = None
+            notes: list[str] = []
+            attempt = incoming.is_attempt
+            if plan is None and attempt:
+                plan = api.over_quota(now)
+                if plan is not None:
+                    notes.append("over quota")
+            if plan is None:
+                step = self._take_step() if attempt else None
+                if step is not None and step.action == "chaos":
+                    step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
+                    notes.append("chaos")
+                plan = api.respond(incoming, step, now=now)
+            if self.gateway is not None:
+                behind = self.gateway.apply(plan)
+                if behind != plan:
+                    notes.append(f"cut by {self.gateway.name}")
+                plan = behind
+            if attempt:
+                self._attempts += 1
+            body = incoming.json
+            retry = incoming.headers.get("x-stainless-retry-count", "")
+            exchange = Exchange(
+                attempt=self._attempts if attempt else None,
+                retry_count=int(retry) if retry.isascii() and retry.isdigit() else None,
+                method=incoming.method,
+                path=incoming.path,
+                headers=redact(incoming.headers),
+                json=body,
+                timeout=dict(timeout),
+                step=step,
+                start=self.clock.elapsed,
+                stream=isinstance(body, dict) and body.get("stream") is True,
+                notes=notes,
+            )
+            self._journal.append(exchange)
+        return Run(self, exchange, plan, read_timeout)
+
+    def finish(self, exchange: Exchange, outcome: str, error: str | None = None) -> None:
+        """Record how an exchange ended (once: later calls change nothing)."""
+        with self._lock:
+            if exchange.outcome != Outcome.OPEN:
+                return
+            exchange.outcome = outcome
+            exchange.error = error
+            exchange.end = self.clock.elapsed
+            if outcome == Outcome.WOULD_HANG_FOREVER:
+                self._findings.append(
+                    f"attempt {exchange.attempt}: {exchange.method} {exchange.path} would hang forever "
+                    "(the client has no read timeout)"
+                )
+
+
+class Run:
+    """One exchange in progress: walks its plan and keeps its journal record up to date.
+
+    An executor calls :meth:`next`, lets ``wait`` seconds pass its own way (a virtual clock, a
+    loop timer, a real sleep), performs ``then``, and reports the end with :meth:`end`,
+    :meth:`client_gone`, :meth:`cancelled` or :meth:`close`.
+    """
+
+    def __init__(self, engine: Engine, exchange: Exchange, plan: Plan, read_timeout: float | None) -> None:
+        self.engine = engine
+        self.exchange = exchange
+        self.plan = plan
+        self._cursor = Cursor(plan, read_timeout)
+        self._silence_started: float | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.exchange.outcome == Outcome.OPEN
+
+    def next(self) -> Next:
+        """What happens next; a head or a piece of body is journalled as it is returned."""
+        step = self._cursor.next()
+        then = step.then
+        if isinstance(then, Send):
+            self.exchange.events += then.events
+        elif isinstance(then, Head):
+            self.exchange.status = then.status
+            self.exchange.response_headers = dict(then.headers)
+        return step
+
+    def end(self, marker: object, error: str | None = None) -> None:
+        """The plan ended on ``marker`` (``END``, ``CUT``, …); ``error``: what the client got."""
+        self.engine.finish(self.exchange, OUTCOMES[marker], error)
+
+    def silence_started(self) -> None:
+        """A silence began (the executor waits in real or loop time, not by advancing a clock)."""
+        self._silence_started = self.engine.clock.elapsed
+
+    def client_gone(self) -> None:
+        """The client closed the connection: a read timeout if it gave up after its own limit."""
+        read = self.exchange.timeout.get("read")
+        started = self._silence_started
+        silent = None if started is None else self.engine.clock.elapsed - started
+        timed_out = read is not None and silent is not None and silent + 1e-6 >= read
+        self.engine.finish(self.exchange, Outcome.READ_TIMEOUT if timed_out else Outcome.CLIENT_CLOSED)
+
+    def cancelled(self) -> None:
+        """The client's task was cancelled while it waited (``asyncio.wait_for``, a task group)."""
+        self.engine.finish(self.exchange, Outcome.CANCELLED)
+
+    def close(self) -> None:
+        """The client closed the response. Whatever the plan would send at once counts as sent."""
+        if not self.open:
+            return
+        rest = self._cursor.rest_without_silence()
+        if rest is None:
+            self.engine.finish(self.exchange, Outcome.CLIENT_CLOSED)
+            return
+        self.exchange.events += sum(action.events for action in rest if isinstance(action, Send))
+        self.engine.finish(self.exchange, Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
+
+
+def check_unused(unused: list[str], findings: list[str], timeline: Callable[[], str]) -> None:
+    """Raise :class:`UnusedStepsError` for unused steps and findings, with the timeline."""
+    problems = list(findings)
+    if unused:
+        problems.append(
+            "scripted steps never used; the test claims to cover them but no request met them:\n    "
+            + "\n    ".join(unused)
+            + "\n  (pass strict=False, or set claude_fake.strict = False, if that is intended)"
+        )
+    if problems:
+        raise UnusedStepsError("claude_fakes: " + "\n".join(problems) + "\n" + timeline())
+

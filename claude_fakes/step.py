@@ -1,0 +1,250 @@
+"""Steps: one entry of a script, validated against the fault catalogue in exactly one place.
+
+The script parser (:mod:`claude_fakes.script`) and the Python builders (:mod:`claude_fakes.faults`)
+both go through :meth:`Step.make`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, signature
+from .replies import Reply, TextBlock
+from .replies import text as text_reply
+from .wire import ERROR_KINDS
+
+__all__ = ["ScriptError", "Step"]
+
+
+class ScriptError(ValueError):
+    """A script that cannot be run: says what is wrong, where, and what would be accepted."""
+
+    def __init__(
+        self, message: str, source: str | None = None, position: int | None = None, *, argument: str | None = None
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.position = position
+        self.argument = argument
+        """The argument at fault, when there is one (the parser points at it)."""
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if self.source is None or self.position is None:
+            return self.message
+        return f"{self.message}\n  {self.source}\n  {' ' * self.position}^ (position {self.position})"
+
+
+def known_actions() -> str:
+    return ", ".join(FAULTS)
+
+
+def unknown_action(word: str) -> str:
+    return f"unknown action {word!r}{suggest(word, [*FAULTS, *ALIASES])}\nknown actions: {known_actions()}"
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_DURATION = re.compile(r"^(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<unit>ms|s|m|h)?$")
+_UNITS = {None: 1.0, "s": 1.0, "ms": 0.001, "m": 60.0, "h": 3600.0}
+
+
+def _convert(param: Param, value: Any, action: str) -> Any:
+    """Turn a Python value or a script word into the param's type, or raise ValueError saying why."""
+    where = f"{action}({param.name}=...)"
+    if value is None or (isinstance(value, str) and value == "none"):
+        if param.nullable:
+            return None
+        raise ValueError(f"{where} needs a value")
+    kind = param.kind
+    if kind == "count" or kind == "status":
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{where} takes a whole number >= 0, got {value!r}")
+        if kind == "status" and not 400 <= value <= 599:
+            raise ValueError(f"{where} takes an error status from 400 to 599, got {value}")
+        return value
+    if kind in ("duration", "number"):
+        if isinstance(value, str):
+            if value == "inf" and kind == "duration":
+                return math.inf
+            match = _DURATION.match(value)
+            if match is None or (kind == "number" and match["unit"]):
+                unit = " (a number of seconds, or with a unit: 500ms, 30s, 10m, 1h)" if kind == "duration" else ""
+                raise ValueError(f"{where} takes a number{unit}, got {value!r}")
+            return _convert(param, float(match["number"]) * _UNITS[match["unit"]], action)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+            raise ValueError(f"{where} takes a number >= 0, got {value!r}")
+        if math.isinf(value) and kind != "duration":
+            raise ValueError(f"{where} takes a finite number, got {value!r}")
+        if param.positive and value == 0:
+            raise ValueError(f"{where} takes a number > 0, got {value!r}")
+        return float(value)
+    if kind == "flag":
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise ValueError(f"{where} takes true or false, got {value!r}")
+    if kind == "error_type":
+        value = str(value)
+        if value not in ERROR_KINDS:
+            raise ValueError(
+                f"{where} takes an Anthropic error type ({', '.join(ERROR_KINDS)}), got {value!r}"
+                + suggest(value, ERROR_KINDS)
+            )
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{where} takes a string, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of a script: an action, its arguments, how many attempts it covers, and content.
+
+    Build steps with :mod:`claude_fakes.faults` and :mod:`claude_fakes.replies`, or parse them
+    from text; ``step * 3`` covers three attempts, ``step * math.inf`` (or ``"inf"``) all of them.
+    """
+
+    action: str
+    args: tuple[tuple[str, Any], ...] = ()
+    count: float = 1
+    reply: Reply | None = None
+    fault: Fault = field(init=False, repr=False, compare=False)
+    """The catalogue entry of :attr:`action`."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fault", FAULTS[self.action])
+
+    @classmethod
+    def make(cls, action: str, *, reply: Reply | None = None, **params: Any) -> Step:
+        """Validate ``params`` against the action's catalogue entry and fill in defaults."""
+        name = ALIASES.get(action, action)
+        fault = FAULTS.get(name)
+        if fault is None:
+            raise ScriptError(unknown_action(action))
+        if name == "chaos":
+            return cls(name, _chaos_args(params), 1, None)
+        if "text" in params and fault.takes_reply and reply is None:
+            reply = text_reply(str(params.pop("text")))
+        if reply is not None and not fault.takes_reply:
+            raise ScriptError(f"{name} sends no model content, so it takes no reply")
+        if reply is not None and not isinstance(reply, Reply):
+            raise ScriptError(f"{name}(reply=...) takes a replies.* value, got {type(reply).__name__}")
+        for key in params:
+            if fault.param(key) is None:
+                names = [p.name for p in fault.params] + (["text"] if fault.takes_reply else [])
+                accepted = ", ".join(names) if names else "no arguments"
+                raise ScriptError(f"{name} has no argument {key!r}{suggest(key, names)}; it takes {accepted}",
+                                  argument=key)
+        args = []
+        for param in fault.params:
+            if param.name in params:
+                try:
+                    args.append((param.name, _convert(param, params[param.name], name)))
+                except ValueError as err:
+                    raise ScriptError(str(err), argument=param.name) from None
+            elif param.required:
+                raise ScriptError(f"{name} needs {param.name}=...: {signature(fault)}")
+            else:
+                args.append((param.name, param.default))
+        return cls(name, tuple(args), 1, reply)
+
+    def __getitem__(self, name: str) -> Any:
+        for key, value in self.args:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+    def __mul__(self, count: int | float | str) -> Step:
+        if count == "inf":
+            count = math.inf
+        if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 1 or (
+            isinstance(count, float) and not (math.isinf(count) or count.is_integer())
+        ):
+            raise ScriptError(f"a step repeats a whole number >= 1 of times, or inf; got {count!r}")
+        return Step(self.action, self.args, self.count * count, self.reply)
+
+    __rmul__ = __mul__
+
+    def __str__(self) -> str:
+        shown = [f"{key}={show(value)}" for key, value in self.args
+                 if self.action == "chaos" or value != self.fault.param(key).default]  # type: ignore[union-attr]
+        if self.reply is not None:
+            blocks = self.reply.blocks
+            if len(blocks) == 1 and isinstance(blocks[0], TextBlock):
+                shown.append(f"text={show(blocks[0].text)}")
+            else:
+                shown.append(f"reply={self.reply}")
+        text = self.action + (f"({', '.join(shown)})" if shown else "")
+        if self.count != 1:
+            text += "*inf" if math.isinf(self.count) else f"*{int(self.count)}"
+        return text
+
+
+CHAOS_AFTER_MAX = 8
+CHAOS_STALLS = (2.0, 30.0, 700.0)
+
+
+def _chaos_args(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    choices = chaos_choices()
+    probability = Param("probability", "number")
+    args = []
+    for key, value in params.items():
+        action = ALIASES.get(key, key)
+        if action not in choices:
+            raise ScriptError(f"chaos cannot pick {key!r}{suggest(key, choices)}; it picks from "
+                              f"{', '.join(choices)}", argument=key)
+        try:
+            chance = _convert(probability, value, f"chaos({key}")
+        except ValueError as err:
+            raise ScriptError(str(err), argument=key) from None
+        if chance > 1:
+            raise ScriptError(f"chaos({key}=...) is a probability from 0 to 1, got {chance:g}", argument=key)
+        args.append((action, chance))
+    if not args:
+        raise ScriptError("chaos needs at least one fault with its probability, e.g. chaos(overloaded=0.2, drop=0.1)")
+    if sum(chance for _, chance in args) > 1 + 1e-9:
+        raise ScriptError("chaos probabilities add up to more than 1")
+    return tuple(args)
+
+
+def pick_chaos(step: Step, rng: random.Random) -> Step:
+    """The concrete step a ``chaos`` step becomes for one attempt, drawn from ``rng``."""
+    draw = rng.random()
+    for action, chance in step.args:
+        if draw < chance:
+            fault = FAULTS[action]
+            params: dict[str, Any] = {}
+            after = fault.param("after")
+            if after is not None and after.required:
+                params["after"] = rng.randint(0, CHAOS_AFTER_MAX)
+            if fault.param("seconds") is not None:
+                params["seconds"] = rng.choice(CHAOS_STALLS)
+            return Step.make(action, **params)
+        draw -= chance
+    return Step.make("ok")
+
+
+def show(value: Any) -> str:
+    """A value as script text (quoted when it needs to be)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf"
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.]+", value) is None:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
