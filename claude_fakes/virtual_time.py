@@ -187,21 +187,10 @@ def _installed_prefixes() -> tuple[str, ...]:
 
 
 _INSTALLED = _installed_prefixes()
-_seen: dict[str, tuple[ModuleType, tuple[str, ...]]] = {}
-"""Per module name: the module as examined, and its names bound to a real time function or class."""
-
-
-def _own_names(module: ModuleType) -> tuple[str, ...]:
-    """The names in a project module bound to a real time function or class (none elsewhere)."""
-    path = getattr(module, "__file__", None)
-    if not isinstance(path, str) or os.path.realpath(path).startswith(_INSTALLED):
-        return ()
-    try:
-        namespace = vars(module)
-    except TypeError:
-        return ()
-    return tuple(name for name, value in list(namespace.items()) if _is_real(value))
-
+_seen: set[str] = set()
+"""Module names already examined."""
+_project: dict[str, tuple[ModuleType, tuple[str, ...]]] = {}
+"""The project's own modules, as examined, with their names bound to a real time function or class."""
 
 _REAL_OBJECTS = {id(value): value for value in (*REAL.values(), _real_datetime, _real_date)}
 
@@ -210,17 +199,44 @@ def _is_real(value: Any) -> bool:
     return _REAL_OBJECTS.get(id(value)) is value
 
 
+def _is_project(module: ModuleType) -> bool:
+    path = getattr(module, "__file__", None)
+    return isinstance(path, str) and not os.path.realpath(path).startswith(_INSTALLED)
+
+
+def _own_names(module: ModuleType) -> tuple[str, ...]:
+    try:
+        namespace = vars(module)
+    except TypeError:
+        return ()
+    return tuple(name for name, value in list(namespace.items()) if _is_real(value))
+
+
 def _project_bindings() -> list[tuple[ModuleType, str, Any]]:
-    """(module, name, real value) for every project module's binding of a real time object."""
+    """(module, name, real value) for every project module's binding of a real time object.
+
+    Only names new to ``sys.modules`` are examined, and project modules checked again when
+    another module object took their name (pytester re-imports test modules).
+    """
+    modules = sys.modules
+    if len(modules) != len(_seen):
+        for name in modules.keys() - _seen:
+            module = modules.get(name)
+            if module is not None and _is_project(module):
+                _project[name] = (module, _own_names(module))
+        _seen.intersection_update(modules.keys())
+        _seen.update(modules.keys())
     found: list[tuple[ModuleType, str, Any]] = []
-    for name, module in list(sys.modules.items()):
-        seen = _seen.get(name)
-        if seen is None or seen[0] is not module:
-            if module is None:
+    for name, (module, names) in list(_project.items()):
+        current = modules.get(name)
+        if current is not module:
+            if current is None:
+                del _project[name]
                 continue
-            seen = _seen[name] = (module, _own_names(module))
-        for attribute in seen[1]:
-            value = module.__dict__.get(attribute)
+            module, names = _project[name] = (current, _own_names(current) if _is_project(current) else ())
+        namespace = module.__dict__
+        for attribute in names:
+            value = namespace.get(attribute)
             if _is_real(value) and id(value) in _BY_REAL:
                 found.append((module, attribute, value))
     return found
