@@ -207,3 +207,6 @@ class _Wire:
 
     def reset(self) -> None:
         self._transport._lose(ConnectionResetError(104, "Connection reset by peer"))
+
+    def refuse(self) -> None:
+        self._transport._lose(ConnectionRefusedError(111, "Connect call failed"))

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 VIRTUAL_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 """Where every fake's clock starts, so that timestamps and retry-after dates repeat run to run."""
 
-# Captured at import: while a fake is active the `time` module's functions are virtual.
-_real_monotonic = time.monotonic
-_real_time = time.time
+# Captured at import, in a dict (a user's freezegun rewrites module globals): while a fake is
+# active the `time` module's functions are virtual.
+_REAL = {"monotonic": time.monotonic, "time": time.time}
 
 
 @dataclass(frozen=True)
@@ -97,15 +97,15 @@ class RealClock(Clock):
     kind = "real"
 
     def __init__(self) -> None:
-        super().__init__(datetime.fromtimestamp(_real_time(), timezone.utc))
-        self._started = _real_monotonic()
+        super().__init__(datetime.fromtimestamp(_REAL["time"](), timezone.utc))
+        self._started = _REAL["monotonic"]()
 
     def now(self) -> float:
         return self._epoch_seconds + self.elapsed
 
     @property
     def elapsed(self) -> float:
-        return _real_monotonic() - self._started
+        return _REAL["monotonic"]() - self._started
 
     def advance(self, seconds: float) -> None:
         raise TypeError("real time cannot be advanced")

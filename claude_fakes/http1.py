@@ -37,6 +37,9 @@ class ByteWire(Protocol):
     def reset(self) -> None:
         """Reset the connection (RST)."""
 
+    def refuse(self) -> None:
+        """Refuse the connection (a socket that already accepted it resets it)."""
+
 
 def framing(plan: Plan) -> list[tuple[str, str]]:
     """Chunked when the body may stall or break (as streams are), else an exact content-length."""
@@ -84,9 +87,13 @@ async def perform(run: Run, connection: h11.Connection, wire: ByteWire) -> bool:
                 await wire.close()
                 run.end(GARBAGE)
                 return False
-            elif action is RESET or action is REFUSE:
+            elif action is RESET:
                 wire.reset()
-                run.end(action)
+                run.end(RESET)
+                return False
+            elif action is REFUSE:
+                wire.refuse()
+                run.end(REFUSE)
                 return False
             else:
                 raise AssertionError(f"unexpected plan action {action!r}")

@@ -73,8 +73,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         problem = f"takes scripts only; put options ({', '.join(marker.kwargs)}) on a claude_fake marker"
     elif not scripts or not all(isinstance(script, str) for script in scripts):
         problem = "needs one or more script strings"
-    elif "claude_fake" not in metafunc.fixturenames:
-        problem = "needs the claude_fake fixture"
     for script in scripts if problem is None else ():
         try:
             parse_script(script)
@@ -84,7 +82,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if problem is not None:
         # A collection error shows just this message, where a UsageError would show a traceback.
         raise pytest.Collector.CollectError(f"{where} {problem}")
+    if "claude_fake" not in metafunc.fixturenames:
+        # A marked test never reaches the network, whether or not it asks for the fixture.
+        metafunc.fixturenames.append("claude_fake")
     metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with a ``claude_fake`` marker gets the fake even when it does not ask for the fixture."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "claude_fake" in names or "claude_fake_server" in names:
+            continue
+        if item.get_closest_marker("claude_fake") is not None or item.get_closest_marker("claude_faults") is not None:
+            names.append("claude_fake")
 
 
 def _marker_settings(node: pytest.Item) -> tuple[str | None, dict[str, Any]]:

@@ -36,15 +36,15 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from .aio import VirtualLoops
 from .clock import Clock
 
-_real_datetime = datetime_module.datetime
-_real_date = datetime_module.date
-_utc = datetime_module.timezone.utc
 _get_ident = threading.get_ident
+_utc = datetime_module.timezone.utc
+# In dicts, not module globals: a user's freezegun rewrites module globals that hold real time objects.
+_CLASSES: dict[str, Any] = {"datetime": datetime_module.datetime, "date": datetime_module.date}
 
 REAL: dict[str, Any] = {
     "time": time.time, "time_ns": time.time_ns, "monotonic": time.monotonic, "monotonic_ns": time.monotonic_ns,
@@ -112,18 +112,18 @@ def _sleep(seconds: float) -> None:
 
 class _DatetimeType(type):
     def __instancecheck__(cls, value: Any) -> bool:
-        return isinstance(value, _real_datetime)
+        return isinstance(value, _CLASSES["datetime"])
 
     def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, _real_datetime)
+        return issubclass(subclass, _CLASSES["datetime"])
 
 
 class _DateType(type):
     def __instancecheck__(cls, value: Any) -> bool:
-        return isinstance(value, _real_date)
+        return isinstance(value, _CLASSES["date"])
 
     def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, _real_date)
+        return issubclass(subclass, _CLASSES["date"])
 
 
 def _pydantic_schema(real: type) -> Any:
@@ -133,18 +133,18 @@ def _pydantic_schema(real: type) -> Any:
     return classmethod(schema)
 
 
-class VirtualDatetime(_real_datetime, metaclass=_DatetimeType):
+class VirtualDatetime(datetime_module.datetime, metaclass=_DatetimeType):
     """``datetime.datetime`` while a fake is active: ``now()`` reads the fake's clock on its thread."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> VirtualDatetime:
-        return _real_datetime(*args, **kwargs)  # type: ignore[return-value]
+        return cast(VirtualDatetime, _CLASSES["datetime"](*args, **kwargs))
 
     @classmethod
     def now(cls, tz: datetime_module.tzinfo | None = None) -> VirtualDatetime:
         seconds = _virtual_seconds()
         if seconds is None:
-            return _real_datetime.now(tz)  # type: ignore[return-value]
-        return _real_datetime.fromtimestamp(seconds, tz)  # type: ignore[return-value]
+            return cast(VirtualDatetime, _CLASSES["datetime"].now(tz))
+        return cast(VirtualDatetime, _CLASSES["datetime"].fromtimestamp(seconds, tz))
 
     @classmethod
     def today(cls) -> VirtualDatetime:
@@ -154,20 +154,20 @@ class VirtualDatetime(_real_datetime, metaclass=_DatetimeType):
     def utcnow(cls) -> VirtualDatetime:
         return cls.now(_utc).replace(tzinfo=None)
 
-    __get_pydantic_core_schema__ = _pydantic_schema(_real_datetime)
+    __get_pydantic_core_schema__ = _pydantic_schema(_CLASSES["datetime"])
 
 
-class VirtualDate(_real_date, metaclass=_DateType):
+class VirtualDate(datetime_module.date, metaclass=_DateType):
     """``datetime.date`` while a fake is active: ``today()`` reads the fake's clock on its thread."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> VirtualDate:
-        return _real_date(*args, **kwargs)  # type: ignore[return-value]
+        return cast(VirtualDate, _CLASSES["date"](*args, **kwargs))
 
     @classmethod
     def today(cls) -> VirtualDate:
         return VirtualDatetime.now().date()  # type: ignore[return-value]
 
-    __get_pydantic_core_schema__ = _pydantic_schema(_real_date)
+    __get_pydantic_core_schema__ = _pydantic_schema(_CLASSES["date"])
 
 
 _TIME_REPLACEMENTS: dict[str, Callable[..., Any]] = {
@@ -175,8 +175,8 @@ _TIME_REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "localtime": _localtime, "gmtime": _gmtime, "sleep": _sleep,
 }
 _BY_REAL: dict[int, Any] = {id(REAL[name]): value for name, value in _TIME_REPLACEMENTS.items()}
-_BY_REAL[id(_real_datetime)] = VirtualDatetime
-_BY_REAL[id(_real_date)] = VirtualDate
+_BY_REAL[id(_CLASSES["datetime"])] = VirtualDatetime
+_BY_REAL[id(_CLASSES["date"])] = VirtualDate
 
 
 def _installed_prefixes() -> tuple[str, ...]:
@@ -192,7 +192,7 @@ _seen: set[str] = set()
 _project: dict[str, tuple[ModuleType, tuple[str, ...]]] = {}
 """The project's own modules, as examined, with their names bound to a real time function or class."""
 
-_REAL_OBJECTS = {id(value): value for value in (*REAL.values(), _real_datetime, _real_date)}
+_REAL_OBJECTS = {id(value): value for value in (*REAL.values(), *_CLASSES.values())}
 
 
 def _is_real(value: Any) -> bool:

@@ -182,6 +182,10 @@ class Connection:
             await self.writer.drain()
         self.writer.close()
 
+    def refuse(self) -> None:
+        # The port stays open for other requests: an accepted connection can only be reset.
+        self.reset()
+
     def reset(self) -> None:
         sock = self.writer.get_extra_info("socket")
         if sock is not None:

@@ -1,0 +1,93 @@
+"""Every executor a fault must behave the same in, each driven by the installed SDK.
+
+In-process on the virtual clock: the SDK's httpx/httpx2 transports, sync and async, streaming
+and not, and its aiohttp client (``DefaultAioHttpClient``). Over real sockets: the SDK against a
+:class:`~claude_fakes.server.FakeServer` in real time (short timeouts keep that quick).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anthropic
+
+from claude_fakes import ClaudeFake
+from claude_fakes.journal import Exchange
+from claude_fakes.server import SCOPED_PREFIX, FakeServer
+
+from .sdk import REQUEST
+
+EXECUTORS = ["sync", "async", "sync-stream", "async-stream", "aiohttp", "aiohttp-stream", "socket", "socket-stream"]
+_scopes = itertools.count(1)
+
+
+@dataclass
+class Seen:
+    """What the caller saw, and what the fake journalled."""
+
+    message: Any = None
+    error: Exception | None = None
+    journal: list[Exchange] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        return sum(1 for exchange in self.journal if exchange.attempt is not None)
+
+
+def streaming(executor: str) -> bool:
+    return executor.endswith("stream")
+
+
+async def _async_call(client: anthropic.AsyncAnthropic, stream: bool) -> Any:
+    async with client:
+        if not stream:
+            return await client.messages.create(**REQUEST)
+        async with client.messages.stream(**REQUEST) as events:
+            async for _ in events:
+                pass
+            return await events.get_final_message()
+
+
+def _sync_call(client: anthropic.Anthropic, stream: bool) -> Any:
+    with client:
+        if not stream:
+            return client.messages.create(**REQUEST)
+        with client.messages.stream(**REQUEST) as events:
+            for _ in events:
+                pass
+            return events.get_final_message()
+
+
+def _caught(call: Callable[[], Any]) -> Seen:
+    seen = Seen()
+    try:
+        seen.message = call()
+    except Exception as err:  # the test compares what the caller would have seen
+        seen.error = err
+    return seen
+
+
+def run(executor: str, script: str, options: dict[str, Any], server: FakeServer) -> Seen:
+    """One SDK call in ``executor`` against ``script``, with client ``options``."""
+    stream = streaming(executor)
+    if executor.startswith("socket"):
+        scope = f"matrix-{next(_scopes)}"
+        url = f"{server.url}{SCOPED_PREFIX}{scope}"
+        server.scopes.get(scope).engine.script(script)
+        seen = _caught(lambda: _sync_call(anthropic.Anthropic(base_url=url, api_key="sk-test", **options), stream))
+        seen.journal = server.scopes.get(scope).engine.journal
+        return seen
+    with ClaudeFake(script, strict=False) as fake:
+        if executor.startswith("aiohttp"):
+            seen = _caught(lambda: asyncio.run(_async_call(
+                anthropic.AsyncAnthropic(http_client=anthropic.DefaultAioHttpClient(), **options), stream)))
+        elif executor.startswith("async"):
+            seen = _caught(lambda: asyncio.run(_async_call(anthropic.AsyncAnthropic(**options), stream)))
+        else:
+            seen = _caught(lambda: _sync_call(anthropic.Anthropic(**options), stream))
+    seen.journal = fake.journal
+    return seen

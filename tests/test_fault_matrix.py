@@ -1,0 +1,181 @@
+"""Every fault of the catalogue in every executor, on the installed SDK generation.
+
+One row per catalogue entry: its script, and what an SDK user sees without streaming and with
+it (the exception class, or success, and the number of attempts). Each row runs in-process (sync,
+async, sync stream, async stream, and the SDK's aiohttp client) and over real sockets. Where the
+HTTP stack itself differs, the row says so: a body cut mid-stream is httpx's
+``RemoteProtocolError`` but aiohttp's ``ClientPayloadError``, which the SDK's aiohttp transport
+maps to ``ReadError``. ``test_conformance_table`` prints the table this suite proves.
+
+Client timeouts are short (0.5 s) and retry-afters 1 ms, so that the socket executor, which runs
+in real time, stays quick; in-process the same rows cost no wall time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import pytest
+
+from claude_fakes.catalogue import FAULTS
+from claude_fakes.server import FakeServer
+
+from .executors import EXECUTORS, Seen, run, streaming
+from .sdk import HTTP, ON_HTTPX2
+
+TIMEOUT = 0.5
+TEN_WORDS = "one two three four five six seven eight nine ten"
+
+Expected = Callable[[str], tuple[Any, int]]
+"""Per executor: what the caller sees (an exception class, or "ok"), and the attempt count."""
+
+
+def same(outcome: Any, attempts: int) -> Expected:
+    return lambda executor: (outcome, attempts)
+
+
+def by_streaming(plain: tuple[Any, int], stream: tuple[Any, int]) -> Expected:
+    return lambda executor: stream if streaming(executor) else plain
+
+
+@dataclass(frozen=True)
+class SdkClass:
+    """An SDK exception class that may differ between generations."""
+
+    on_httpx2: str
+    on_httpx: str
+
+    @property
+    def installed(self) -> type:
+        cls: type = getattr(anthropic, self.on_httpx2 if ON_HTTPX2 else self.on_httpx)
+        return cls
+
+    def __str__(self) -> str:
+        if self.on_httpx2 == self.on_httpx:
+            return self.on_httpx2
+        return f"{self.on_httpx2} (0.x: {self.on_httpx})"
+
+
+def sdk_class(on_httpx2: str, on_httpx: str) -> SdkClass:
+    return SdkClass(on_httpx2, on_httpx)
+
+
+def connection_lost(executor: str) -> tuple[Any, int]:
+    """A connection lost before the response: httpx-aiohttp 0.2 (the 0.x SDK's aiohttp transport)
+    maps aiohttp's ``ClientConnectionError`` to ``ConnectTimeout``, so 0.x users see a timeout."""
+    if executor.startswith("aiohttp"):
+        return sdk_class("APIConnectionError", "APITimeoutError"), 3
+    return anthropic.APIConnectionError, 3
+
+
+def cut_mid_stream(executor: str) -> Any:
+    """A body cut mid-stream, raw: the HTTP stack's own error."""
+    return HTTP.ReadError if executor.startswith("aiohttp") else HTTP.RemoteProtocolError
+
+
+@dataclass(frozen=True)
+class Row:
+    script: str
+    expected: Expected
+
+
+def status_row(action: str, on_httpx2: str, on_httpx: str, retried: bool) -> Row:
+    script = f"{action}(retry_after_ms=1)*3" if retried else action
+    return Row(script, same(sdk_class(on_httpx2, on_httpx), 3 if retried else 1))
+
+
+ROWS: dict[str, Row] = {
+    "ok": Row("ok", same("ok", 1)),
+    "hang": Row("hang*3", same(anthropic.APITimeoutError, 3)),
+    "refuse": Row("refuse*3", connection_lost),
+    "reset": Row("reset*3", connection_lost),
+    "garbage": Row("garbage*3", same(anthropic.APIConnectionError, 3)),
+    "overloaded": status_row("overloaded", "OverloadedError", "OverloadedError", True),
+    "api_error": status_row("api_error", "InternalServerError", "InternalServerError", True),
+    "rate_limited": status_row("rate_limited", "RateLimitError", "RateLimitError", True),
+    "timeout_error": status_row("timeout_error", "GatewayTimeoutError", "InternalServerError", True),
+    "invalid_request_error": status_row("invalid_request_error", "BadRequestError", "BadRequestError", False),
+    "authentication_error": status_row("authentication_error", "AuthenticationError", "AuthenticationError", False),
+    "billing_error": status_row("billing_error", "PaymentRequiredError", "APIStatusError", False),
+    "permission_error": status_row("permission_error", "PermissionDeniedError", "PermissionDeniedError", False),
+    "not_found_error": status_row("not_found_error", "NotFoundError", "NotFoundError", False),
+    "conflict_error": status_row("conflict_error", "ConflictError", "ConflictError", True),
+    "request_too_large": status_row("request_too_large", "ContentTooLargeError", "RequestTooLargeError", False),
+    "status": Row("status(code=503, retry_after_ms=1)*3",
+                  same(sdk_class("ServiceUnavailableError", "InternalServerError"), 3)),
+    "drop": Row("drop(after=3)*3", lambda executor: (cut_mid_stream(executor), 1) if streaming(executor)
+                else (anthropic.APIConnectionError, 3)),
+    "stall": Row("stall(after=2, seconds=2)*3", by_streaming((anthropic.APITimeoutError, 3), (HTTP.ReadTimeout, 1))),
+    "error_event": Row("error_event(after=2)*3", by_streaming((sdk_class("OverloadedError", "OverloadedError"), 3),
+                                                             (anthropic.APIStatusError, 1))),
+    "truncate": Row("truncate(after=3)", by_streaming((json.JSONDecodeError, 1), ("partial", 1))),
+    "chaos": Row("chaos(overloaded=1)*3", same(sdk_class("OverloadedError", "OverloadedError"), 3)),
+    "slow": Row(f'slow(ttft=0.1, tps=10, text="{TEN_WORDS}")*3',
+                by_streaming((anthropic.APITimeoutError, 3), ("ok", 1))),
+}
+
+
+def test_every_catalogue_entry_has_a_row() -> None:
+    assert sorted(ROWS) == sorted(FAULTS)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as running:
+        yield running
+
+
+def outcome_of(seen: Seen) -> Any:
+    if seen.error is not None:
+        return type(seen.error)
+    return "partial" if seen.message.stop_reason is None else "ok"
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_in_every_executor(fault: str, executor: str, server: FakeServer) -> None:
+    row = ROWS[fault]
+    seen = run(executor, row.script, {"timeout": TIMEOUT}, server)
+    expected, attempts = row.expected(executor)
+    if isinstance(expected, SdkClass):
+        expected = expected.installed
+    assert (outcome_of(seen), seen.attempts) == (expected, attempts), f"{row.script} in {executor}: {seen.error!r}"
+
+
+GROUPS = {"not streamed: httpx, httpx2, sockets": "sync", "not streamed: aiohttp": "aiohttp",
+          "streamed: httpx, httpx2, sockets": "sync-stream", "streamed: aiohttp": "aiohttp-stream"}
+
+
+def conformance_table() -> str:
+    """The table this module proves, as README shows it (independent of the installed SDK)."""
+
+    def cell(outcome: Any, attempts: int) -> str:
+        name = outcome if isinstance(outcome, (str, SdkClass)) else outcome.__name__
+        return f"{name}, {attempts} attempt{'s' if attempts > 1 else ''}"
+
+    lines = [f"| action | script | {' | '.join(GROUPS)} |", "|---" * (len(GROUPS) + 2) + "|"]
+    for fault in sorted(FAULTS):
+        row = ROWS[fault]
+        cells = [cell(*row.expected(executor)) for executor in GROUPS.values()]
+        lines.append(f"| `{fault}` | `{row.script}` | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def test_the_groups_cover_every_executor() -> None:
+    """The README table shows one column per group; each group's executors expect the same."""
+    members = {"sync": ["sync", "async", "socket"], "aiohttp": ["aiohttp"],
+               "sync-stream": ["sync-stream", "async-stream", "socket-stream"], "aiohttp-stream": ["aiohttp-stream"]}
+    assert sorted(executor for group in members.values() for executor in group) == sorted(EXECUTORS)
+    for fault, row in ROWS.items():
+        for shown, executors in members.items():
+            assert {str(row.expected(executor)) for executor in executors} == {str(row.expected(shown))}, fault
+
+
+def test_readme_shows_the_conformance_table() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert conformance_table() in readme, "README's conformance table is out of date:\n" + conformance_table()
