@@ -2,13 +2,18 @@
 
     python bench/run.py [--calls 1000] [--repeats 5]
 
-1. hang*3 with the SDK's default 600 s timeout: wall time, and virtual seconds per wall second.
-2. N ``ok`` calls through the fake vs N calls through the SDK on a canned-response
+1. A fake's start + stop (median), with every module of the SDK loaded.
+2. hang*3 with the SDK's default 600 s timeout, start and stop included: on a client built
+   beforehand, and with the SDK building its client inside (most of that is the SDK's own TLS
+   set-up, measured alone too).
+3. N ``ok`` calls through the fake vs N calls through the SDK on a canned-response
    ``MockTransport`` (the least an HTTP-level mock can cost): the fake's overhead as a ratio.
-3. The same for streamed calls (``messages.stream`` + ``get_final_message``).
-4. An Opus ``max_tokens=8192`` stream paced by the realistic latency model (1,000-odd deltas over
+4. The same for streamed calls (``messages.stream`` + ``get_final_message``).
+5. An Opus ``max_tokens=8192`` stream paced by the realistic latency model (1,000-odd deltas over
    104 virtual seconds) vs the canned transport serving the same bytes at once; then the seed's
    whole slow case: the request times out at 60 s without streaming, then streams.
+6. A pytest suite of 1,000 one-call tests using the ``claude_fake`` fixture vs the same suite on
+   a canned-transport fixture (``--suite 0`` skips it).
 
 No number here is asserted anywhere; the figures are for reading and comparing across changes.
 """
@@ -18,7 +23,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,9 +36,7 @@ import anthropic._base_client
 
 from claude_fakes import ClaudeFake
 
-# While a fake is active, freezegun replaces time functions found in module globals; a dict
-# value is out of its reach, so this timer stays real.
-REAL = {"perf_counter": time.perf_counter}
+REAL = {"perf_counter": time.perf_counter}  # a fake leaves perf_counter real; this keeps the bench obviously so
 HTTP: Any = importlib.import_module("httpx2" if hasattr(anthropic._base_client, "httpx2") else "httpx")
 REQUEST: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 256,
                            "messages": [{"role": "user", "content": "Hello"}]}
@@ -89,21 +95,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--suite", type=int, default=1000, help="tests in the pytest-suite comparison (0: skip)")
     args = parser.parse_args()
-    print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}")
+    print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}, "
+          f"{len(sys.modules)} modules loaded")
 
-    def hang_scenario() -> float:
+    def start_stop() -> None:
+        fake = ClaudeFake()
+        fake.start()
+        fake.stop()
+
+    start_stop()
+    print(f"\nfake start + stop: {statistics.median(timed(start_stop) for _ in range(500)) * 1000:.3f} ms median")
+
+    prebuilt = anthropic.Anthropic(api_key="sk-bench")
+
+    def hang_scenario(client: anthropic.Anthropic | None = None) -> float:
         with ClaudeFake("hang*3") as fake:
             try:
-                anthropic.Anthropic().messages.create(**REQUEST)
+                (client or anthropic.Anthropic()).messages.create(**REQUEST)
             except anthropic.APITimeoutError:
                 pass
         return fake.clock.elapsed
 
-    virtual = hang_scenario()
-    hang_wall = best_of(args.repeats, hang_scenario)
-    print(f"\nhang*3, default timeout: {virtual:.1f} s virtual in {hang_wall * 1000:.2f} ms wall "
-          f"(client construction included): {virtual / hang_wall:,.0f} virtual s per wall s")
+    virtual = hang_scenario(prebuilt)
+    hang_wall = statistics.median(timed(lambda: hang_scenario(prebuilt)) for _ in range(50))
+    with_client = statistics.median(timed(hang_scenario) for _ in range(10))
+    construction = statistics.median(timed(lambda: anthropic.Anthropic(api_key="sk-bench")) for _ in range(10))
+    print(f"hang*3, default timeout, start and stop included: {virtual:.1f} s virtual in {hang_wall * 1000:.2f} ms "
+          f"wall ({virtual / hang_wall:,.0f} virtual s per wall s); {with_client * 1000:.1f} ms when the SDK "
+          f"builds its client inside (anthropic.Anthropic() alone: {construction * 1000:.1f} ms)")
 
     canned = canned_client(recorded_stream(REQUEST))
     fake_client = anthropic.Anthropic(api_key="sk-bench")
@@ -135,8 +156,62 @@ def main() -> int:
     wall = best_of(args.repeats, seed_scenario)
     print(f"\nOpus 8,192 tokens with timeout=60: times out, then streams: {virtual:.1f} s virtual in "
           f"{wall * 1000:.1f} ms wall")
+    if args.suite:
+        fake_suite, canned_suite = suite(args.suite, "claude_fake"), suite(args.suite, "canned")
+        print(f"\npytest suite of {args.suite} one-call tests: {fake_suite:.2f} s with claude_fake, "
+              f"{canned_suite:.2f} s on a canned transport: {fake_suite / canned_suite:.2f}x")
     print("\nbaseline: the same SDK calls on httpx's MockTransport returning a prepared reply.")
     return 0
+
+
+SUITE = """
+import json, anthropic, pytest, {http}
+
+REQUEST = {request!r}
+REPLY = {reply!r}
+
+
+@pytest.fixture(scope="module")
+def client():
+    return anthropic.Anthropic(api_key="sk-bench")
+
+
+@pytest.fixture
+def canned():
+    def handler(request):
+        return {http}.Response(200, headers={{"content-type": "application/json"}}, content=REPLY)
+
+    return anthropic.Anthropic(api_key="sk-bench", http_client={http}.Client(transport={http}.MockTransport(handler)))
+
+
+@pytest.mark.parametrize("n", range({tests}))
+def test_claude_fake(claude_fake, client, n):
+    assert client.messages.create(**REQUEST).stop_reason == "end_turn"
+
+
+@pytest.mark.parametrize("n", range({tests}))
+def test_canned(canned, n):
+    assert canned.messages.create(**REQUEST).stop_reason == "end_turn"
+"""
+
+
+def suite(tests: int, kind: str) -> float:
+    """Wall seconds for pytest to run ``tests`` one-call tests of ``kind`` in a fresh process."""
+    reply = json.dumps({"id": "msg_01", "type": "message", "role": "assistant", "model": REQUEST["model"],
+                        "content": [{"type": "text", "text": "Hello"}], "stop_reason": "end_turn",
+                        "stop_sequence": None, "usage": {"input_tokens": 2, "output_tokens": 1}})
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/test_suite.py"
+        with open(path, "w") as file:
+            file.write(SUITE.format(http=HTTP.__name__, request=REQUEST, reply=reply, tests=tests))
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+                   "-p", "no:xdist", "-W", "ignore", "-k", f"test_{kind}", path]
+        start = REAL["perf_counter"]()
+        result = subprocess.run(command, capture_output=True, text=True, cwd=folder)
+        took = REAL["perf_counter"]() - start
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-2000:] + result.stderr[-2000:])
+    return took
 
 
 if __name__ == "__main__":

@@ -6,22 +6,31 @@ Each server runs in its own process on 127.0.0.1 and answers with the same bytes
 does nothing but serve them (http.server, HTTP/1.1 keep-alive, TCP_NODELAY). Reported:
 
 1. N sequential SDK calls (``messages.create``);
-2. one stream of 1,000 text deltas (``messages.stream`` to the final message);
+2. one stream of 1,000 text deltas (``messages.stream`` to the final message), in wall time and
+   in the server process's own CPU time per stream;
 3. start-up: from process launch to the first answered request;
 4. the same N calls against our server in a thread of the benchmark process: why the
-   ``claude_fake_server`` fixture runs its server in a process of its own.
+   ``claude_fake_server`` fixture runs its server in a process of its own;
+5. memory: the server's resident size with 1,000 streams open at once (each stalled mid-body).
+
+A peer is measured the same way when npm can install it: aimock (``@copilotkit/aimock``, the
+mock LLM server of the peers' survey), started as ``node dist/cli.js --port P --fixtures DIR``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -91,12 +100,12 @@ def start(command: list[str], ready_path: str) -> tuple[subprocess.Popen[str], s
 def recorded_bodies(tmp: str) -> tuple[str, str]:
     """Our server's own JSON and SSE bytes, so both servers send the same payloads."""
     with FakeServer() as server:
-        server.scopes.get("default").fake.script(f'ok(text="{LONG_TEXT}")*inf')
+        server.scopes.get("default").engine.script(f'ok(text="{LONG_TEXT}")*inf')
         sse = urllib.request.urlopen(urllib.request.Request(
             server.url + "/v1/messages", data=json.dumps({**REQUEST, "stream": True}).encode(),
             headers={"x-api-key": "k", "anthropic-version": "2023-06-01", "content-type": "application/json"}),
             timeout=30).read()
-        server.scopes.get("default").fake.script("ok*inf")
+        server.scopes.get("default").engine.script("ok*inf")
         body = urllib.request.urlopen(urllib.request.Request(
             server.url + "/v1/messages", data=json.dumps(REQUEST).encode(),
             headers={"x-api-key": "k", "anthropic-version": "2023-06-01", "content-type": "application/json"}),
@@ -118,15 +127,85 @@ def sequential_calls(url: str, n: int) -> Callable[[], None]:
     return run
 
 
-def long_stream(url: str, headers: dict[str, str]) -> Callable[[], None]:
+def long_stream(url: str, headers: dict[str, str], prompt: str = "Hello") -> Callable[[], None]:
     client = anthropic.Anthropic(base_url=url, api_key="sk-bench", max_retries=0, default_headers=headers)
+    request = {**REQUEST, "messages": [{"role": "user", "content": prompt}]}
 
     def run() -> None:
-        with client.messages.stream(**REQUEST) as stream:
+        with client.messages.stream(**request) as stream:
             message = stream.get_final_message()
-        assert message.usage.output_tokens == 1000
+        assert "".join(block.text for block in message.content if block.type == "text").split() == LONG_TEXT.split()
 
     return run
+
+
+AIMOCK_VERSION = "1.43.0"
+AIMOCK_DIR = Path(__file__).parent / ".aimock"
+
+
+def aimock_cli() -> Path | None:
+    """aimock's CLI, installed into bench/.aimock on first use; None when npm cannot install it."""
+    cli = AIMOCK_DIR / "node_modules" / "@copilotkit" / "aimock" / "dist" / "cli.js"
+    if not cli.exists() and shutil.which("npm") and shutil.which("node"):
+        subprocess.run(["npm", "install", "--prefix", str(AIMOCK_DIR), "--no-audit", "--no-fund", "--loglevel=error",
+                        f"@copilotkit/aimock@{AIMOCK_VERSION}"], check=False, capture_output=True, timeout=300)
+    return cli if cli.exists() else None
+
+
+def aimock_fixtures(tmp: str) -> str:
+    """The same replies for aimock: a short text for "Hello", 1,000 words (1,000 deltas) for "Long"."""
+    fixtures = {"fixtures": [
+        {"match": {"userMessage": "Hello"}, "response": {"content": "Hello! This is a reply from claude_fakes."}},
+        {"match": {"userMessage": "Long"}, "response": {"content": LONG_TEXT}},
+    ]}
+    folder = Path(tmp) / "aimock"
+    folder.mkdir()
+    (folder / "replies.json").write_text(json.dumps(fixtures))
+    return str(folder)
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_per_call(pid: int, fn: Callable[[], None], calls: int) -> float:
+    before = cpu_seconds(pid)
+    for _ in range(calls):
+        fn()
+    return (cpu_seconds(pid) - before) / calls
+
+
+def open_streams(url: str, count: int, pid: int) -> float:
+    """Open ``count`` streams at once, each stalled after its first events; the server's RSS then."""
+    body = json.dumps({**REQUEST, "stream": True}).encode()
+    host, port = url.removeprefix("http://").split(":")
+    request = (f"POST /v1/messages HTTP/1.1\r\nhost: {host}\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\n"
+               f"x-claude-fakes-script: stall(after=2, seconds=60)*inf\r\ncontent-type: application/json\r\n"
+               f"content-length: {len(body)}\r\n\r\n").encode() + body
+
+    async def main() -> float:
+        async def one() -> asyncio.StreamWriter:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(request)
+            await reader.readuntil(b"message_start")
+            return writer
+
+        writers = await asyncio.gather(*(one() for _ in range(count)))
+        size = rss_mb(pid)
+        for writer in writers:
+            writer.close()
+        return size
+
+    return asyncio.run(main())
 
 
 def best(repeats: int, fn: Callable[[], None]) -> float:
@@ -144,8 +223,10 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--streams", type=int, default=1000, help="streams held open at once for the memory figure")
     args = parser.parse_args()
+    rows: list[tuple[str, float, float, float | None]] = []
     with tempfile.TemporaryDirectory() as tmp:
         body_path, sse_path = recorded_bodies(tmp)
         script = f"{tmp}/baseline.py"
@@ -154,28 +235,65 @@ def main() -> int:
         base, base_url, base_start = start([sys.executable, script, body_path, sse_path], "/")
         ours, our_url, our_start = start([sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet"],
                                          "/_claude_fakes/health")
+        processes = [base, ours]
+        cli = aimock_cli()
+        peer = None
+        if cli is not None:
+            port = free_port()
+            peer = subprocess.Popen(["node", str(cli), "--port", str(port), "--fixtures", aimock_fixtures(tmp),
+                                     "--chunk-size", "5", "--log-level", "silent"], stdout=subprocess.DEVNULL)
+            processes.append(peer)
+            peer_url = f"http://127.0.0.1:{port}"
+            wait_port(port)
         try:
             long_script = {"x-claude-fakes-script": f'ok(text="{LONG_TEXT}")*inf'}
-            rows = [
-                (f"{args.calls} sequential SDK calls", best(args.repeats, sequential_calls(base_url, args.calls)),
-                 best(args.repeats, sequential_calls(our_url, args.calls))),
-                ("one 1,000-delta stream", best(args.repeats, long_stream(base_url, {})),
-                 best(args.repeats, long_stream(our_url, long_script))),
-                ("start-up to first answer", base_start, our_start),
-            ]
+            calls = (best(args.repeats, sequential_calls(base_url, args.calls)),
+                     best(args.repeats, sequential_calls(our_url, args.calls)),
+                     best(args.repeats, sequential_calls(peer_url, args.calls)) if peer else None)
+            rows.append((f"{args.calls} sequential SDK calls", *calls))
+            streams = (best(args.repeats, long_stream(base_url, {})), best(args.repeats, long_stream(our_url, long_script)),
+                       best(args.repeats, long_stream(peer_url, {}, "Long")) if peer else None)
+            rows.append(("one 1,000-delta stream", *streams))
+            cpu = (cpu_per_call(base.pid, long_stream(base_url, {}), 20),
+                   cpu_per_call(ours.pid, long_stream(our_url, long_script), 20),
+                   cpu_per_call(peer.pid, long_stream(peer_url, {}, "Long"), 20) if peer else None)
+            rows.append(("server CPU per 1,000-delta stream", *cpu))
+            rows.append(("start-up to first answer", base_start, our_start, None))
+            memory = open_streams(our_url, args.streams, ours.pid)
             with FakeServer() as threaded:
                 in_thread = best(args.repeats, sequential_calls(threaded.url, args.calls))
         finally:
-            for process in (base, ours):
+            for process in processes:
                 process.terminate()
                 process.wait(timeout=10)
     print(f"anthropic {anthropic.__version__}, Python {sys.version.split()[0]}, {socket.gethostname()}")
-    print(f"\n{'scenario':<30}{'stdlib baseline':>16}{'claude_fakes':>14}{'ratio':>8}")
-    for label, baseline, measured in rows:
-        print(f"{label:<30}{baseline:>15.3f}s{measured:>13.3f}s{measured / baseline:>7.2f}x")
+    peer_label = f"aimock {AIMOCK_VERSION}" if peer else "aimock (npm unavailable)"
+    print(f"\n{'scenario':<36}{'stdlib floor':>13}{'claude_fakes':>14}{'ratio':>8}{peer_label:>22}{'ratio':>8}")
+    for label, baseline, measured, other in rows:
+        theirs = f"{other * 1000:>20.1f}ms{other / baseline:>7.2f}x" if other else f"{'-':>22}{'':>8}"
+        print(f"{label:<36}{baseline * 1000:>11.1f}ms{measured * 1000:>12.1f}ms{measured / baseline:>7.2f}x{theirs}")
     print(f"\n{args.calls} calls, our server in a thread of this process: {in_thread:.3f}s "
           f"({in_thread / rows[0][2]:.2f}x its own process)")
+    print(f"{args.streams} streams open at once: server RSS {memory:.1f} MB")
+    print("\nstdlib floor: http.server answering the same bytes, HTTP/1.1 keep-alive, TCP_NODELAY.")
     return 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_port(port: int) -> None:
+    for _ in range(500):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"nothing listens on {port}")
 
 
 if __name__ == "__main__":

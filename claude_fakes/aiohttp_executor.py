@@ -24,7 +24,7 @@ import h11
 
 from .aio import when_stuck
 from .api import Incoming
-from .http1 import ClientGone, perform
+from .http1 import ClientGone, perform, wants_close
 from .intercept import Target, match
 from .plan import FOREVER
 from .transport import WouldHangForever
@@ -133,13 +133,16 @@ class MemoryTransport(asyncio.Transport):
         read = getattr(self._protocol, "read_timeout", None)
         run = self._run = self._engine.begin(incoming, {"read": read})
         try:
-            keep_open = await perform(run, self._h11, _Wire(self))
+            keep_open = await perform(run, _Wire(self), keep_alive=not wants_close(request))
         finally:
             if run.open:
                 run.cancelled()
             self._serving = self._run = None
-        if keep_open and self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
-            self._h11.start_next_cycle()
+        if keep_open:
+            leftover, _ = self._h11.trailing_data
+            self._h11 = h11.Connection(h11.SERVER)
+            if leftover:
+                self._h11.receive_data(bytes(leftover))
             self._read_requests()
         elif not self._lost:
             self._lose(None)

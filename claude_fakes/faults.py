@@ -1,5 +1,8 @@
 """Python builders for script steps: ``faults.drop(after=3)`` is the step ``drop(after=3)``.
 
+One builder per entry of the fault catalogue (:mod:`claude_fakes.catalogue`), with the same
+parameter names; ``tests/test_catalogue.py`` proves the parity.
+
 Each builder returns a :class:`~claude_fakes.script.Step`; ``faults.overloaded() * 2`` covers two
 attempts. Durations are seconds (``float``) or strings with a unit (``"500ms"``, ``"10m"``). Steps
 that send model content take ``reply=`` (see :mod:`claude_fakes.replies`).
@@ -10,15 +13,17 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .replies import Reply
-from .script import Step
+from .step import Step
 
 __all__ = [
     "api_error",
     "authentication_error",
     "billing_error",
+    "chaos",
     "conflict_error",
     "drop",
     "error_event",
+    "garbage",
     "hang",
     "invalid_request_error",
     "not_found_error",
@@ -28,6 +33,7 @@ __all__ = [
     "rate_limited",
     "refuse",
     "request_too_large",
+    "reset",
     "slow",
     "stall",
     "status",
@@ -51,6 +57,23 @@ def hang() -> Step:
 def refuse() -> Step:
     """Connection refused: ``ConnectError`` in the transport, ``APIConnectionError`` in the SDK."""
     return Step.make("refuse")
+
+
+def reset(after: int | None = None, *, reply: Reply | None = None) -> Step:
+    """The connection is reset (RST): at once (``ReadError``, retried), or after ``after`` SSE events."""
+    return Step.make("reset", after=after, reply=reply)
+
+
+def garbage() -> Step:
+    """Bytes that are not HTTP arrive instead of a response, then the connection closes."""
+    return Step.make("garbage")
+
+
+def chaos(**probabilities: float) -> Step:
+    """Per attempt, one of the named faults with its probability (drawn from the fake's seed), else ``ok``:
+    ``faults.chaos(overloaded=0.2, drop=0.1) * math.inf``."""
+    chances: dict[str, Any] = dict(probabilities)
+    return Step.make("chaos", **chances)
 
 
 def drop(after: int, *, reply: Reply | None = None) -> Step:

@@ -2,13 +2,15 @@
 connection share.
 
 :func:`perform` walks an engine :class:`~claude_fakes.engine.Run` and turns each action into
-bytes with h11 (the head, chunks, the final chunk) or into what a connection does (close, reset),
+bytes (the head, chunks, the final chunk) or into what a connection does (close, reset),
 through a :class:`ByteWire` that the executor implements over a real socket or over an asyncio
-protocol in memory. Silences are the wire's: real sleeps on a socket, loop timers in memory.
+protocol in memory. Silences are the wire's: real sleeps on a socket, loop timers in memory. h11 parses requests;
+responses are written here, as the fake's own headers need no validation per exchange.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import h11
@@ -41,7 +43,7 @@ class ByteWire(Protocol):
         """Refuse the connection (a socket that already accepted it resets it)."""
 
 
-def framing(plan: Plan) -> list[tuple[str, str]]:
+def framing(plan: Plan) -> tuple[str, str]:
     """Chunked when the body may stall or break (as streams are), else an exact content-length."""
     actions = plan.actions
     head_at = next(i for i, action in enumerate(actions) if isinstance(action, Head))
@@ -49,45 +51,87 @@ def framing(plan: Plan) -> list[tuple[str, str]]:
     head = actions[head_at]
     assert isinstance(head, Head)
     if any(not isinstance(action, Send) for action in body):
-        return [("transfer-encoding", "chunked")]
+        return ("transfer-encoding", "chunked")
     if (head.header("content-type") or "").startswith("text/event-stream"):
-        return [("transfer-encoding", "chunked")]
-    return [("content-length", str(sum(len(action.data) for action in body if isinstance(action, Send))))]
+        return ("transfer-encoding", "chunked")
+    return ("content-length", str(sum(len(action.data) for action in body if isinstance(action, Send))))
 
 
-async def perform(run: Run, connection: h11.Connection, wire: ByteWire) -> bool:
-    """Perform ``run``'s plan on ``wire``; whether the connection can serve another request."""
+def response_head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
+    """The status line and headers of an HTTP/1.1 response (the values are the fake's own)."""
+    lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason(status))]
+    lines += [f"{name}: {value}\r\n".encode("latin-1") for name, value in headers]
+    lines.append(b"\r\n")
+    return b"".join(lines)
+
+
+def whole_response(status: int, content_type: str, body: bytes, *, close: bool = False) -> bytes:
+    """A complete response with a content-length (admin answers, rejections)."""
+    headers = [("content-type", content_type), ("content-length", str(len(body)))]
+    if close:
+        headers.append(("connection", "close"))
+    return response_head(status, headers) + body
+
+
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
+    """Perform ``run``'s plan on ``wire``; whether the connection can serve another request.
+
+    Bytes are written in one go up to each silence or ending, as a server flushes its buffer.
+    ``keep_alive=False``: the client asked to close after this response.
+    """
+    pending = bytearray()
+    chunked = False
+
+    async def flush() -> None:
+        if pending:
+            data = bytes(pending)
+            pending.clear()
+            await wire.write(data)
+
     try:
         while True:
             step = run.next()
             if step.wait:
+                await flush()
                 run.silence_started()
                 await wire.silence(step.wait)
             action = step.then
             if isinstance(action, Head):
-                head = h11.Response(status_code=action.status, headers=[*action.headers, *framing(run.plan)],
-                                    reason=reason(action.status))
-                await wire.write(connection.send(head))
+                frame = framing(run.plan)
+                chunked = frame[0] == "transfer-encoding"
+                extra = [] if keep_alive else [("connection", "close")]
+                pending += response_head(action.status, [*action.headers, frame, *extra])
             elif isinstance(action, Send):
                 if action.data:
-                    await wire.write(connection.send(h11.Data(data=action.data)))
+                    pending += b"%x\r\n%s\r\n" % (len(action.data), action.data) if chunked else action.data
             elif action is END:
-                await wire.write(connection.send(h11.EndOfMessage()))
+                if chunked:
+                    pending += LAST_CHUNK
+                await flush()
                 run.end(END)
-                return True
+                if not keep_alive:
+                    await wire.close()
+                return keep_alive
             elif action is FOREVER:
+                await flush()
                 run.silence_started()
                 await wire.silence(None)
             elif action is CUT:
+                await flush()
                 await wire.close()
                 run.end(CUT)
                 return False
             elif action is GARBAGE:
-                await wire.write(GARBAGE_BYTES)
+                pending += GARBAGE_BYTES
+                await flush()
                 await wire.close()
                 run.end(GARBAGE)
                 return False
             elif action is RESET:
+                await flush()
                 wire.reset()
                 run.end(RESET)
                 return False
@@ -102,3 +146,8 @@ async def perform(run: Run, connection: h11.Connection, wire: ByteWire) -> bool:
         return False
 
 
+def wants_close(request: h11.Request) -> bool:
+    """Whether the client asked to close the connection after this response (or speaks HTTP/1.0)."""
+    if request.http_version == b"1.0":
+        return True
+    return any(name == b"connection" and b"close" in value.lower() for name, value in request.headers)

@@ -45,8 +45,10 @@ class Wait:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Marker:
+    """A plan's ending; compared by identity."""
+
     name: str
 
     def __repr__(self) -> str:
@@ -72,16 +74,21 @@ class Plan:
 
     def __post_init__(self) -> None:
         seen_head = False
+        last = len(self.actions) - 1
         for index, action in enumerate(self.actions):
-            if action in TERMINAL and index != len(self.actions) - 1:
-                raise ValueError(f"{action!r} ends a plan")
-            if isinstance(action, Head):
+            kind = action.__class__
+            if kind is Send or kind is Wait:
+                if kind is Send and not seen_head:
+                    raise ValueError(f"{action!r} before the Head")
+            elif kind is Head:
                 if seen_head:
                     raise ValueError("a plan has one Head")
                 seen_head = True
+            elif index != last:
+                raise ValueError(f"{action!r} ends a plan")
             elif (action is REFUSE or action is GARBAGE) and seen_head:
                 raise ValueError(f"{action!r} comes instead of a response, not after a Head")
-            elif (isinstance(action, Send) or action is CUT) and not seen_head:
+            elif action is CUT and not seen_head:
                 raise ValueError(f"{action!r} before the Head")
 
     @classmethod
@@ -183,8 +190,8 @@ class Cursor:
         while self._index < len(self._actions):
             action = self._actions[self._index]
             self._index += 1
-            if not isinstance(action, Wait):
-                if action in TERMINAL:
+            if action.__class__ is not Wait:
+                if action.__class__ is _Marker:
                     self._index = len(self._actions) + 1
                 return Next(waited, action)
             waited += action.seconds

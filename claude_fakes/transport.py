@@ -41,7 +41,7 @@ def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
     return Incoming(
         method=request.method,
         path=api_path,
-        query=dict(request.url.params.multi_items()),
+        query=dict(request.url.params.multi_items()) if request.url.query else {},
         headers={key.lower(): value for key, value in request.headers.items()},
         body=body,
     )

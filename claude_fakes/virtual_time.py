@@ -181,8 +181,9 @@ _BY_REAL[id(_CLASSES["date"])] = VirtualDate
 
 def _installed_prefixes() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
-    found = {os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    found.add(os.path.dirname(os.path.realpath(__file__)))
+    found = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    found.add(os.path.dirname(__file__))
+    found |= {os.path.realpath(path) for path in found}
     return tuple(sorted(path + os.sep for path in found))
 
 
@@ -201,7 +202,9 @@ def _is_real(value: Any) -> bool:
 
 def _is_project(module: ModuleType) -> bool:
     path = getattr(module, "__file__", None)
-    return isinstance(path, str) and not os.path.realpath(path).startswith(_INSTALLED)
+    if not isinstance(path, str) or path.startswith(_INSTALLED):
+        return False
+    return not os.path.realpath(path).startswith(_INSTALLED)
 
 
 def _own_names(module: ModuleType) -> tuple[str, ...]:

@@ -87,9 +87,12 @@ def error_type_for_status(status: int) -> str:
     return "api_error" if status >= 500 else "invalid_request_error"
 
 
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON, as the API writes it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return _compact(value).encode()
 
 
 def error_body(error_type: str, message: str, request_id: str) -> bytes:

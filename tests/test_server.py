@@ -190,6 +190,48 @@ def test_non_streaming_and_keep_alive(claude_fake_server: ServerFake) -> None:
     assert claude_fake_server.verdict().resilient
 
 
+def raw_request(body: bytes, *extra: bytes) -> bytes:
+    return (b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\n"
+            b"content-type: application/json\r\ncontent-length: %d\r\n%s\r\n%s" % (len(body), b"".join(extra), body))
+
+
+def read_responses(sock: socket.socket, count: int) -> list[bytes]:
+    """``count`` whole responses (content-length framed), read with a bounded number of reads."""
+    data, responses = b"", []
+    for _ in range(200):
+        while b"\r\n\r\n" in data and len(responses) < count:
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            if len(rest) < length:
+                break
+            responses.append(head + b"\r\n\r\n" + rest[:length])
+            data = rest[length:]
+        if len(responses) == count:
+            return responses
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return responses
+
+
+def test_one_connection_serves_requests_in_turn_and_pipelined(server: FakeServer) -> None:
+    body = json.dumps(REQUEST).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(raw_request(body))
+        assert read_responses(sock, 1)[0].startswith(b"HTTP/1.1 200 OK")
+        sock.sendall(raw_request(body))
+        assert read_responses(sock, 1)[0].startswith(b"HTTP/1.1 200 OK"), "the connection is kept alive"
+        sock.sendall(raw_request(body) * 3)
+        assert len(read_responses(sock, 3)) == 3, "pipelined requests are answered in order"
+        sock.sendall(raw_request(body, b"connection: close\r\n"))
+        (last,) = read_responses(sock, 1)
+        assert b"\r\nconnection: close\r\n" in last
+        assert sock.recv(1) == b"", "closed after a response the client asked to be the last"
+    assert server.scopes.get("default").engine.attempts == 6
+
+
 # -- scopes, headers, admin -----------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 import h11
 
 from ..api import Incoming
-from ..http1 import ClientGone, perform
+from ..http1 import ClientGone, perform, wants_close, whole_response
 from ..wire import JSON_CONTENT_TYPE, error_body
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
@@ -54,10 +54,16 @@ class Connection:
                 request = await self._next_request()
                 if request is None:
                     return
-                keep_open = await self._answer(*request)
-                if not keep_open or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE:
+                if not await self._answer(*request):
                     return
-                self.h11.start_next_cycle()
+                # h11 parses; responses are written by http1. A fresh parser per request keeps
+                # whatever the client already pipelined.
+                leftover, closed = self.h11.trailing_data
+                self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
+                if leftover:
+                    self.h11.receive_data(bytes(leftover))
+                if closed:
+                    self.h11.receive_data(b"")
         except (ClientGone, ConnectionError):
             return
         finally:
@@ -109,13 +115,8 @@ class Connection:
 
     async def _reject(self, status: int, error_type: str, message: str) -> None:
         """Answer a request h11 could not accept, then close: the stream is past trusting."""
-        writer_side = h11.Connection(h11.SERVER)
-        writer_side.receive_data(b"GET / HTTP/1.1\r\nhost: claude-fakes\r\n\r\n")
-        writer_side.next_event()
         body = error_body(error_type, message, "req_claude_fakes_rejected")
-        headers = [("content-type", JSON_CONTENT_TYPE), ("content-length", str(len(body))), ("connection", "close")]
-        data = writer_side.send(h11.Response(status_code=status, headers=headers))
-        data += writer_side.send(h11.Data(data=body)) + writer_side.send(h11.EndOfMessage())
+        data = whole_response(status, JSON_CONTENT_TYPE, body, close=True)
         with contextlib.suppress(ConnectionError):
             self.writer.write(data)
             await self.writer.drain()
@@ -132,23 +133,19 @@ class Connection:
             headers={name.decode("latin-1").lower(): value.decode("latin-1") for name, value in request.headers},
             body=body,
         )
+        keep_alive = not wants_close(request)
         if path.startswith(ADMIN_PREFIX) and not path.startswith(SCOPED_PREFIX):
             status, content_type, payload = self.scopes.admin(incoming)
-            await self._send_whole(status, content_type, payload)
-            return True
+            await self.write(whole_response(status, content_type, payload, close=not keep_alive))
+            return keep_alive
         scope, run = self.scopes.begin(incoming)
         try:
-            return await perform(run, self.h11, self)
+            return await perform(run, self, keep_alive=keep_alive)
         finally:
             if run.open:
                 run.cancelled()
             if self.on_exchange is not None:
                 self.on_exchange(scope.name, run.exchange)
-
-    async def _send_whole(self, status: int, content_type: str, payload: bytes) -> None:
-        headers = [("content-type", content_type), ("content-length", str(len(payload)))]
-        await self.write(self.h11.send(h11.Response(status_code=status, headers=headers)))
-        await self.write(self.h11.send(h11.Data(data=payload)) + self.h11.send(h11.EndOfMessage()))
 
     # -- the byte wire (claude_fakes.http1.ByteWire) ------------------------------------------
 

@@ -1,0 +1,58 @@
+"""The fault catalogue is the one place a fault is defined: everything else is checked against it."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from pathlib import Path
+
+from claude_fakes import faults, parse_script
+from claude_fakes.catalogue import ALIASES, FAULTS, chaos_choices, describe
+from claude_fakes.step import Step
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def test_every_fault_has_a_builder_with_the_same_parameters() -> None:
+    assert sorted(faults.__all__) == sorted(FAULTS)
+    for name, fault in FAULTS.items():
+        builder = getattr(faults, name)
+        taken = [p.name for p in inspect.signature(builder).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        expected = [p.name for p in fault.params] + (["reply"] if fault.takes_reply else [])
+        if name in ("overloaded", "rate_limited") or fault.status is not None:
+            expected = [p.name for p in fault.params]
+        assert sorted(taken) == sorted(expected), name
+
+
+def test_each_builder_makes_the_step_its_script_text_makes() -> None:
+    for name, fault in FAULTS.items():
+        if name == "chaos":
+            assert faults.chaos(overloaded=0.5) == parse_script("chaos(overloaded=0.5)")[0]
+            continue
+        required = {p.name: {"count": 2, "duration": 3, "status": 503}[p.kind] for p in fault.params if p.required}
+        text = name + (f"({', '.join(f'{key}={value}' for key, value in required.items())})" if required else "")
+        assert getattr(faults, name)(**required) == parse_script(text)[0], name
+
+
+def test_the_readme_action_table_lists_the_whole_catalogue() -> None:
+    table = README.split("| action | on the wire | what an SDK user sees |", 1)[1].split("\n\n", 1)[0]
+    first_column = [line.split("|")[1] for line in table.splitlines()[2:]]
+    named = {re.match(r"`(\w+)", cell.strip()).group(1) for row in first_column  # type: ignore[union-attr]
+             for cell in row.split(",") if cell.strip().startswith("`")}
+    assert named == set(FAULTS)
+
+
+def test_chaos_picks_only_faults_that_need_no_arguments_it_cannot_draw() -> None:
+    for name in chaos_choices():
+        fault = FAULTS[name]
+        assert fault.chaos
+        assert all(not p.required or p.name in ("after", "seconds") for p in fault.params), name
+    assert "ok" not in chaos_choices() and "chaos" not in chaos_choices() and "status" not in chaos_choices()
+
+
+def test_help_text_and_aliases_come_from_the_catalogue() -> None:
+    assert list(describe()) == list(FAULTS)
+    assert describe()["stall"].startswith("stall(after, seconds): ")
+    assert all(target in FAULTS for target in ALIASES.values())
+    assert Step.make("hang") * math.inf == parse_script("hang*inf")[0]
