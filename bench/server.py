@@ -251,7 +251,8 @@ def main() -> int:
                      best(args.repeats, sequential_calls(our_url, args.calls)),
                      best(args.repeats, sequential_calls(peer_url, args.calls)) if peer else None)
             rows.append((f"{args.calls} sequential SDK calls", *calls))
-            streams = (best(args.repeats, long_stream(base_url, {})), best(args.repeats, long_stream(our_url, long_script)),
+            streams = (best(args.repeats, long_stream(base_url, {})),
+                       best(args.repeats, long_stream(our_url, long_script)),
                        best(args.repeats, long_stream(peer_url, {}, "Long")) if peer else None)
             rows.append(("one 1,000-delta stream", *streams))
             cpu = (cpu_per_call(base.pid, long_stream(base_url, {}), 20),
