@@ -17,20 +17,18 @@ with :class:`~claude_fakes.transport.WouldHangForever` once the loop has nothing
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 import h11
 
 from .aio import when_stuck
 from .api import Incoming
+from .engine import Engine, Run
 from .http1 import ClientGone, perform, wants_close
-from .intercept import Target, match
 from .plan import FOREVER
+from .targets import Target, match
 from .transport import WouldHangForever
-
-if TYPE_CHECKING:
-    from .engine import Engine, Run
 
 
 def connect(connector: Any, request: Any, targets: list[Target], engine: Engine) -> Any:

@@ -14,10 +14,11 @@ from .aio import wait
 from .clock import Clock
 from .engine import Engine, UnusedStepsError
 from .gateway import Gateway, gateway_from
-from .intercept import ANTHROPIC_API, Interception, Target
+from .intercept import Interception
 from .latency import LatencyModel, latency_model
 from .quota import RateLimits
 from .script import StepLike
+from .targets import ANTHROPIC_API, Target
 from .transport import bridged_errors, handle, handle_async, library_of
 from .virtual_time import VirtualTime
 

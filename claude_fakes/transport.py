@@ -21,8 +21,8 @@ from typing import Any, NoReturn
 
 from .api import Incoming
 from .engine import Engine, Run
-from .intercept import http_libraries
 from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Head, Send
+from .targets import http_libraries
 from .wire import GARBAGE_BYTES, reason
 
 Waiter = Callable[[float], Awaitable[None]]
