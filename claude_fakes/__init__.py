@@ -10,6 +10,8 @@ A scripted fake of the API, with a virtual clock, that intercepts the official S
     assert fake.attempts == 3
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from . import faults, replies
 from .clock import Clock
 from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
@@ -20,7 +22,13 @@ from .quota import RateLimits
 from .script import ScriptError, Step, parse_script
 from .transport import WouldHangForever
 
+try:
+    __version__ = version("claude-fakes")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
+    "__version__",
     "ClaudeFake",
     "Clock",
     "Exchange",

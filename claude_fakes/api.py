@@ -59,7 +59,7 @@ class Incoming:
         """The parsed body, or None when there is none or it is not JSON."""
         try:
             return json.loads(self.body) if self.body else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to parse
             return None
 
 

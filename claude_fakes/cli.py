@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import __version__
 from .catalogue import describe
 from .gateway import GATEWAYS
 from .latency import MODELS
@@ -37,6 +38,7 @@ def read_scenario(path: Path) -> str:
 def _parser() -> argparse.ArgumentParser:
     actions = "\n".join(f"  {text}" for text in describe().values())
     parser = argparse.ArgumentParser(prog="claude-fakes", description="A fake Claude API with fault scripts.")
+    parser.add_argument("--version", action="version", version=f"claude-fakes {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",

@@ -59,6 +59,9 @@ class _Scripted:
     script_number: int
     position: int
     used: int = 0
+    default: bool = False
+    """From a default script (command line, ini, module or class marker): the test's first
+    :meth:`Engine.script` call replaces it, and its steps then owe nothing to the strict check."""
 
     @property
     def exhausted(self) -> bool:
@@ -115,9 +118,19 @@ class Engine(Assertions):
         """
         steps = to_steps(items)
         with self._lock:
+            self._scripted = [entry for entry in self._scripted if not entry.default]
             self._scripts += 1
             self._queue = [_Scripted(step, self._scripts, n) for n, step in enumerate(steps, 1)]
             self._scripted.extend(self._queue)
+        return self
+
+    def default_script(self, *items: StepLike) -> Engine:
+        """Set a default script: it serves until the first :meth:`script` call, which replaces it
+        whole (its steps, used or not, are then no longer checked)."""
+        self.script(*items)
+        with self._lock:
+            for entry in self._queue:
+                entry.default = True
         return self
 
     def _take_step(self) -> Step | None:

@@ -10,6 +10,7 @@ import itertools
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Generator, Iterator
 from typing import Any
 
@@ -98,10 +99,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             names.append("claude_fake")
 
 
-def _marker_settings(node: pytest.Item) -> tuple[str | None, dict[str, Any]]:
-    """The nearest script and, option by option, the nearest value that markers give."""
+def _marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any]]:
+    """The nearest script, whether the test's own marker gives it (else a class or module marker
+    does: a default), and, option by option, the nearest value that markers give."""
     script: str | None = None
+    own = False
     options: dict[str, Any] = {}
+    own_markers = {id(marker) for marker in node.own_markers}
     for marker in node.iter_markers("claude_fake"):
         if len(marker.args) > 1:
             raise pytest.UsageError(
@@ -115,11 +119,11 @@ def _marker_settings(node: pytest.Item) -> tuple[str | None, dict[str, Any]]:
             )
         given = marker.args[0] if marker.args else marker.kwargs.get("script")
         if script is None and given is not None:
-            script = given
+            script, own = given, id(marker) in own_markers
         for name in _MARKER_OPTIONS:
             if name in marker.kwargs and name not in options:
                 options[name] = marker.kwargs[name]
-    return script, options
+    return script, own, options
 
 
 def _configured(config: pytest.Config) -> tuple[str, dict[str, Any]]:
@@ -161,16 +165,20 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
     fake's timeline.
     """
     default_script, options = _configured(request.config)
-    marker_script, marker_options = _marker_settings(request.node)
+    marker_script, own, marker_options = _marker_settings(request.node)
     options.update(marker_options)
-    script = marker_script if marker_script is not None else default_script
+    test_script = marker_script if own else None
+    if marker_script is not None and not own:
+        default_script = marker_script
     if hasattr(request, "param"):
-        if marker_script is not None:
+        if test_script is not None:
             raise pytest.UsageError(
                 f"{request.node.nodeid}: both claude_faults and a claude_fake script; give the script in one place"
             )
-        script = request.param
-    fake = ClaudeFake(script or None, **options)
+        test_script = request.param
+    fake = ClaudeFake(test_script or None, **options)
+    if test_script is None and default_script:
+        fake.default_script(default_script)
     request.node.stash[_FAKE] = fake
     fake.start()
     try:
@@ -192,29 +200,31 @@ def claude_fakes_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
     already keep tests apart.
     """
     _, options = _configured(pytestconfig)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet", "--latency", options["latency"],
-         "--seed", str(options["seed"])],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http://"):
-        process.kill()
-        _, errors = process.communicate(timeout=10)
-        raise RuntimeError(f"claude-fakes serve did not start: {url}{errors}")
-    try:
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+    # stderr to a file, not a pipe: nobody reads a pipe while tests run, and a full one blocks the server.
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet", "--latency",
+             options["latency"], "--seed", str(options["seed"])],
+            stdout=subprocess.PIPE, stderr=errors, text=True,
+        )
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://"):
             process.kill()
             process.wait(timeout=10)
-        process.stdout.close()
-        if process.stderr is not None:
-            process.stderr.close()
+            process.stdout.close()
+            errors.seek(0)
+            raise RuntimeError(f"claude-fakes serve did not start: {url}{errors.read()}")
+        try:
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            process.stdout.close()
 
 
 @pytest.fixture
@@ -229,7 +239,7 @@ def claude_fake_server(
     The ``claude_fake`` marker's script and ``strict`` apply here too.
     """
     default_script, options = _configured(request.config)
-    marker_script, marker_options = _marker_settings(request.node)
+    marker_script, _, marker_options = _marker_settings(request.node)
     process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept"})
     if process_wide:
         raise pytest.UsageError(

@@ -112,10 +112,10 @@ class _Parser:
             count_at = self.pos
             match = self._BARE.match(self.source, self.pos)
             token = match.group() if match else ""
-            if token != "inf" and not (token.isascii() and token.isdigit() and int(token) >= 1):
+            if token != "inf" and not (token.isascii() and token.isdigit() and len(token) <= 9 and int(token) >= 1):
                 found = repr(token) if token else "nothing"
-                raise self.fail(f"expected a repeat count after '*' (a whole number >= 1, or inf), found {found}",
-                                count_at)
+                raise self.fail("expected a repeat count after '*' (a whole number from 1 to 999999999, or inf), "
+                                f"found {found}", count_at)
             self.pos = count_at + len(token)
             step = step * (math.inf if token == "inf" else int(token))
         return step

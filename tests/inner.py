@@ -10,4 +10,5 @@ INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = funct
 def run_inner(pytester: pytest.Pytester, *args: str, **files: str) -> pytest.RunResult:
     pytester.makeini(INI)
     pytester.makepyfile(**files)
-    return pytester.runpytest("-p", "no:cacheprovider", "-q", *args)
+    # pytest-randomly, when installed, would shuffle and reseed the inner run: results must not depend on it.
+    return pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q", *args)

@@ -128,7 +128,7 @@ def test_other_hosts_over_aiohttp_are_left_alone() -> None:
 
 
 def test_a_marked_test_without_the_fixture_never_reaches_the_network(pytester: pytest.Pytester) -> None:
-    result = run_inner(pytester, "-p", "no:randomly", test_marked='''
+    result = run_inner(pytester, test_marked='''
 import anthropic, pytest
 from tests_guard import no_network
 

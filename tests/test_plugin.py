@@ -149,6 +149,37 @@ def test_command_line(claude_fake):
                        "--claude-fakes-script=api_error*2, ok").assert_outcomes(passed=1)
 
 
+def test_a_default_script_is_replaced_by_the_tests_first_script_call(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+pytestmark = pytest.mark.claude_fake("overloaded*2")
+
+
+def test_module_default_replaced(claude_fake):
+    claude_fake.script("ok")
+    ask()
+    assert claude_fake.attempts == 1
+
+
+def test_module_default_used(claude_fake):
+    ask()
+    assert claude_fake.attempts == 3
+
+
+@pytest.mark.claude_fake("api_error")
+def test_own_marker_steps_stay_accountable(claude_fake):
+    claude_fake.script("ok")
+    ask()
+""", "--claude-fakes-script=hang")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*test_own_marker_steps_stay_accountable*", "*api_error (step 1 of script 1*"])
+    result = run(pytester, """
+def test_command_line_default_replaced(claude_fake):
+    claude_fake.script("ok")
+    ask()
+""", "--claude-fakes-script=overloaded")
+    result.assert_outcomes(passed=1)
+
+
 def test_unknown_marker_options_are_errors(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 @pytest.mark.claude_fake("ok", strictness=False)

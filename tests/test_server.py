@@ -6,6 +6,7 @@ Real time here: the waits are short, and every loop is bounded.
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 import os
 import signal
@@ -108,6 +109,16 @@ def test_cli_quotas_count_down_then_refuse() -> None:
     finally:
         process.terminate()
         process.communicate(timeout=5)
+
+
+def test_cli_version_is_the_packages() -> None:
+    import claude_fakes
+
+    result = subprocess.run([sys.executable, "-m", "claude_fakes", "--version"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"claude-fakes {claude_fakes.__version__}"
+    assert claude_fakes.__version__ == importlib.metadata.version("claude-fakes")
 
 
 def test_cli_help_documents_everything() -> None:
@@ -214,6 +225,23 @@ def read_responses(sock: socket.socket, count: int) -> list[bytes]:
             break
         data += chunk
     return responses
+
+
+def test_inputs_that_once_crashed_the_server_get_400s(server: FakeServer) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    headers = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+    with HTTP.Client(base_url=server.url, headers=headers) as client:
+        nested = client.post("/v1/messages", content=deep, headers={"content-type": "application/json"})
+        assert nested.status_code == 400 and nested.json()["error"]["type"] == "invalid_request_error"
+        admin = client.post("/_claude_fakes/script", content=deep, headers={"content-type": "application/json"})
+        assert admin.status_code == 400
+        for script in ("ok*" + "9" * 5000, "ok*\u00b2", "overloaded(retry_after_ms=" + "1" * 5000 + ")"):
+            answer = client.post("/v1/messages", json=REQUEST,
+                                 headers={"x-claude-fakes-script": script.encode("latin-1")})
+            assert answer.status_code == 400, script[:20]
+        models = client.get("/v1/models", params={"limit": "\u00b2"})
+        assert models.status_code == 400
+        assert client.post("/v1/messages", json=REQUEST).status_code == 200, "and it keeps serving"
 
 
 def test_one_connection_serves_requests_in_turn_and_pipelined(server: FakeServer) -> None:

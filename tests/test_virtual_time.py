@@ -34,7 +34,7 @@ def test_a_worker_thread_deep_in_its_stack_reads_real_time() -> None:
         readings.update(monotonic=time.monotonic(), time=time.time(), now=datetime.datetime.now())
 
     with ClaudeFake("hang, ok") as fake:
-        call("sync", {"timeout": 600})
+        assert call("sync", {"timeout": 600}).error is None
         assert fake.clock.elapsed >= 600
         before = time.monotonic()
         worker = threading.Thread(target=deep, args=(12, read))
@@ -50,7 +50,7 @@ def test_a_worker_thread_deep_in_its_stack_reads_real_time() -> None:
 def test_the_tests_thread_reads_the_clock_everywhere() -> None:
     with ClaudeFake("hang, ok") as fake:
         start = time.monotonic()
-        call("sync", {"timeout": 30})
+        assert call("sync", {"timeout": 30}).error is None
         assert time.monotonic() - start == pytest.approx(fake.clock.elapsed)
         assert datetime.datetime.now(datetime.timezone.utc).timestamp() == pytest.approx(fake.clock.now())
         assert datetime.date.today() == datetime.datetime.fromtimestamp(fake.clock.now()).date()

@@ -168,7 +168,7 @@ def _script_from(incoming: Incoming) -> str:
     if incoming.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(incoming.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ScriptError("the body is not JSON; send {\"script\": \"...\"} or the script as text/plain") from None
         if not isinstance(data, dict) or not isinstance(data.get("script"), str):
             raise ScriptError('send {"script": "..."}')
