@@ -94,6 +94,10 @@ class Engine(Assertions):
         gateway: Gateway | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
+        if type(seed) is not int:
+            raise TypeError(f"seed takes a whole number, got {seed!r}")
+        if type(strict) is not bool:
+            raise TypeError(f"strict takes True or False, got {strict!r}")
         self.clock = clock
         self.seed = seed
         self.strict = strict
@@ -178,6 +182,7 @@ class Engine(Assertions):
 
     def verify(self) -> None:
         """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        __tracebackhide__ = True
         check_unused(self.unused_steps() if self.strict else [], self.findings, self.timeline)
 
     # -- the executors' side ------------------------------------------------------------------
@@ -312,6 +317,7 @@ class Run:
 
 def check_unused(unused: list[str], findings: list[str], timeline: Callable[[], str]) -> None:
     """Raise :class:`UnusedStepsError` for unused steps and findings, with the timeline."""
+    __tracebackhide__ = True
     problems = list(findings)
     if unused:
         problems.append(

@@ -57,6 +57,7 @@ class Interception:
 
         def make(original: Any) -> Any:
             def handle_request(transport: Any, request: Any) -> Any:
+                __tracebackhide__ = True
                 url = request.url
                 path = match(targets, url.scheme, url.host, url.port, url.path)
                 if path is None:
@@ -72,6 +73,7 @@ class Interception:
 
         def make(original: Any) -> Any:
             async def handle_async_request(transport: Any, request: Any) -> Any:
+                __tracebackhide__ = True
                 url = request.url
                 path = match(targets, url.scheme, url.host, url.port, url.path)
                 if path is None:

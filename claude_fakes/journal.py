@@ -91,6 +91,9 @@ def _seconds(value: float | None) -> str:
     return f"{value:g}s"
 
 
+TIMELINE_HEADER = "claude_fakes timeline:"
+
+
 def format_timeline(
     journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float, clock: str = "virtual"
 ) -> str:
@@ -114,5 +117,5 @@ def format_timeline(
         rows.append((sleep.start, 1, f"{sleep.start:10.3f}  {'':<13}{sleep.source}({sleep.seconds:g})"))
     rows.sort(key=lambda row: (row[0], row[1]))
     attempts = sum(1 for exchange in journal if exchange.attempt is not None)
-    header = f"claude_fakes timeline: {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s {clock}"
+    header = f"{TIMELINE_HEADER} {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s {clock}"
     return "\n".join([header, f"{clock:>10}  attempt      request, step => outcome", *(row[2] for row in rows)])

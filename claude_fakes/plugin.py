@@ -11,14 +11,16 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 import pytest
 
 from .fake import FAKE_API_KEY, ClaudeFake
+from .journal import TIMELINE_HEADER
 from .script import ScriptError, parse_script
 from .server.client import ServerFake
+from .targets import Target
 
 _CALL_FAILED = pytest.StashKey[bool]()
 _FAKE = pytest.StashKey["ClaudeFake | ServerFake"]()
@@ -41,8 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claude-fakes-latency", choices=("none", "realistic"), default=None,
                     help="pace every reply with a latency model (ini: claude_fakes_latency; default none)")
     parser.addini("claude_fakes_seed", "claude_fakes: seed for retry jitter and ids", default="0")
-    parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused", type="bool",
-                  default=True)
+    parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused (true or false)",
+                  default="true")
     parser.addini("claude_fakes_script", "claude_fakes: script for tests without a claude_fake marker", default="")
     parser.addini("claude_fakes_base_urls", "claude_fakes: base URLs to intercept besides api.anthropic.com",
                   type="linelist", default=[])
@@ -50,6 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _configured(config)  # a bad value fails the run once, here, naming the option
     config.addinivalue_line(
         "markers",
         "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None, "
@@ -99,6 +102,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             names.append("claude_fake")
 
 
+def _check_marker_types(node: pytest.Item, options: Mapping[str, Any]) -> None:
+    for name, kind in (("strict", bool), ("seed", int), ("intercept", bool)):
+        value = options.get(name)
+        if value is not None and (type(value) is not kind):
+            raise pytest.UsageError(f"{node.nodeid}: claude_fake({name}=...) takes {kind.__name__}, got {value!r}")
+
+
 def _marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any]]:
     """The nearest script, whether the test's own marker gives it (else a class or module marker
     does: a default), and, option by option, the nearest value that markers give."""
@@ -111,6 +121,7 @@ def _marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any
             raise pytest.UsageError(
                 f"{node.nodeid}: claude_fake takes one script, got {len(marker.args)} arguments; write several "
                 "steps as one string or one list: claude_fake([step, step]); a matrix is claude_faults(...)")
+        _check_marker_types(node, marker.kwargs)
         unknown = set(marker.kwargs) - {"script", *_MARKER_OPTIONS}
         if unknown:
             raise pytest.UsageError(
@@ -126,22 +137,54 @@ def _marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any
     return script, own, options
 
 
+_SETTINGS = pytest.StashKey[tuple[str, dict[str, Any]]]()
+_TRUTH = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
 def _configured(config: pytest.Config) -> tuple[str, dict[str, Any]]:
-    """The command line's settings over the ini file's."""
+    """The command line's settings over the ini file's, checked once at start-up."""
+    if _SETTINGS not in config.stash:
+        config.stash[_SETTINGS] = _read_settings(config)
+    script, options = config.stash[_SETTINGS]
+    return script, dict(options)
+
+
+def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     seed = config.getoption("claude_fakes_seed")
     strict = config.getoption("claude_fakes_strict")
     script = config.getoption("claude_fakes_script")
     base_urls = config.getoption("claude_fakes_base_url")
     latency = config.getoption("claude_fakes_latency")
-    return (
-        script if script is not None else str(config.getini("claude_fakes_script")),
-        {
-            "seed": seed if seed is not None else int(str(config.getini("claude_fakes_seed"))),
-            "strict": strict == "yes" if strict is not None else bool(config.getini("claude_fakes_strict")),
-            "base_urls": list(base_urls if base_urls is not None else config.getini("claude_fakes_base_urls")),
-            "latency": latency if latency is not None else str(config.getini("claude_fakes_latency")),
-        },
-    )
+    if seed is None:
+        text = str(config.getini("claude_fakes_seed")).strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()):
+            raise pytest.UsageError(f"claude_fakes_seed (ini): expected a whole number, got {text!r}")
+        seed = int(text)
+    if strict is None:
+        text = str(config.getini("claude_fakes_strict")).strip().lower()
+        if text not in _TRUTH:
+            raise pytest.UsageError(f"claude_fakes_strict (ini): expected true or false (or yes/no, 1/0), got {text!r}")
+        strict_value = _TRUTH[text]
+    else:
+        strict_value = strict == "yes"
+    where = "--claude-fakes-script"
+    if script is None:
+        script, where = str(config.getini("claude_fakes_script")), "claude_fakes_script (ini)"
+    try:
+        parse_script(script)
+    except ScriptError as err:
+        raise pytest.UsageError(f"{where}: {err}") from None
+    if latency is None:
+        latency = str(config.getini("claude_fakes_latency"))
+        if latency not in ("none", "realistic"):
+            raise pytest.UsageError(f"claude_fakes_latency (ini): expected none or realistic, got {latency!r}")
+    urls = list(base_urls if base_urls is not None else config.getini("claude_fakes_base_urls"))
+    for url in urls:
+        try:
+            Target.parse(url)
+        except ValueError as err:
+            raise pytest.UsageError(f"claude_fakes base URL: {err}") from None
+    return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -150,8 +193,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
     fake = item.stash.get(_FAKE, None)
-    if fake is not None and report.failed and report.when in ("setup", "call"):
-        report.sections.append(("claude_fakes timeline", fake.timeline()))
+    if fake is not None and report.failed and report.when in ("setup", "call") and fake.journal:
+        # Shown once: an assertion of the fake's already carries the timeline in its message.
+        if TIMELINE_HEADER not in report.longreprtext:
+            report.sections.append(("claude_fakes timeline", fake.timeline()))
     return report
 
 
@@ -185,6 +230,7 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
         yield fake
     finally:
         fake.stop()
+    __tracebackhide__ = True  # a teardown failure shows its message, not this fixture's code
     if not request.node.stash.get(_CALL_FAILED, False):
         fake.verify()
 
@@ -258,5 +304,6 @@ def claude_fake_server(
         monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_API_KEY)
     request.node.stash[_FAKE] = fake
     yield fake
+    __tracebackhide__ = True
     if not request.node.stash.get(_CALL_FAILED, False):
         fake.verify()

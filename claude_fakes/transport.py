@@ -108,16 +108,19 @@ class PlanRun:
 
     def response(self) -> Any:
         """Run the plan up to the head and return the library's Response, or raise."""
+        __tracebackhide__ = True
         step = self.run.next()
         self.clock.advance(step.wait)
         return self._respond(step.then)
 
     async def response_async(self) -> Any:
+        __tracebackhide__ = True
         step = self.run.next()
         await self._waiting(step.wait)
         return self._respond(step.then)
 
     def _respond(self, head: object) -> Any:
+        __tracebackhide__ = True
         if not isinstance(head, Head):
             self._fail(head)
         return self.lib.Response(
@@ -129,6 +132,7 @@ class PlanRun:
 
     def chunk(self) -> bytes | None:
         """The next piece of body, or None at a clean end; raises where the wire fails."""
+        __tracebackhide__ = True
         while True:
             step = self.run.next()
             self.clock.advance(step.wait)
@@ -136,6 +140,7 @@ class PlanRun:
                 return data
 
     async def chunk_async(self) -> bytes | None:
+        __tracebackhide__ = True
         while True:
             step = self.run.next()
             await self._waiting(step.wait)
@@ -155,6 +160,7 @@ class PlanRun:
 
     def _deliver(self, action: object) -> bytes | None:
         """The bytes the client reads now (``b""``: none, keep walking), None at a clean end."""
+        __tracebackhide__ = True
         if isinstance(action, Send):
             return action.data
         if action is END:
@@ -166,6 +172,7 @@ class PlanRun:
         self.run.close()
 
     def _fail(self, action: object) -> NoReturn:
+        __tracebackhide__ = True  # the failure is the wire's, shown at the caller's line
         errors, request = self.errors, self.request
         error: BaseException
         if action is READ_TIMEOUT:
@@ -205,10 +212,12 @@ def body_class(lib: types.ModuleType) -> type:
             self._run = run
 
         def __iter__(self) -> Iterator[bytes]:
+            __tracebackhide__ = True
             while (chunk := self._run.chunk()) is not None:
                 yield chunk
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
+            __tracebackhide__ = True
             while (chunk := await self._run.chunk_async()) is not None:
                 yield chunk
 
@@ -231,6 +240,7 @@ def handle(
     engine: Engine, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
 ) -> Any:
     """Serve ``request`` from ``engine`` through a sync transport."""
+    __tracebackhide__ = True
     body = request.read()
     timeouts = request.extensions.get("timeout") or {}
     run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request))
@@ -242,6 +252,7 @@ async def handle_async(
     errors: TransportErrors | None = None,
 ) -> Any:
     """Serve ``request`` from ``engine`` through an async transport, its silences awaited on ``waiter``."""
+    __tracebackhide__ = True
     body = await request.aread()
     timeouts = request.extensions.get("timeout") or {}
     run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request))

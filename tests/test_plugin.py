@@ -339,3 +339,30 @@ def test_it(claude_fake_server):
 """)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*gateway belong to the server process: for them, start a*FakeServer*"])
+
+
+@pytest.mark.parametrize(("ini", "args", "message"), [
+    ("claude_fakes_seed = abc", (), "claude_fakes_seed (ini): expected a whole number, got 'abc'"),
+    ("claude_fakes_strict = maybe", (), "claude_fakes_strict (ini): expected true or false*'maybe'"),
+    ("claude_fakes_latency = fast", (), "claude_fakes_latency (ini): expected none or realistic, got 'fast'"),
+    ("", ("--claude-fakes-script=ovrloaded",), "--claude-fakes-script: unknown action 'ovrloaded'*"),
+])
+def test_a_bad_setting_fails_once_at_start_up_naming_it(
+    pytester: pytest.Pytester, ini: str, args: tuple[str, ...], message: str
+) -> None:
+    pytester.makeini(INI + ini + "\n")
+    pytester.makepyfile(test_two="def test_a(claude_fake): pass\ndef test_b(claude_fake): pass\n")
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert len(result.stderr.lines) < 10, result.stderr.str()
+
+
+def test_marker_options_of_the_wrong_type_are_errors(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake(strict="no")
+def test_it(claude_fake):
+    pass
+""")
+    result.stdout.fnmatch_lines(["*claude_fake(strict=...) takes bool, got 'no'*"])
+    assert result.ret != 0

@@ -78,6 +78,7 @@ class ServerFake(Assertions):
 
     def verify(self) -> None:
         """Fail (strict) if a scripted step went unused, as the in-process fake does."""
+        __tracebackhide__ = True
         state = self._state()
         check_unused(state["unused_steps"] if self.strict else [], state.get("findings", []), self.timeline)
 
