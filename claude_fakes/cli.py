@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,17 +24,79 @@ from .quota import RateLimits
 from .script import ScriptError, parse_script
 from .server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 
+SCENARIOS = Path(__file__).parent / "scenarios"
+"""The scenario files shipped with the package (their source: fixtures/scenarios/ in the repository)."""
+SCENARIO_OPTIONS = ("gateway", "latency", "seed")
 
-def read_scenario(path: Path) -> str:
-    """A scenario file: a script over several lines; ``#`` starts a comment; a line ends a step."""
-    steps = []
-    for line in path.read_text().splitlines():
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario file: a script over several lines, and the options it names."""
+
+    script: str
+    options: dict[str, Any]
+
+
+def read_scenario(path: Path) -> Scenario:
+    """Read a scenario: ``#`` starts a comment, each line holds steps (a trailing comma is fine),
+    and a line ``option = value`` sets ``gateway``, ``latency`` or ``seed``. A bad line is a
+    :class:`ScriptError` naming ``file:line``."""
+    steps: list[str] = []
+    options: dict[str, Any] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
         text = line.split("#", 1)[0].strip().rstrip(",")
-        if text:
-            steps.append(text)
-    script = ", ".join(steps)
-    parse_script(script)
-    return script
+        if not text:
+            continue
+        name, equals, value = text.partition("=")
+        if equals and name.strip() in SCENARIO_OPTIONS and "(" not in name:
+            options[name.strip()] = _scenario_option(name.strip(), value.strip(), f"{path}:{number}")
+            continue
+        try:
+            parse_script(text)
+        except ScriptError as err:
+            raise ScriptError(f"{path}:{number}: {err}") from None
+        steps.append(text)
+    return Scenario(", ".join(steps), options)
+
+
+def _scenario_option(name: str, value: str, where: str) -> Any:
+    if name == "gateway" and value not in GATEWAYS:
+        raise ScriptError(f"{where}: unknown gateway {value!r}; known: {', '.join(GATEWAYS)}")
+    if name == "latency" and value not in ("none", *MODELS):
+        raise ScriptError(f"{where}: unknown latency model {value!r}; known: none, {', '.join(MODELS)}")
+    if name == "seed":
+        if not (value.isascii() and value.isdigit()):
+            raise ScriptError(f"{where}: seed takes a whole number, got {value!r}")
+        return int(value)
+    return value
+
+
+def scenario_path(name: str) -> Path:
+    """A scenario by file path, or by the name of one shipped with the package."""
+    path = Path(name)
+    if path.exists() or path.suffix:
+        return path
+    shipped = SCENARIOS / f"{name}.txt"
+    if shipped.exists():
+        return shipped
+    raise ScriptError(f"no scenario file {name!r}, and no shipped scenario of that name; "
+                      f"shipped: {', '.join(scenario_names())}")
+
+
+def scenario_names() -> list[str]:
+    return sorted(path.stem for path in SCENARIOS.glob("*.txt"))
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _per_minute(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,19 +126,23 @@ script actions:
 """,
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    serve.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free port)")
+    serve.add_argument("--port", type=_port, default=0, help="port to bind (default 0: a free port)")
     source = serve.add_mutually_exclusive_group()
     source.add_argument("--script", default=None, help='script for every scope, e.g. "overloaded*2, ok"')
-    source.add_argument("--scenario", type=Path, default=None, metavar="FILE",
-                        help="read the script from a scenario file (see fixtures/scenarios/)")
-    serve.add_argument("--seed", type=int, default=0, help="seed for ids and chaos picks (default 0)")
-    serve.add_argument("--latency", choices=("none", *MODELS), default="none",
+    source.add_argument("--scenario", default=None, metavar="NAME|FILE",
+                        help="read the script (and its options) from a scenario file, or a shipped scenario by "
+                             "name (`claude-fakes scenarios` lists them)")
+    serve.add_argument("--seed", type=int, default=None, help="seed for ids and chaos picks (default 0)")
+    serve.add_argument("--latency", choices=("none", *MODELS), default=None,
                        help="pace every reply with a latency model (default none: instant)")
     serve.add_argument("--gateway", choices=tuple(GATEWAYS), default=None,
                        help="put a gateway's limits in front of the API")
-    serve.add_argument("--rpm", type=int, default=None, metavar="N", help="quota: requests per minute, per scope")
-    serve.add_argument("--tpm", type=int, default=None, metavar="N", help="quota: tokens per minute, per scope")
+    serve.add_argument("--rpm", type=_per_minute, default=None, metavar="N",
+                       help="quota: requests per minute, per scope")
+    serve.add_argument("--tpm", type=_per_minute, default=None, metavar="N",
+                       help="quota: tokens per minute, per scope")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
+    commands.add_parser("scenarios", help="list the shipped scenarios (each is --scenario NAME)")
     return parser
 
 
@@ -90,29 +158,60 @@ def _journal_line(out: TextIO) -> Any:
     return line
 
 
-async def _serve(args: argparse.Namespace, script: str | None, out: TextIO) -> None:
-    limits = RateLimits(args.rpm, args.tpm) if args.rpm or args.tpm else None
-    server = FakeServer(args.host, args.port, script=script, seed=args.seed,
-                        on_exchange=None if args.quiet else _journal_line(out),
-                        latency=args.latency, gateway=args.gateway, rate_limits=limits)
-    await server.start()
-    out.write(server.url + "\n")
-    out.flush()
+async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    limits = RateLimits(args.rpm, args.tpm) if args.rpm or args.tpm else None
+    options = scenario.options
+    server = FakeServer(args.host, args.port, script=scenario.script or None,
+                        seed=args.seed if args.seed is not None else options.get("seed", 0),
+                        on_exchange=None if args.quiet else _journal_line(out),
+                        latency=args.latency or options.get("latency", "none"),
+                        gateway=args.gateway or options.get("gateway"), rate_limits=limits)
+    await server.start()
     try:
+        if not _loopback(args.host):
+            print(f"claude-fakes: warning: serving on {args.host}: the fake API and its admin API "
+                  f"({ADMIN_PREFIX}/) are open to that network", file=sys.stderr)
+        out.write(server.url + "\n")
+        out.flush()
         await stop.wait()
     finally:
         await server.close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def _loopback(host: str) -> bool:
     try:
-        script = read_scenario(args.scenario) if args.scenario else args.script
-        parse_script(script or "")
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # From here on a signal ends the command quietly, with status 0, whenever it arrives.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _exit_quietly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "scenarios":
+        for name in scenario_names():
+            summary = (SCENARIOS / f"{name}.txt").read_text().splitlines()[0].lstrip("# ").strip()
+            print(f"{name:<18}{summary}")
+        return 0
+    try:
+        scenario = read_scenario(scenario_path(args.scenario)) if args.scenario else Scenario(args.script or "", {})
+        parse_script(scenario.script)
     except ScriptError as err:
         print(f"claude-fakes: bad script: {err}", file=sys.stderr)
         return 2
@@ -120,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"claude-fakes: cannot read the scenario: {err}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_serve(args, script, sys.stdout))
+        asyncio.run(_serve(args, scenario, sys.stdout))
     except OSError as err:
         print(f"claude-fakes: cannot serve on {args.host}:{args.port}: {err}", file=sys.stderr)
         return 1

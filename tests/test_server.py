@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -28,6 +29,7 @@ from claude_fakes.server.client import ServerFake
 from .sdk import HTTP, REQUEST
 
 REAL = {"monotonic": time.monotonic}
+SHIPPED = Path(__file__).parent.parent / "fixtures" / "scenarios"
 
 
 def stream(**options: Any) -> Any:
@@ -106,6 +108,59 @@ def test_cli_quotas_count_down_then_refuse() -> None:
         assert info.value.response.headers["anthropic-ratelimit-tokens-limit"] == "100000"
         state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
         assert [e["notes"] for e in state["exchanges"]] == [[], [], ["over quota"]]
+    finally:
+        process.terminate()
+        process.communicate(timeout=5)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "claude_fakes", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("serve", "--port", "99999"), "argument --port: a port from 0 to 65535, got '99999'"),
+    (("serve", "--rpm", "-5"), "argument --rpm: a whole number >= 1, got '-5'"),
+    (("serve", "--rpm", "0"), "argument --rpm: a whole number >= 1, got '0'"),
+    (("serve", "--scenario", "no-such-scenario"), "no scenario file 'no-such-scenario'"),
+])
+def test_cli_user_errors_are_one_line_and_a_status(args: tuple[str, ...], message: str) -> None:
+    result = cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].count("claude-fakes") == 1
+
+
+def test_cli_a_bad_scenario_line_is_named_by_file_and_line(tmp_path: Any) -> None:
+    scenario = tmp_path / "bad.txt"
+    scenario.write_text("# fine so far\noverloaded\n\nstall(after=2, secnds=3)\n")
+    result = cli("serve", "--scenario", str(scenario))
+    assert result.returncode == 2
+    assert f"{scenario}:4: stall has no argument 'secnds'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_lists_and_serves_shipped_scenarios_by_name() -> None:
+    listing = cli("scenarios")
+    assert listing.returncode == 0
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == sorted(
+        path.stem for path in SHIPPED.glob("*.txt"))
+    process, url = start_cli("--scenario", "overloaded-529", "--quiet")
+    try:
+        create(base_url=url, api_key="sk-test")
+        state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
+        assert [e["status"] for e in state["exchanges"]] == [529, 529, 200]
+    finally:
+        process.terminate()
+        process.communicate(timeout=5)
+
+
+def test_cli_a_scenario_names_its_gateway() -> None:
+    process, url = start_cli("--scenario", "serverless", "--quiet")
+    try:
+        with pytest.raises(anthropic.InternalServerError) as info:
+            create(base_url=url, api_key="sk-test", max_retries=0, timeout=30)
+        assert info.value.response.headers["x-vercel-error"] == "FUNCTION_INVOCATION_TIMEOUT"
     finally:
         process.terminate()
         process.communicate(timeout=5)
