@@ -254,6 +254,14 @@ def _split(body: bytes, parts: int) -> tuple[tuple[float, Send], ...]:
     return tuple((0.0, Send(body[i : i + size], 1)) for i in range(0, len(body), size))
 
 
+def output_limit(model: str) -> int:
+    """The most output tokens the API allows ``model``: its own limit, or the largest known one."""
+    for info in MODELS:
+        if model == info.id or model.startswith(info.id + "-"):
+            return info.max_tokens
+    return max(info.max_tokens for info in MODELS)
+
+
 def _check_body(body: Mapping[str, Any], path: str) -> str | None:
     required = ("model", "messages") if path.endswith("count_tokens") else ("model", "max_tokens", "messages")
     for name in required:
@@ -265,6 +273,10 @@ def _check_body(body: Mapping[str, Any], path: str) -> str | None:
         max_tokens = body["max_tokens"]
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
             return "max_tokens: Input should be a valid integer greater than or equal to 1"
+        limit = output_limit(body["model"])
+        if max_tokens > limit:
+            return (f"max_tokens: {max_tokens} > {limit}, which is the maximum allowed number of output tokens "
+                    f"for {body['model']}")
     messages = body["messages"]
     if not isinstance(messages, list) or not messages:
         return "messages: at least one message is required"

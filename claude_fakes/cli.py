@@ -151,11 +151,16 @@ def _journal_line(out: TextIO) -> Any:
         step = "-" if exchange.step is None else str(exchange.step)
         attempt = f"#{exchange.attempt}" if exchange.attempt is not None else "-"
         took = f"{exchange.duration:.3f}s" if exchange.duration is not None else "?"
-        out.write(f"[{scope}] {attempt} {exchange.method} {exchange.path} {step} => {exchange.describe()} "
-                  f"({took})\n")
+        line = f"[{scope}] {attempt} {exchange.method} {exchange.path} {step} => {exchange.describe()} ({took})"
+        out.write(_printable(line) + "\n")
         out.flush()
 
     return line
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped: a scope name or path must not move a terminal's cursor."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> None:

@@ -137,7 +137,13 @@ class _Parser:
             while self.pos < len(self.source):
                 char = self.source[self.pos]
                 if char == "\\" and self.pos + 1 < len(self.source):
-                    chars.append({"n": "\n", "t": "\t"}.get(self.source[self.pos + 1], self.source[self.pos + 1]))
+                    escaped = self.source[self.pos + 1]
+                    code = self.source[self.pos + 2:self.pos + 4]
+                    if escaped == "x" and len(code) == 2 and all(c in "0123456789abcdefABCDEF" for c in code):
+                        chars.append(chr(int(code, 16)))
+                        self.pos += 4
+                        continue
+                    chars.append({"n": "\n", "t": "\t"}.get(escaped, escaped))
                     self.pos += 2
                     continue
                 if char == quote:
@@ -153,11 +159,22 @@ class _Parser:
         return match.group()
 
 
+MAX_SCRIPT_CHARS = 1 << 20
+"""The longest script accepted (1 MiB): a reply's text included."""
+MAX_STEPS = 10_000
+"""The most steps one script may hold (a count such as ``ok*inf`` is one step)."""
+
+
 def parse_script(source: str) -> tuple[Step, ...]:
     """Parse a script; a :class:`ScriptError` names the position, the text and the known actions."""
     if not isinstance(source, str):
         raise TypeError(f"a script is a str, got {type(source).__name__}")
-    return _Parser(source).script()
+    if len(source) > MAX_SCRIPT_CHARS:
+        raise ScriptError(f"a script holds at most {MAX_SCRIPT_CHARS} characters, got {len(source)}")
+    steps = _Parser(source).script()
+    if len(steps) > MAX_STEPS:
+        raise ScriptError(f"a script holds at most {MAX_STEPS} steps, got {len(steps)}; repeat one with *N")
+    return steps
 
 
 def to_steps(items: Iterable[StepLike]) -> tuple[Step, ...]:

@@ -246,5 +246,13 @@ def show(value: Any) -> str:
             return "inf"
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.]+", value) is None:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + _ESCAPES.sub(_escape, value) + '"'
     return str(value)
+
+
+_ESCAPES = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")

@@ -26,11 +26,20 @@ from ..wire import JSON_CONTENT_TYPE, error_body
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
 MAX_HEADER_BYTES = 64 * 1024
+"""The request line and headers together; more is a 431."""
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """The API's own limit for Messages requests (claude-wire.md: 413 request_too_large)."""
 READ_SIZE = 65536
+IDLE_TIMEOUT = 75.0
+"""A kept-alive connection with no new request for this long is closed."""
+REQUEST_TIMEOUT = 30.0
+"""A request whose head or body stops arriving for this long gets a 408 and the connection closes."""
 
 JournalLine = Callable[[str, Any], None]
+
+
+class _Idle(Exception):
+    """No request began within the idle timeout."""
 
 
 class Connection:
@@ -74,30 +83,49 @@ class Connection:
 
     # -- reading ------------------------------------------------------------------------------
 
-    async def _receive(self) -> bytes:
+    async def _receive(self, timeout: float) -> bytes:
         if self._read is None:
             self._read = asyncio.ensure_future(self.reader.read(READ_SIZE))
-        try:
-            return await self._read
-        finally:
-            self._read = None
+        done, _ = await asyncio.wait({self._read}, timeout=timeout)
+        if not done:
+            raise TimeoutError
+        read, self._read = self._read, None
+        return read.result()
 
-    async def _event(self) -> Any:
+    async def _event(self, timeout: float) -> Any:
         while True:
             event = self.h11.next_event()
             if event is not h11.NEED_DATA:
                 return event
-            self.h11.receive_data(await self._receive())
+            try:
+                data = await self._receive(timeout)
+            except TimeoutError:
+                if self.h11.their_state is h11.IDLE and not self.h11.trailing_data[0]:
+                    raise _Idle() from None
+                raise
+            self.h11.receive_data(data)
+            timeout = REQUEST_TIMEOUT  # once a request has begun, it must keep coming
 
     async def _next_request(self) -> tuple[h11.Request, bytes] | None:
         try:
-            event = await self._event()
+            try:
+                event = await self._event(IDLE_TIMEOUT)
+            except _Idle:
+                return None  # an idle keep-alive connection: close it quietly
             if isinstance(event, h11.ConnectionClosed):
                 return None
             assert isinstance(event, h11.Request)
+            size = len(event.method) + len(event.target) + sum(len(name) + len(value) + 4
+                                                               for name, value in event.headers)
+            if size > MAX_HEADER_BYTES:
+                await self._reject(431, "invalid_request_error",
+                                   f"Request header fields too large ({size} bytes; at most {MAX_HEADER_BYTES}).")
+                return None
+            if any(name == b"expect" and value.lower() == b"100-continue" for name, value in event.headers):
+                await self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = bytearray()
             while True:
-                part = await self._event()
+                part = await self._event(REQUEST_TIMEOUT)
                 if isinstance(part, h11.Data):
                     body += part.data
                     if len(body) > MAX_BODY_BYTES:
@@ -111,6 +139,10 @@ class Connection:
         except h11.RemoteProtocolError as err:
             status = err.error_status_hint if 400 <= err.error_status_hint < 500 else 400
             await self._reject(status, "invalid_request_error", f"Malformed HTTP request: {err}")
+            return None
+        except TimeoutError:
+            await self._reject(408, "invalid_request_error",
+                               f"The request did not arrive in full within {REQUEST_TIMEOUT:g} s.")
             return None
 
     async def _reject(self, status: int, error_type: str, message: str) -> None:
@@ -164,8 +196,10 @@ class Connection:
             self._read = None
             if not data:
                 raise ClientGone()
-            # A pipelined next request: keep it for after this response.
+            # A pipelined next request: keep it for after this response, within bounds.
             self.h11.receive_data(data)
+            if len(self.h11.trailing_data[0]) > MAX_BODY_BYTES + MAX_HEADER_BYTES:
+                raise ClientGone()
 
     async def write(self, data: bytes) -> None:
         try:

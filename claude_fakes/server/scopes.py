@@ -144,9 +144,9 @@ class Scopes:
             if (incoming.method, action) == ("POST", "reset"):
                 if "scope" in incoming.query or SCOPE_HEADER in incoming.headers:
                     self._scopes.pop(scope_name, None)
-                else:
-                    self._scopes.clear()
-                return _json(200, {"reset": scope_name if "scope" in incoming.query else "all"})
+                    return _json(200, {"reset": scope_name})
+                self._scopes.clear()
+                return _json(200, {"reset": "all"})
         except ScriptError as err:
             return _error(400, str(err))
         return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: GET health, "

@@ -1,0 +1,179 @@
+"""The server's bounds: what it refuses, how it times out, and 2,000 malformed requests after
+which it still serves (seeded, so every run sends the same requests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import time
+from collections.abc import Iterator
+
+import anthropic
+import pytest
+
+from claude_fakes.server import FakeServer
+from claude_fakes.server import http as server_http
+
+from .sdk import REQUEST
+
+API_HEADERS = b"x-api-key: k\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as running:
+        yield running
+
+
+def exchange(server: FakeServer, data: bytes, *, timeout: float = 10) -> bytes:
+    """Send ``data`` on a fresh connection and read until the server closes it (bounded)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        received = b""
+        for _ in range(10_000):
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def post(body: bytes, *headers: bytes, path: bytes = b"/v1/messages") -> bytes:
+    return (b"POST " + path + b" HTTP/1.1\r\nhost: x\r\nconnection: close\r\n" + API_HEADERS + b"".join(headers)
+            + b"content-length: %d\r\n\r\n" % len(body) + body)
+
+
+def status_and_body(response: bytes) -> tuple[int, bytes]:
+    """The first response's status and body (framed by its content-length)."""
+    head, _, body = response.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            body = body[:int(value)]
+    return int(head.split(b" ", 2)[1]), body
+
+
+def test_max_tokens_above_the_models_limit_is_the_apis_400(claude_fake_server: object) -> None:
+    with anthropic.Anthropic() as client, pytest.raises(anthropic.BadRequestError) as info:
+        client.messages.create(**{**REQUEST, "max_tokens": 3_000_000}, timeout=60)  # no SDK guard with a timeout
+    assert info.value.body["error"]["message"] == (
+        "max_tokens: 3000000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-6")
+
+
+def test_oversized_scripts_and_texts_are_400s(server: FakeServer) -> None:
+    body = json.dumps(REQUEST).encode()
+    too_many = ", ".join(["ok"] * 10_001).encode()
+    status, answer = status_and_body(exchange(server, post(body, b"x-claude-fakes-script: " + too_many + b"\r\n")))
+    assert status == 400 and b"at most 10000 steps" in answer
+    long_text = json.dumps({"script": 'ok(text="' + "a" * (1 << 20) + '")'}).encode()
+    status, answer = status_and_body(exchange(server, post(long_text, path=b"/_claude_fakes/script")))
+    assert status == 400 and b"at most 1048576 characters" in answer
+
+
+def test_headers_over_64_kib_are_a_431(server: FakeServer) -> None:
+    huge = b"x-padding: " + b"a" * (64 * 1024) + b"\r\n"
+    status, answer = status_and_body(exchange(server, post(json.dumps(REQUEST).encode(), huge)))
+    assert status == 431 and json.loads(answer)["error"]["type"] == "invalid_request_error"
+
+
+def test_expect_100_continue_is_honoured(server: FakeServer) -> None:
+    body = json.dumps(REQUEST).encode()
+    head = post(body, b"expect: 100-continue\r\n")[: -len(body)]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head)
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        assert sock.recv(100).startswith(b"HTTP/1.1 200 OK")
+
+
+def test_a_request_that_stops_arriving_gets_a_408(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_http, "REQUEST_TIMEOUT", 0.2)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(post(json.dumps(REQUEST).encode())[:60])
+        started = time.monotonic()
+        status, _ = status_and_body(sock.recv(65536))
+        assert status == 408 and time.monotonic() - started < 5
+
+
+def test_an_idle_connection_is_closed(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_http, "IDLE_TIMEOUT", 0.2)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        assert sock.recv(1) == b""
+
+
+def test_reset_of_one_scope_says_so(server: FakeServer) -> None:
+    answer = exchange(server, post(b"", b"x-claude-fakes-scope: mine\r\n", path=b"/_claude_fakes/reset"))
+    assert json.loads(status_and_body(answer)[1]) == {"reset": "mine"}
+    answer = exchange(server, post(b"", path=b"/_claude_fakes/reset"))
+    assert json.loads(status_and_body(answer)[1]) == {"reset": "all"}
+
+
+def malformed(rng: random.Random) -> bytes:
+    """One request from a seeded mix of what fuzzing found: broken framing, bodies, headers, scripts."""
+    body = json.dumps(REQUEST).encode()
+    kind = rng.randrange(10)
+    if kind == 0:
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) + b"\r\n\r\n"
+    if kind == 1:
+        return rng.choice([b"GET", b"PUT", b"DELETE", b"PATCH", b"BREW"]) + b" /v1/messages HTTP/1.1\r\nhost: x\r\n" \
+            + b"connection: close\r\n\r\n"
+    if kind == 2:
+        return post(bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))))
+    if kind == 3:
+        depth = rng.randrange(1, 5000)
+        return post(b"[" * depth + b"]" * depth)
+    if kind == 4:
+        broken = dict(REQUEST)
+        key = rng.choice(["model", "max_tokens", "messages", "stream"])
+        broken[key] = rng.choice([None, -1, "x", [], {}, True, 10**12, "\u00b2"])
+        return post(json.dumps(broken).encode())
+    if kind == 5:
+        value = bytes(rng.choice(b"ok*(),=\"'\\ \xb2\xff0123456789hangdropafter") for _ in range(rng.randrange(1, 60)))
+        return post(body, b"x-claude-fakes-script: " + value + b"\r\n")
+    if kind == 6:
+        value = bytes(rng.randrange(128, 256) for _ in range(rng.randrange(1, 10)))
+        return post(body, b"x-stainless-retry-count: " + value + b"\r\n")
+    if kind == 7:
+        query = bytes(rng.choice(b"limit=%C2%B2&after_id=\x00xyz") for _ in range(rng.randrange(1, 30)))
+        return b"GET /v1/models?" + query + b" HTTP/1.1\r\nhost: x\r\nconnection: close\r\n" + API_HEADERS + b"\r\n"
+    if kind == 8:
+        return post(body, b"x-claude-fakes-scope: " + bytes(rng.randrange(32, 256) for _ in range(20)) + b"\r\n")
+    return post(body)[: rng.randrange(20, 120)] + b"\r\n\r\n"
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_two_thousand_malformed_requests_then_it_still_serves(server: FakeServer,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_http, "REQUEST_TIMEOUT", 0.5)
+    rng = random.Random(1234)
+    baseline = open_fds()
+    statuses: dict[int, int] = {}
+    for number in range(2000):
+        request = malformed(rng)
+        response = exchange(server, request)
+        assert response.startswith(b"HTTP/1.1 "), f"request {number}: {request[:80]!r} got {response[:80]!r}"
+        status, body = status_and_body(response)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status != 200:
+            error = json.loads(body)
+            assert error["type"] == "error" and error["error"]["type"], f"request {number}: {body[:200]!r}"
+    assert set(statuses) >= {200, 400}, statuses
+    health = exchange(server, b"GET /_claude_fakes/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    assert status_and_body(health)[0] == 200
+    for _ in range(100):
+        if open_fds() <= baseline:
+            break
+        time.sleep(0.01)
+    assert open_fds() <= baseline, "every connection's socket was closed"
