@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .catalogue import describe
-from .gateway import GATEWAYS
+from .gateways import GATEWAYS
 from .latency import MODELS
 from .quota import RateLimits
 from .script import ScriptError, parse_script

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from .api import Api, Incoming
 from .assertions import Assertions
 from .clock import Clock
-from .gateway import Gateway
+from .gateways import Gateway
 from .journal import Exchange, Outcome, format_timeline
 from .latency import LatencyModel
 from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Next, Plan, Send

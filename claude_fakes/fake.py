@@ -13,7 +13,7 @@ from typing import Any
 from .aio import wait
 from .clock import Clock
 from .engine import Engine, UnusedStepsError
-from .gateway import Gateway, gateway_from
+from .gateways import Gateway, gateway_from
 from .intercept import Interception
 from .latency import LatencyModel, latency_model
 from .quota import RateLimits

@@ -19,11 +19,11 @@ import pytest
 from .fake import FAKE_API_KEY, ClaudeFake
 from .journal import TIMELINE_HEADER
 from .script import ScriptError, parse_script
-from .server.client import ServerFake
+from .server.client import ServerScope
 from .targets import Target
 
 _CALL_FAILED = pytest.StashKey[bool]()
-_FAKE = pytest.StashKey["ClaudeFake | ServerFake"]()
+_FAKE = pytest.StashKey["ClaudeFake | ServerScope"]()
 _SCOPE_NUMBERS = itertools.count(1)
 _MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits")
 
@@ -276,7 +276,7 @@ def claude_fakes_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
 @pytest.fixture
 def claude_fake_server(
     request: pytest.FixtureRequest, claude_fakes_server_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ServerFake]:
+) -> Iterator[ServerScope]:
     """A scope of a real fake server for this test, with ``ANTHROPIC_BASE_URL`` pointing at it.
 
     Any client in any process or language that reads ``ANTHROPIC_BASE_URL`` (or is given
@@ -295,7 +295,7 @@ def claude_fake_server(
         )
     options.update(marker_options)
     scope = f"{os.getpid()}-{next(_SCOPE_NUMBERS)}-{request.node.name}"
-    fake = ServerFake(claude_fakes_server_url, scope, strict=options["strict"])
+    fake = ServerScope(claude_fakes_server_url, scope, strict=options["strict"])
     script = marker_script if marker_script is not None else default_script
     if script:
         fake.script(script)

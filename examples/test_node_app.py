@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from claude_fakes.server.client import ServerFake
+from claude_fakes.server.client import ServerScope
 
 APP = Path(__file__).parent / "node" / "summarize.mjs"
 
 
-def run_app(server: ServerFake, mode: str, **settings: str) -> dict[str, Any]:
+def run_app(server: ServerScope, mode: str, **settings: str) -> dict[str, Any]:
     node = shutil.which("node")
     assert node is not None, "this example needs Node.js"
     assert (APP.parent / "node_modules" / "@anthropic-ai" / "sdk").is_dir(), "run: npm ci --prefix examples/node"
@@ -37,21 +37,21 @@ def run_app(server: ServerFake, mode: str, **settings: str) -> dict[str, Any]:
 
 
 @pytest.mark.claude_fake("overloaded*2, ok")
-def test_the_sdk_retries_overloaded_and_succeeds(claude_fake_server: ServerFake) -> None:
+def test_the_sdk_retries_overloaded_and_succeeds(claude_fake_server: ServerScope) -> None:
     seen = run_app(claude_fake_server, "create")
     assert seen["ok"] and seen["stop_reason"] == "end_turn"
     assert [exchange.status for exchange in claude_fake_server.journal] == [529, 529, 200]
 
 
 @pytest.mark.claude_fake("hang*3")
-def test_a_hang_is_request_timed_out_after_three_attempts(claude_fake_server: ServerFake) -> None:
+def test_a_hang_is_request_timed_out_after_three_attempts(claude_fake_server: ServerScope) -> None:
     seen = run_app(claude_fake_server, "create", CLAUDE_TIMEOUT_MS="500")
     assert (seen["error"], seen["message"]) == ("APIConnectionTimeoutError", "Request timed out.")
     assert claude_fake_server.attempts == 3
 
 
 @pytest.mark.claude_fake("slow(ttft=1)*2")
-def test_a_per_request_timeout_outlasts_a_slow_reply(claude_fake_server: ServerFake) -> None:
+def test_a_per_request_timeout_outlasts_a_slow_reply(claude_fake_server: ServerScope) -> None:
     impatient = run_app(claude_fake_server, "create", CLAUDE_TIMEOUT_MS="500", CLAUDE_MAX_RETRIES="0")
     assert impatient["error"] == "APIConnectionTimeoutError"
     patient = run_app(claude_fake_server, "patient", CLAUDE_TIMEOUT_MS="500", CLAUDE_MAX_RETRIES="0",
@@ -61,7 +61,7 @@ def test_a_per_request_timeout_outlasts_a_slow_reply(claude_fake_server: ServerF
 
 
 @pytest.mark.claude_fake("drop(after=5)")
-def test_a_dropped_stream_fails_with_part_of_the_text_shown(claude_fake_server: ServerFake) -> None:
+def test_a_dropped_stream_fails_with_part_of_the_text_shown(claude_fake_server: ServerScope) -> None:
     seen = run_app(claude_fake_server, "stream")
     assert not seen["ok"] and seen["message"] == "terminated"
     assert seen["partial"], "the user saw the beginning of the answer; the rest is lost"

@@ -21,7 +21,8 @@ from typing import Any
 import anthropic
 import pytest
 
-from claude_fakes import GATEWAYS, ClaudeFake
+from claude_fakes import ClaudeFake
+from claude_fakes.gateways import GATEWAYS
 
 # A cut stream raises the SDK's HTTP package's own error: httpx2 under anthropic >= 1.0, else httpx.
 http = importlib.import_module("httpx2" if int(anthropic.__version__.split(".")[0]) >= 1 else "httpx")

@@ -16,7 +16,8 @@ import anthropic
 import httpx
 import pytest
 
-from claude_fakes import REALISTIC, ClaudeFake
+from claude_fakes import ClaudeFake
+from claude_fakes.latency import REALISTIC
 
 ANALYSIS: dict[str, Any] = {
     "model": "claude-opus-4-7",

@@ -7,8 +7,9 @@ import math
 import re
 from pathlib import Path
 
-from claude_fakes import faults, parse_script
+from claude_fakes import faults
 from claude_fakes.catalogue import ALIASES, FAULTS, chaos_choices, describe
+from claude_fakes.script import parse_script
 from claude_fakes.step import Step
 
 README = (Path(__file__).parent.parent / "README.md").read_text()

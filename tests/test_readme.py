@@ -32,7 +32,7 @@ def test_every_example_is_linked() -> None:
 
 
 def test_the_script_error_shown_is_the_real_one() -> None:
-    from claude_fakes import ScriptError, parse_script
+    from claude_fakes.script import ScriptError, parse_script
 
     with pytest.raises(ScriptError) as info:
         parse_script("ok*x")

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from claude_fakes import ScriptError, Step, faults, parse_script, replies
+from claude_fakes import ScriptError, Step, faults, replies
 from claude_fakes.catalogue import FAULTS
-from claude_fakes.script import to_steps
+from claude_fakes.script import parse_script, to_steps
 
 
 def test_steps_in_order_with_counts() -> None:

@@ -24,7 +24,7 @@ import pytest
 
 from claude_fakes import Outcome
 from claude_fakes.server import FakeServer
-from claude_fakes.server.client import ServerFake
+from claude_fakes.server.client import ServerScope
 
 from .sdk import HTTP, REQUEST
 
@@ -188,7 +188,7 @@ def test_cli_help_documents_everything() -> None:
 # -- faults over sockets, through the fixture -------------------------------------------------
 
 
-def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerFake) -> None:
+def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("drop(after=3)")
     with pytest.raises(HTTP.RemoteProtocolError):
         stream()
@@ -196,7 +196,7 @@ def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerFa
     assert (exchange.outcome, exchange.events) == (Outcome.CUT, 3)
 
 
-def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server: ServerFake) -> None:
+def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("hang*3")
     with pytest.raises(anthropic.APITimeoutError):
         create(timeout=1)
@@ -205,7 +205,7 @@ def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server
     assert claude_fake_server.journal[0].timeout["read"] == 1.0, "from the SDK's x-stainless-read-timeout"
 
 
-def test_stall_pauses_for_real(claude_fake_server: ServerFake) -> None:
+def test_stall_pauses_for_real(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("stall(after=2, seconds=0.3)")
     started = REAL["monotonic"]()
     assert stream().stop_reason == "end_turn"
@@ -213,21 +213,21 @@ def test_stall_pauses_for_real(claude_fake_server: ServerFake) -> None:
     assert claude_fake_server.journal[0].duration >= 0.3  # type: ignore[operator]
 
 
-def test_error_event_is_a_status_200_error(claude_fake_server: ServerFake) -> None:
+def test_error_event_is_a_status_200_error(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("error_event(after=2)")
     with pytest.raises(anthropic.APIStatusError) as info:
         stream()
     assert info.value.status_code == 200
 
 
-def test_reset_mid_stream_is_a_read_error(claude_fake_server: ServerFake) -> None:
+def test_reset_mid_stream_is_a_read_error(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("reset(after=2)")
     with pytest.raises(HTTP.ReadError):
         stream()
 
 
 @pytest.mark.claude_fake("refuse, garbage, reset, truncate(after=1)")
-def test_connection_faults_are_retried_and_truncation_is_silent(claude_fake_server: ServerFake) -> None:
+def test_connection_faults_are_retried_and_truncation_is_silent(claude_fake_server: ServerScope) -> None:
     message = stream(max_retries=3)
     assert message.stop_reason is None
     assert [e.outcome for e in claude_fake_server.journal] == [
@@ -235,7 +235,7 @@ def test_connection_faults_are_retried_and_truncation_is_silent(claude_fake_serv
     assert [e.retry_count for e in claude_fake_server.journal] == [0, 1, 2, 3]
 
 
-def test_async_sdk_over_sockets(claude_fake_server: ServerFake) -> None:
+def test_async_sdk_over_sockets(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("overloaded, drop(after=2)")
 
     async def main() -> None:
@@ -247,7 +247,7 @@ def test_async_sdk_over_sockets(claude_fake_server: ServerFake) -> None:
     assert claude_fake_server.attempts == 2
 
 
-def test_non_streaming_and_keep_alive(claude_fake_server: ServerFake) -> None:
+def test_non_streaming_and_keep_alive(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("api_error, ok, ok, ok")
     with anthropic.Anthropic() as client:
         for _ in range(3):
@@ -319,8 +319,8 @@ def test_one_connection_serves_requests_in_turn_and_pipelined(server: FakeServer
 
 
 def test_two_scopes_do_not_see_each_others_steps_or_journal(claude_fakes_server_url: str) -> None:
-    first = ServerFake(claude_fakes_server_url, "scope-a").script("overloaded, ok")
-    second = ServerFake(claude_fakes_server_url, "scope-b").script("api_error, ok")
+    first = ServerScope(claude_fakes_server_url, "scope-a").script("overloaded, ok")
+    second = ServerScope(claude_fakes_server_url, "scope-b").script("api_error, ok")
     create(base_url=first.url, api_key="k")
     create(base_url=second.url, api_key="k")
     assert [e.status for e in first.journal] == [529, 200]

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from claude_fakes.server.client import ServerFake
+from claude_fakes.server.client import ServerScope
 
 NODE_DIR = Path(__file__).parent / "node"
 
 
-def run_node(fake: ServerFake, *args: str) -> dict[str, Any]:
+def run_node(fake: ServerScope, *args: str) -> dict[str, Any]:
     node = shutil.which("node")
     assert node is not None, "these tests need Node.js (scripts/setup installs the SDK with npm)"
     assert (NODE_DIR / "node_modules" / "@anthropic-ai" / "sdk").is_dir(), "run scripts/setup: npm ci in tests/node"
@@ -32,7 +32,7 @@ def run_node(fake: ServerFake, *args: str) -> dict[str, Any]:
 
 
 @pytest.mark.claude_fake("overloaded, ok")
-def test_overloaded_then_ok_succeeds_on_the_second_attempt(claude_fake_server: ServerFake) -> None:
+def test_overloaded_then_ok_succeeds_on_the_second_attempt(claude_fake_server: ServerScope) -> None:
     seen = run_node(claude_fake_server, "create")
     assert seen["ok"] and seen["stop_reason"] == "end_turn"
     assert claude_fake_server.attempts == 2
@@ -41,26 +41,26 @@ def test_overloaded_then_ok_succeeds_on_the_second_attempt(claude_fake_server: S
 
 
 @pytest.mark.claude_fake("hang*3")
-def test_hang_with_a_one_second_timeout_is_a_connection_timeout(claude_fake_server: ServerFake) -> None:
+def test_hang_with_a_one_second_timeout_is_a_connection_timeout(claude_fake_server: ServerScope) -> None:
     seen = run_node(claude_fake_server, "create", "1000")
     assert seen["error"] == "APIConnectionTimeoutError" and seen["isTimeout"] and seen["isConnectionError"]
     assert claude_fake_server.attempts == 3
 
 
 @pytest.mark.claude_fake("drop(after=3)")
-def test_drop_fails_the_stream(claude_fake_server: ServerFake) -> None:
+def test_drop_fails_the_stream(claude_fake_server: ServerScope) -> None:
     seen = run_node(claude_fake_server, "stream")
     assert not seen["ok"] and seen["message"] == "terminated"
     assert claude_fake_server.attempts == 1
 
 
 @pytest.mark.claude_fake("error_event(after=2)")
-def test_error_event_is_an_api_error_without_status(claude_fake_server: ServerFake) -> None:
+def test_error_event_is_an_api_error_without_status(claude_fake_server: ServerScope) -> None:
     seen = run_node(claude_fake_server, "stream")
     assert seen["error"] == "APIError" and seen["status"] is None and "overloaded_error" in seen["message"]
 
 
 @pytest.mark.claude_fake("stall(after=2, seconds=1.5)")
-def test_a_stall_after_the_headers_outlives_the_ts_timeout(claude_fake_server: ServerFake) -> None:
+def test_a_stall_after_the_headers_outlives_the_ts_timeout(claude_fake_server: ServerScope) -> None:
     seen = run_node(claude_fake_server, "stream", "1000")
     assert seen["ok"] and seen["ms"] >= 1500, "the TS SDK's timeout stops at the response headers"

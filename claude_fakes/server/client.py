@@ -15,12 +15,14 @@ from typing import Any
 from ..assertions import Assertions
 from ..engine import check_unused
 from ..journal import Exchange, format_timeline
+from ..replies import TextBlock
 from ..script import StepLike, to_steps
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, exchange_from_json
 
 
-class ServerFake(Assertions):
-    """One scope of a fake server: ``url`` is its base URL for any client."""
+class ServerScope(Assertions):
+    """A test's handle on one scope of a running :class:`~claude_fakes.FakeServer`: ``url`` is the
+    scope's base URL for any client; the script, journal and assertions are ``claude_fake``'s."""
 
     def __init__(self, server_url: str, scope: str, *, strict: bool = True) -> None:
         self.server_url = server_url.rstrip("/")
@@ -45,11 +47,12 @@ class ServerFake(Assertions):
             raise ValueError(f"claude_fakes server: {detail}") from None
         return json.loads(payload) if kind.startswith("application/json") else payload.decode()
 
-    def script(self, *items: StepLike) -> ServerFake:
+    def script(self, *items: StepLike) -> ServerScope:
         """Set this scope's script (text, steps, or text replies: the server takes script text)."""
         steps = to_steps(items)
         for step in steps:
-            if step.reply is not None and "reply=" in str(step):
+            blocks = step.reply.blocks if step.reply is not None else ()
+            if blocks and not (len(blocks) == 1 and isinstance(blocks[0], TextBlock)):
                 raise TypeError(f"{step}: only text replies travel to a server; tool_use and thinking do not yet")
         self._admin("POST", "script", json.dumps({"script": ", ".join(map(str, steps))}).encode())
         return self

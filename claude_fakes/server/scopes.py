@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from ..api import Incoming
 from ..clock import RealClock
 from ..engine import Engine, Run
-from ..gateway import gateway_from
+from ..gateways import gateway_from
 from ..journal import Exchange
 from ..latency import latency_model
 from ..plan import Head, Plan, Send
