@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         "ANTHROPIC_BASE_URL=<the printed URL>. The first line printed is the URL; then one line per "
         "exchange. SIGINT or SIGTERM stops it (exit status 0).",
         epilog=f"""control while it runs:
-  {SCRIPT_HEADER}: SCRIPT   a request carries its own script (a retry repeating it continues it)
+  {SCRIPT_HEADER}: SCRIPT   a call's own script: step k serves its attempt k (x-stainless-retry-count)
   {SCOPE_HEADER}: NAME      a scope: its own script state and journal
   {SCOPED_PREFIX}NAME/v1/...  the same scope, as a base URL prefix
   {ADMIN_PREFIX}/health        GET: liveness and scopes

@@ -189,13 +189,15 @@ class Engine(Assertions):
 
     def begin(
         self, incoming: Incoming, timeout: Mapping[str, float | None], read_timeout: float | None = None,
-        rejection: Plan | None = None,
+        rejection: Plan | None = None, step: Step | None = None,
     ) -> Run:
         """Journal a new exchange and decide its plan (``rejection``: answer with that instead).
 
         ``read_timeout``: the longest silence the client accepts, when the executor enforces it
-        (in-process); None when the client's own clock does (sockets).
+        (in-process); None when the client's own clock does (sockets). ``step``: the step this
+        attempt gets instead of the script's next (a request's own script header).
         """
+        given = step
         with self._lock:
             now = self.clock.now()
             api = self._api
@@ -208,7 +210,7 @@ class Engine(Assertions):
                 if plan is not None:
                     notes.append("over quota")
             if plan is None:
-                step = self._take_step() if attempt else None
+                step = (given or self._take_step()) if attempt else None
                 if step is not None and step.action == "chaos":
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")

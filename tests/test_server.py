@@ -341,6 +341,21 @@ def test_script_and_scope_headers_for_any_client(server: FakeServer) -> None:
     assert fake.attempts == 4 and server.scopes.get("default").engine.attempts == 0
 
 
+def test_a_header_script_belongs_to_the_call_that_carries_it(server: FakeServer) -> None:
+    header = {"x-claude-fakes-script": "overloaded, ok"}
+    with anthropic.Anthropic(base_url=server.url, api_key="sk-test", default_headers=header) as client:
+        for _ in range(2):
+            client.messages.create(**REQUEST)
+    assert [e.status for e in server.scopes.get("default").engine.journal] == [529, 200, 529, 200], (
+        "every call starts the script over: its step k is the call's attempt k (x-stainless-retry-count)")
+    other = {**REQUEST, "messages": [{"role": "user", "content": "Another question"}]}
+    with HTTP.Client(base_url=server.url, headers={"x-api-key": "k", "anthropic-version": "2023-06-01",
+                                                   **header}) as client:
+        statuses = [client.post("/v1/messages", json=body).status_code for body in (REQUEST, REQUEST, other)]
+    assert statuses == [529, 200, 529], "without a retry count, a call is its messages"
+    assert server.scopes.get("default").engine.unused_steps() == [], "the scope's own script is untouched"
+
+
 def test_admin_api(server: FakeServer) -> None:
     def admin(method: str, action: str, body: bytes | None = None) -> Any:
         request = urllib.request.Request(f"{server.url}/_claude_fakes/{action}", data=body, method=method)

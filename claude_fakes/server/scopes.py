@@ -10,11 +10,12 @@ carry their own script in ``x-claude-fakes-script``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from ..api import Incoming
+from ..api import OK, Incoming
 from ..clock import RealClock
 from ..engine import Engine, Run
 from ..gateways import gateway_from
@@ -22,6 +23,7 @@ from ..journal import Exchange
 from ..latency import latency_model
 from ..plan import Head, Plan, Send
 from ..script import ScriptError, parse_script
+from ..step import Step
 from ..wire import JSON_CONTENT_TYPE, error_body, json_bytes
 
 ADMIN_PREFIX = "/_claude_fakes"
@@ -34,8 +36,8 @@ SCOPE_HEADER = "x-claude-fakes-scope"
 class Scope:
     name: str
     engine: Engine
-    header_script: str | None = None
-    """The last script a request header set; a retry that repeats it continues, not restarts."""
+    header_turns: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Attempts seen per (header script, messages), for clients that send no retry count."""
 
 
 def exchange_json(exchange: Exchange) -> dict[str, Any]:
@@ -106,18 +108,36 @@ class Scopes:
         return self.get(name), Incoming(incoming.method, path, incoming.query, incoming.headers, incoming.body)
 
     def begin(self, incoming: Incoming) -> tuple[Scope, Run]:
-        """Journal an API request in its scope and decide its plan (the header script first)."""
+        """Journal an API request in its scope and decide its plan.
+
+        A request carrying a script header is served by that script, not the scope's: the
+        header belongs to the call, and its step k to the call's k-th attempt (the retry count
+        the SDK sends; counted per turn, by the messages, for a client that sends none).
+        """
         scope, incoming = self.route(incoming)
         script = incoming.headers.get(SCRIPT_HEADER)
-        rejection = None
-        if script is not None and script != scope.header_script:
-            try:
-                scope.engine.script(script)
-                scope.header_script = script
-            except ScriptError as err:
-                body = error_body("invalid_request_error", f"{SCRIPT_HEADER}: {err}", "req_claude_fakes_admin")
-                rejection = Plan.of(Head(400, (("content-type", JSON_CONTENT_TYPE),)), Send(body))
-        return scope, scope.engine.begin(incoming, _client_timeouts(incoming), rejection=rejection)
+        if script is None or not incoming.is_attempt:
+            return scope, scope.engine.begin(incoming, _client_timeouts(incoming))
+        try:
+            steps = _header_steps(script)
+        except ScriptError as err:
+            body = error_body("invalid_request_error", f"{SCRIPT_HEADER}: {err}", "req_claude_fakes_admin")
+            rejection = Plan.of(Head(400, (("content-type", JSON_CONTENT_TYPE),)), Send(body))
+            return scope, scope.engine.begin(incoming, _client_timeouts(incoming), rejection=rejection)
+        return scope, scope.engine.begin(incoming, _client_timeouts(incoming),
+                                         step=_step_for_attempt(steps, self._attempt_of_call(scope, script, incoming)))
+
+    @staticmethod
+    def _attempt_of_call(scope: Scope, script: str, incoming: Incoming) -> int:
+        """Which attempt of its call this request is, counting from 0."""
+        retry = incoming.headers.get("x-stainless-retry-count", "")
+        if retry.isascii() and retry.isdigit() and len(retry) < 6:
+            return int(retry)
+        body = incoming.json
+        key = (script, json.dumps(body.get("messages") if isinstance(body, dict) else None, sort_keys=True))
+        attempt = scope.header_turns.get(key, 0)
+        scope.header_turns[key] = attempt + 1
+        return attempt
 
     # -- the admin API ------------------------------------------------------------------------
 
@@ -132,7 +152,6 @@ class Scopes:
                 steps = parse_script(_script_from(incoming))
                 scope = self.get(scope_name)
                 scope.engine.script(*steps)
-                scope.header_script = None
                 return _json(200, {"scope": scope_name, "steps": [str(step) for step in steps]})
             if (incoming.method, action) == ("GET", "journal"):
                 engine = self.get(scope_name).engine
@@ -151,6 +170,20 @@ class Scopes:
             return _error(400, str(err))
         return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: GET health, "
                            "POST script, GET journal, GET timeline, POST reset")
+
+
+@lru_cache(maxsize=256)
+def _header_steps(script: str) -> tuple[Step, ...]:
+    return parse_script(script)
+
+
+def _step_for_attempt(steps: tuple[Step, ...], attempt: int) -> Step:
+    """The step a script gives its ``attempt``-th attempt (from 0); ``ok`` past its end."""
+    for step in steps:
+        if attempt < step.count:
+            return replace(step, count=1)
+        attempt -= int(step.count)
+    return OK
 
 
 def _client_timeouts(incoming: Incoming) -> dict[str, float | None]:
