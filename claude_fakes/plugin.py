@@ -225,6 +225,10 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
     if test_script is None and default_script:
         fake.default_script(default_script)
     request.node.stash[_FAKE] = fake
+    if "httpx_mock" in request.fixturenames:
+        # pytest-httpx mocks every httpx request it sees; set up first, it sees only what the fake
+        # passes on (other hosts), whatever order the test names the two fixtures in.
+        request.getfixturevalue("httpx_mock")
     fake.start()
     try:
         yield fake

@@ -62,3 +62,21 @@ def test_async_routes_and_other_routes_keep_working(claude_fake: ClaudeFake, rou
 
     asyncio.run(main())
     assert claude_fake.clock.sleeps == [20]
+
+
+@pytest.mark.claude_fake(intercept=True)
+def test_pytest_httpx_mocks_other_hosts_while_the_fake_answers_anthropic(claude_fake: ClaudeFake,
+                                                                         httpx_mock: Any) -> None:
+    import httpx
+
+    claude_fake.script("overloaded, ok")
+    httpx_mock.add_response(url="https://weather.example/paris", json={"sky": "clear"})
+    # claude_fake is named first, so pytest would set it up first: the plugin sets httpx_mock up
+    # before it, so that pytest-httpx never sees Anthropic's requests.
+    with httpx.Client() as client:
+        assert client.get("https://weather.example/paris").json() == {"sky": "clear"}
+        raw = client.get("https://api.anthropic.com/v1/models", headers={"x-api-key": "k",
+                                                                          "anthropic-version": "2023-06-01"})
+    assert raw.status_code == 200
+    assert anthropic.Anthropic().messages.create(**REQUEST).stop_reason == "end_turn"
+    assert claude_fake.attempts == 2
