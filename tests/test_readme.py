@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .inner import run_inner
+from .sdk import ON_HTTPX2
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -16,11 +16,31 @@ def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, flags=re.S)
 
 
-def test_the_minimal_example_passes_as_pasted(pytester: pytest.Pytester) -> None:
-    first = python_blocks()[0]
-    assert "def test_survives_overload(claude_fake)" in first
-    result = run_inner(pytester, "test_example.py", test_example=first)
-    result.assert_outcomes(passed=2)
+def as_installed(block: str) -> str:
+    """The block as its comments say to write it for the installed SDK generation."""
+    if ON_HTTPX2:
+        return block
+    return block.replace("import httpx2 as httpx", "import httpx").replace("httpx2_mock", "respx_mock")
+
+
+def test_the_minimal_example_comes_first() -> None:
+    assert "def test_survives_overload(claude_fake)" in python_blocks()[0]
+
+
+@pytest.mark.parametrize("number", range(len(python_blocks())))
+def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
+    """A test module passes under plain pytest (no asyncio_mode set); any other block runs as a script."""
+    block = as_installed(python_blocks()[number])
+    if "def test_" not in block:
+        result = pytester.runpython(pytester.makepyfile(example=block))
+        assert result.ret == 0, result.stderr.str()
+        return
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_example=block)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1 and not outcomes.get("failed") and not outcomes.get("errors"), (
+        result.stdout.str())
 
 
 def test_every_example_is_linked() -> None:
