@@ -8,7 +8,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import anthropic
 import pytest
@@ -177,3 +177,34 @@ def test_two_thousand_malformed_requests_then_it_still_serves(server: FakeServer
             break
         time.sleep(0.01)
     assert open_fds() <= baseline, "every connection's socket was closed"
+
+
+def test_a_client_reset_during_a_silence_is_journalled_as_the_clients(server: FakeServer) -> None:
+    server.scopes.get("default").engine.script("stall(after=2, seconds=30)")
+    body = json.dumps({**REQUEST, "stream": True}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(post(body))
+        assert b"message_start" in sock.recv(65536)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    engine = server.scopes.get("default").engine
+    wait_until(lambda: engine.journal[0].outcome != "open")
+    assert engine.journal[0].outcome == "closed by client"
+
+
+def test_an_exchange_cut_short_by_shutdown_is_cancelled() -> None:
+    with FakeServer(script="hang") as server:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sock.sendall(post(json.dumps(REQUEST).encode()))
+        wait_until(lambda: len(server.scopes.get("default").engine.journal) == 1)
+    with sock:
+        (exchange,) = server.scopes.get("default").engine.journal
+    assert (exchange.outcome, exchange.status) == ("cancelled", None)
+
+
+def wait_until(check: Callable[[], bool]) -> None:
+    """Poll ``check`` for up to 5 s (the server works in its own thread)."""
+    for _ in range(500):
+        if check():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the server never got there")

@@ -192,8 +192,11 @@ class Connection:
             done, _ = await asyncio.wait({self._read}, timeout=remaining)
             if not done:
                 return
-            data = self._read.result()
-            self._read = None
+            read, self._read = self._read, None
+            try:
+                data = read.result()
+            except ConnectionError as err:  # a reset (RST) from the client
+                raise ClientGone() from err
             if not data:
                 raise ClientGone()
             # A pipelined next request: keep it for after this response, within bounds.
