@@ -13,24 +13,33 @@ What a test imports is here. The rest lives in public submodules: :mod:`claude_f
 :mod:`claude_fakes.replies` (script steps from Python), :mod:`claude_fakes.latency` (latency
 models), :mod:`claude_fakes.gateways` (gateways in front of the API), :mod:`claude_fakes.script`
 (the grammar), :mod:`claude_fakes.server` (the socket server).
+
+Names are imported on first use, so that ``claude-fakes serve`` handles signals from its first
+milliseconds and a plain ``import claude_fakes`` costs nothing.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from . import faults, replies
-from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
-from .gateways import Gateway
-from .journal import Exchange, Outcome
-from .quota import RateLimits
-from .server import FakeServer, ServerScope
-from .step import ScriptError, Step
-from .transport import WouldHangForever
-from .verdict import Finding, Verdict
+import importlib
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("claude-fakes")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from . import faults, replies
+    from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
+    from .gateways import Gateway
+    from .journal import Exchange, Outcome
+    from .quota import RateLimits
+    from .server import FakeServer, ServerScope
+    from .step import ScriptError, Step
+    from .transport import WouldHangForever
+    from .verdict import Finding, Verdict
+
+_WHERE = {
+    "ClaudeFake": "fake", "FakeAlreadyActive": "fake", "UnusedStepsError": "fake", "Gateway": "gateways",
+    "Exchange": "journal", "Outcome": "journal", "RateLimits": "quota", "FakeServer": "server",
+    "ServerScope": "server", "ScriptError": "step", "Step": "step", "WouldHangForever": "transport",
+    "Finding": "verdict", "Verdict": "verdict", "faults": None, "replies": None,
+}
 
 __all__ = [
     "__version__",
@@ -51,3 +60,26 @@ __all__ = [
     "faults",
     "replies",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("claude-fakes")
+        except PackageNotFoundError:  # imported from a source tree that was never installed
+            value = "0+unknown"
+    elif name in _WHERE:
+        module = _WHERE[name]
+        value = importlib.import_module(f".{module or name}", __name__)
+        if module is not None:
+            value = getattr(value, name)
+    else:
+        raise AttributeError(f"module 'claude_fakes' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -112,6 +112,11 @@ class Api:
             return self._error("authentication_error", "x-api-key header is required", now=now)
         if not headers.get("anthropic-version"):
             return self._error("invalid_request_error", "anthropic-version: header is required", now=now)
+        retry = headers.get("x-stainless-retry-count")
+        if retry is not None and not (retry.isascii() and retry.isdigit()):
+            # No SDK sends this; a request that does gets an error instead of silently using a step.
+            return self._error("invalid_request_error",
+                               f"x-stainless-retry-count: expected a whole number, got {retry!r}", now=now)
         if method == "GET":
             return self._check_query(incoming, now)
         body = incoming.json

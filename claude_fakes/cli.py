@@ -195,19 +195,7 @@ def _loopback(host: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # From here on a signal ends the command quietly, with status 0, whenever it arrives.
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        return 0
-
-
-def _exit_quietly(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
-
-
-def _main(argv: Sequence[str] | None) -> int:
+    """The command line (``claude_fakes.command`` installs the signal handling before importing this)."""
     args = _parser().parse_args(argv)
     if args.command == "scenarios":
         for name in scenario_names():

@@ -166,6 +166,18 @@ def test_cli_a_scenario_names_its_gateway() -> None:
         process.communicate(timeout=5)
 
 
+@pytest.mark.parametrize("delay", [0.2, 0.4])  # after the interpreter itself has started, even under load
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_cli_a_signal_while_starting_ends_it_quietly(signum: int, delay: float) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "serve", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signum)
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors
+
+
 def test_cli_version_is_the_packages() -> None:
     import claude_fakes
 

@@ -110,6 +110,21 @@ def test_an_idle_connection_is_closed(server: FakeServer, monkeypatch: pytest.Mo
         assert sock.recv(1) == b""
 
 
+def test_a_malformed_retry_count_is_a_400_and_uses_no_step(server: FakeServer) -> None:
+    server.scopes.get("default").engine.script("overloaded")
+    status, _ = status_and_body(exchange(server, post(json.dumps(REQUEST).encode(),
+                                                      b"x-stainless-retry-count: \xb2\r\n")))
+    assert status == 400
+    assert server.scopes.get("default").engine.unused_steps() == ["overloaded (step 1 of script 1, used 0 of 1)"]
+
+
+def test_only_a_loopback_host_goes_without_a_warning() -> None:
+    from claude_fakes.cli import _loopback
+
+    assert _loopback("127.0.0.1") and _loopback("::1") and _loopback("localhost")
+    assert not _loopback("0.0.0.0") and not _loopback("192.0.2.1")
+
+
 def test_reset_of_one_scope_says_so(server: FakeServer) -> None:
     answer = exchange(server, post(b"", b"x-claude-fakes-scope: mine\r\n", path=b"/_claude_fakes/reset"))
     assert json.loads(status_and_body(answer)[1]) == {"reset": "mine"}
