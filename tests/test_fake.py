@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import http.server
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 
 from claude_fakes import ClaudeFake, FakeAlreadyActive, Outcome, UnusedStepsError, WouldHangForever, faults, replies
 
+from .local_server import local_server
 from .sdk import HTTP, MODEL, MODES, REQUEST, call
 
 REAL_PERF_COUNTER = {"now": time.perf_counter}  # freezegun rewrites module globals, not dict values
@@ -98,34 +98,15 @@ def test_a_client_built_before_the_fake_is_intercepted_too() -> None:
 
 
 @pytest.fixture
-def local_server() -> Iterator[str]:
-    """A real HTTP server on 127.0.0.1, to show that other hosts are left alone."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-length", "5")
-            self.end_headers()
-            self.wfile.write(b"real!")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def real_server() -> Iterator[str]:
+    with local_server() as url:
+        yield url
 
 
-def test_other_hosts_are_not_intercepted(local_server: str) -> None:
+def test_other_hosts_are_not_intercepted(real_server: str) -> None:
     with ClaudeFake() as fake:
         with HTTP.Client() as client:
-            assert client.get(local_server + "/v1/messages").text == "real!"
+            assert client.get(real_server + "/v1/messages").text == "real!"
     assert fake.journal == []
 
 

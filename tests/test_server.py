@@ -79,17 +79,22 @@ def test_cli_serves_prints_its_url_and_exits_cleanly(signum: int) -> None:
         process.communicate(timeout=5)
 
 
-def test_cli_scenario_files_and_bad_scripts(tmp_path: Any) -> None:
-    scenario = tmp_path / "flaky.txt"
-    scenario.write_text("# overloaded twice, then fine\noverloaded*2   # 529s\nok\n")
-    process, url = start_cli("--scenario", str(scenario), "--quiet")
+def statuses_served(*args: str) -> list[int]:
+    """The statuses a CLI server started with ``args`` gives one SDK call."""
+    process, url = start_cli(*args, "--quiet")
     try:
         create(base_url=url, api_key="sk-test")
         state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
-        assert [e["status"] for e in state["exchanges"]] == [529, 529, 200]
+        return [e["status"] for e in state["exchanges"]]
     finally:
         process.terminate()
         process.communicate(timeout=5)
+
+
+def test_cli_scenario_files_and_bad_scripts(tmp_path: Any) -> None:
+    scenario = tmp_path / "flaky.txt"
+    scenario.write_text("# overloaded twice, then fine\noverloaded*2   # 529s\nok\n")
+    assert statuses_served("--scenario", str(scenario)) == [529, 529, 200]
     bad = subprocess.run([sys.executable, "-m", "claude_fakes", "serve", "--script", "ok*x"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "position 3" in bad.stderr
@@ -145,14 +150,7 @@ def test_cli_lists_and_serves_shipped_scenarios_by_name() -> None:
     assert listing.returncode == 0
     assert [line.split()[0] for line in listing.stdout.splitlines()] == sorted(
         path.stem for path in SHIPPED.glob("*.txt"))
-    process, url = start_cli("--scenario", "overloaded-529", "--quiet")
-    try:
-        create(base_url=url, api_key="sk-test")
-        state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
-        assert [e["status"] for e in state["exchanges"]] == [529, 529, 200]
-    finally:
-        process.terminate()
-        process.communicate(timeout=5)
+    assert statuses_served("--scenario", "overloaded-529") == [529, 529, 200]
 
 
 def test_cli_a_scenario_names_its_gateway() -> None:

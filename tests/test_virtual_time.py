@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import http.server
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from freezegun import freeze_time
 from claude_fakes import ClaudeFake
 
 from . import project_module
+from .local_server import local_server
 from .sdk import HTTP, call
 
 REAL_NOW = 1.7e9
@@ -106,29 +106,8 @@ def test_a_freeze_time_around_a_fake() -> None:
 @pytest.fixture
 def slow_server() -> Iterator[str]:
     """A real server on 127.0.0.1 that answers after 0.3 real seconds."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            time.sleep(0.3)
-            self.send_response(200)
-            self.send_header("content-length", "5")
-            self.end_headers()
-            self.wfile.write(b"real!")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with local_server(delay=0.3) as url:
+        yield url
 
 
 async def test_a_real_local_server_is_waited_for_in_real_time(claude_fake: ClaudeFake, slow_server: str) -> None:
