@@ -109,14 +109,34 @@ def error_body(error_type: str, message: str, request_id: str) -> bytes:
 class SseEvent:
     name: str
     data: Mapping[str, Any]
+    frame: bytes | None = field(default=None, compare=False, repr=False)
+    """The encoded event when it was written from a template (the same bytes ``data`` encodes to)."""
 
     def encode(self) -> bytes:
+        if self.frame is not None:
+            return self.frame
         # The real API writes ping with a space after the colon and every other event compact.
         data = b'{"type": "ping"}' if self.name == "ping" else json_bytes(self.data)
         return b"event: " + self.name.encode() + b"\ndata: " + data + b"\n\n"
 
 
-PING = SseEvent("ping", {"type": "ping"})
+PING = SseEvent("ping", {"type": "ping"}, b'event: ping\ndata: {"type": "ping"}\n\n')
+MESSAGE_STOP = SseEvent("message_stop", {"type": "message_stop"},
+                        b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
+_json_string = json.encoder.encode_basestring  # what the compact encoder writes for a str
+
+
+def text_delta(index: int, text: str) -> SseEvent:
+    """A ``text_delta`` event, written from a template: a long stream is mostly these."""
+    frame = (b'event: content_block_delta\ndata: {"type":"content_block_delta","index":%d,'
+             b'"delta":{"type":"text_delta","text":%s}}\n\n' % (index, _json_string(text).encode()))
+    data = {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": text}}
+    return SseEvent("content_block_delta", data, frame)
+
+
+def block_stop(index: int) -> SseEvent:
+    frame = b'event: content_block_stop\ndata: {"type":"content_block_stop","index":%d}\n\n' % index
+    return SseEvent("content_block_stop", {"type": "content_block_stop", "index": index}, frame)
 
 
 def error_event(error_type: str, message: str, request_id: str) -> SseEvent:
@@ -300,9 +320,7 @@ def render_message(
                 emit(PING)
             for start in range(0, len(tokens), delta_tokens):
                 group = tokens[start:start + delta_tokens]
-                emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                      "delta": {"type": "text_delta", "text": "".join(group)}}),
-                     len(group))
+                emit(text_delta(index, "".join(group)), len(group))
         elif isinstance(block, ThinkingBlock):
             thought = "".join(tokens)
             content.append({"type": "thinking", "thinking": thought, "signature": block.signature})
@@ -334,7 +352,7 @@ def render_message(
                 emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
                                                       "delta": {"type": "input_json_delta",
                                                                 "partial_json": fragment}}), weight)
-        emit(SseEvent("content_block_stop", {"type": "content_block_stop", "index": index}))
+        emit(block_stop(index))
     emit(
         SseEvent(
             "message_delta",
@@ -345,7 +363,7 @@ def render_message(
             },
         )
     )
-    emit(SseEvent("message_stop", {"type": "message_stop"}))
+    emit(MESSAGE_STOP)
     message = _message(content, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
     return RenderedMessage(message, tuple(stream), output_tokens, tuple(weights))
 

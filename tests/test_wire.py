@@ -174,3 +174,12 @@ def test_malformed_requests_get_anthropic_shaped_errors(
     assert plan is not None and plan.head is not None and plan.head.status == status
     sent = json.loads(b"".join(a.data for a in plan.actions if isinstance(a, Send)))
     assert sent["type"] == "error" and sent["error"]["type"] == error_type
+
+
+@pytest.mark.parametrize("text", ["Hello", " world", 'a "quoted" \\ word', "tab\tnew\nline \x01", "é ü 日本 🙂", ""])
+def test_events_written_from_templates_are_the_bytes_their_data_encodes_to(text: str) -> None:
+    from claude_fakes.wire import MESSAGE_STOP, PING, SseEvent, block_stop, text_delta
+
+    for event in (text_delta(3, text), block_stop(2), MESSAGE_STOP):
+        assert event.frame == SseEvent(event.name, event.data).encode()
+    assert PING.encode() == b'event: ping\ndata: {"type": "ping"}\n\n'
