@@ -25,7 +25,7 @@ import h11
 from .aio import when_stuck
 from .api import Incoming
 from .engine import Engine, Run
-from .http1 import ClientGone, perform, wants_close
+from .http1 import ClientGone, perform, request_headers, wants_close
 from .plan import FOREVER
 from .targets import Target, match
 from .transport import WouldHangForever
@@ -122,7 +122,7 @@ class MemoryTransport(asyncio.Transport):
     async def _serve(self, request: h11.Request, body: bytes) -> None:
         target = request.target.decode("latin-1")
         path, _, query = target.partition("?")
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in request.headers}
+        headers = request_headers(request)
         host = headers.get("host", "").rsplit(":", 1)
         port = int(host[1]) if len(host) == 2 and host[1].isdigit() else None
         api_path = match(self._targets, self._scheme, host[0], port, path) or path
@@ -131,7 +131,7 @@ class MemoryTransport(asyncio.Transport):
         read = getattr(self._protocol, "read_timeout", None)
         run = self._run = self._engine.begin(incoming, {"read": read})
         try:
-            keep_open = await perform(run, _Wire(self), keep_alive=not wants_close(request))
+            keep_open = await perform(run, _Wire(self), keep_alive=not wants_close(request, headers))
         finally:
             if run.open:
                 run.cancelled()

@@ -146,8 +146,11 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
         return False
 
 
-def wants_close(request: h11.Request) -> bool:
+def request_headers(request: h11.Request) -> dict[str, str]:
+    """A request's headers by lower-case name (h11 lower-cases them), decoded once."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in list(request.headers)}
+
+
+def wants_close(request: h11.Request, headers: dict[str, str]) -> bool:
     """Whether the client asked to close the connection after this response (or speaks HTTP/1.0)."""
-    if request.http_version == b"1.0":
-        return True
-    return any(name == b"connection" and b"close" in value.lower() for name, value in request.headers)
+    return request.http_version == b"1.0" or "close" in headers.get("connection", "").lower()

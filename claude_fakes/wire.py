@@ -175,7 +175,7 @@ class Ids:
     def signature(self) -> str:
         return base64.b64encode(self._token("sig", 48).encode()).decode()
 
-    @property
+    @functools.cached_property
     def organization(self) -> str:
         digest = hashlib.blake2b(f"{self._seed}:org".encode(), digest_size=16).hexdigest()
         return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 import h11
 
 from ..api import Incoming
-from ..http1 import ClientGone, perform, wants_close, whole_response
+from ..http1 import ClientGone, perform, request_headers, wants_close, whole_response
 from ..wire import JSON_CONTENT_TYPE, error_body
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
@@ -115,13 +115,13 @@ class Connection:
             if isinstance(event, h11.ConnectionClosed):
                 return None
             assert isinstance(event, h11.Request)
-            size = len(event.method) + len(event.target) + sum(len(name) + len(value) + 4
-                                                               for name, value in event.headers)
+            pairs = list(event.headers)
+            size = len(event.method) + len(event.target) + sum(len(name) + len(value) + 4 for name, value in pairs)
             if size > MAX_HEADER_BYTES:
                 await self._reject(431, "invalid_request_error",
                                    f"Request header fields too large ({size} bytes; at most {MAX_HEADER_BYTES}).")
                 return None
-            if any(name == b"expect" and value.lower() == b"100-continue" for name, value in event.headers):
+            if any(name == b"expect" and value.lower() == b"100-continue" for name, value in pairs):
                 await self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = bytearray()
             while True:
@@ -162,10 +162,10 @@ class Connection:
             method=request.method.decode("ascii", "replace").upper(),
             path=path,
             query=_query(query_string),
-            headers={name.decode("latin-1").lower(): value.decode("latin-1") for name, value in request.headers},
+            headers=(headers := request_headers(request)),
             body=body,
         )
-        keep_alive = not wants_close(request)
+        keep_alive = not wants_close(request, headers)
         if path.startswith(ADMIN_PREFIX) and not path.startswith(SCOPED_PREFIX):
             status, content_type, payload = self.scopes.admin(incoming)
             await self.write(whole_response(status, content_type, payload, close=not keep_alive))
