@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -17,4 +18,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, _quit)
     from .cli import main as run
 
-    return run(sys.argv[1:])
+    try:
+        return run(sys.argv[1:])
+    except BrokenPipeError:
+        # The reader went away (`claude-fakes scenarios | head -1`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

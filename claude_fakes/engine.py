@@ -305,6 +305,20 @@ class Run:
         """The client's task was cancelled while it waited (``asyncio.wait_for``, a task group)."""
         self.engine.finish(self.exchange, Outcome.CANCELLED)
 
+    def whole_body(self) -> bytes | None:
+        """The rest of the body, delivered now, when it would all arrive at once and end cleanly;
+        else None (it has a silence or breaks, and must be walked)."""
+        rest = self._cursor.rest_without_silence()
+        if rest is None:
+            return None
+        pieces = [action for action in rest if isinstance(action, Send)]
+        if len(pieces) != len(rest):
+            return None
+        self._cursor.skip_rest()
+        self.exchange.events += sum(piece.events for piece in pieces)
+        self.engine.finish(self.exchange, Outcome.COMPLETE)
+        return b"".join(piece.data for piece in pieces)
+
     def close(self) -> None:
         """The client closed the response. Whatever the plan would send at once counts as sent."""
         if not self.open:

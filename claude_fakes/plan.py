@@ -204,6 +204,10 @@ class Cursor:
         self._index = len(self._actions) + 1
         return Next(waited, END)
 
+    def skip_rest(self) -> None:
+        """The walk is over: what was left has been delivered another way."""
+        self._index = len(self._actions) + 1
+
     def rest_without_silence(self) -> list[Action] | None:
         """The remaining actions if none of them waits (they would all be sent at once); else None."""
         rest = list(self._actions[self._index :])

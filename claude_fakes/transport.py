@@ -123,10 +123,13 @@ class PlanRun:
         __tracebackhide__ = True
         if not isinstance(head, Head):
             self._fail(head)
+        # A body that would all arrive at once is handed over whole: the client reads the same bytes
+        # with no walk per chunk (most replies, when no latency model paces them).
+        whole = self.run.whole_body()
         return self.lib.Response(
             head.status,
             headers=list(head.headers),
-            stream=body_class(self.lib)(self),
+            stream=self.lib.ByteStream(whole) if whole is not None else body_class(self.lib)(self),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason(head.status)},
         )
 

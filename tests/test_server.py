@@ -153,6 +153,17 @@ def test_cli_lists_and_serves_shipped_scenarios_by_name() -> None:
     assert statuses_served("--scenario", "overloaded-529") == [529, 529, 200]
 
 
+def test_cli_output_to_a_reader_that_has_left_ends_quietly() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "scenarios"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # gone before the first line is written, as `| head -1` is after one
+    errors = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 0
+    assert "Traceback" not in errors
+
+
 def test_cli_a_scenario_names_its_gateway() -> None:
     process, url = start_cli("--scenario", "serverless", "--quiet")
     try:
