@@ -306,8 +306,8 @@ class Run:
         self.engine.finish(self.exchange, Outcome.CANCELLED)
 
     def whole_body(self) -> bytes | None:
-        """The rest of the body, delivered now, when it would all arrive at once and end cleanly;
-        else None (it has a silence or breaks, and must be walked)."""
+        """The rest of the body, taken now, when it would all arrive at once and end cleanly (then
+        journalled as delivered; the executor reports the end); else None: it must be walked."""
         rest = self._cursor.rest_without_silence()
         if rest is None:
             return None
@@ -316,7 +316,6 @@ class Run:
             return None
         self._cursor.skip_rest()
         self.exchange.events += sum(piece.events for piece in pieces)
-        self.engine.finish(self.exchange, Outcome.COMPLETE)
         return b"".join(piece.data for piece in pieces)
 
     def close(self) -> None:

@@ -104,6 +104,17 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
                 chunked = frame[0] == "transfer-encoding"
                 extra = [] if keep_alive else [("connection", "close")]
                 pending += response_head(action.status, [*action.headers, frame, *extra])
+                whole = run.whole_body()
+                if whole is not None:  # the rest goes out at once: one write, one chunk
+                    if whole:
+                        pending += b"%x\r\n%s\r\n" % (len(whole), whole) if chunked else whole
+                    if chunked:
+                        pending += LAST_CHUNK
+                    await flush()
+                    run.end(END)
+                    if not keep_alive:
+                        await wire.close()
+                    return keep_alive
             elif isinstance(action, Send):
                 if action.data:
                     pending += b"%x\r\n%s\r\n" % (len(action.data), action.data) if chunked else action.data

@@ -137,7 +137,9 @@ class Response:
     def _body(self, start: int, stop: int) -> list[Action]:
         body: list[Action] = []
         for gap, piece in self.pieces[start:stop]:
-            body += [Wait(gap), piece]
+            if gap:
+                body.append(Wait(gap))
+            body.append(piece)
         return body
 
     def until(self, after: int, *tail: Action) -> Plan:

@@ -126,6 +126,8 @@ class PlanRun:
         # A body that would all arrive at once is handed over whole: the client reads the same bytes
         # with no walk per chunk (most replies, when no latency model paces them).
         whole = self.run.whole_body()
+        if whole is not None:
+            self.run.end(END)
         return self.lib.Response(
             head.status,
             headers=list(head.headers),
