@@ -65,30 +65,28 @@ def best_of(repeats: int, fn: Callable[[], object]) -> float:
     return min(timed(fn) for _ in range(repeats))
 
 
-def canned_client(sse_body: bytes) -> anthropic.Anthropic:
-    """The SDK on a transport that returns one prepared reply: no fault logic, no clock."""
-    json_body = json.dumps({"id": "msg_01", "type": "message", "role": "assistant", "model": REQUEST["model"],
-                            "content": [{"type": "text", "text": "Hello! This is a reply from claude_fakes."}],
-                            "stop_reason": "end_turn", "stop_sequence": None,
-                            "usage": {"input_tokens": 2, "output_tokens": 7}}).encode()
+def canned_client(request: dict[str, Any] = REQUEST, latency: str | None = None) -> anthropic.Anthropic:
+    """The SDK on a transport that returns prepared replies: the fake's own bytes and headers for
+    ``request`` (JSON or SSE), recorded once, with no fault logic and no clock."""
+    replies = {stream: recorded(request, stream, latency) for stream in (False, True)}
 
-    def handler(request: Any) -> Any:
-        streaming = json.loads(request.content).get("stream") is True
-        return HTTP.Response(200, headers={"content-type": "text/event-stream" if streaming else "application/json",
-                                           "request-id": "req_1"}, content=sse_body if streaming else json_body)
+    def handler(sent: Any) -> Any:
+        headers, body = replies[json.loads(sent.content).get("stream") is True]
+        return HTTP.Response(200, headers=headers, content=body)
 
     return anthropic.Anthropic(api_key="sk-bench", http_client=HTTP.Client(transport=HTTP.MockTransport(handler)))
 
 
-def recorded_stream(request: dict[str, Any], latency: str | None = None) -> bytes:
-    """The fake's own SSE bytes for ``request``, so both sides parse the same stream."""
+def recorded(request: dict[str, Any], stream: bool, latency: str | None = None) -> tuple[list[tuple[str, str]], bytes]:
+    """The fake's own headers and body for ``request``, so both sides parse the same reply."""
     from claude_fakes.api import Api, Incoming
     from claude_fakes.latency import latency_model
     from claude_fakes.plan import Send
 
-    body = json.dumps({**request, "stream": True}).encode()
+    body = json.dumps({**request, "stream": stream}).encode()
     plan = Api(latency=latency_model(latency)).respond(Incoming("POST", "/v1/messages", {}, {}, body), None, now=0)
-    return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+    assert plan.head is not None
+    return list(plan.head.headers), b"".join(action.data for action in plan.actions if isinstance(action, Send))
 
 
 def calls(client: anthropic.Anthropic, n: int, stream: bool, request: dict[str, Any] = REQUEST) -> Callable[[], None]:
@@ -138,7 +136,7 @@ def main() -> int:
           f"wall ({virtual / hang_wall:,.0f} virtual s per wall s); {with_client * 1000:.1f} ms when the SDK "
           f"builds its client inside (anthropic.Anthropic() alone: {construction * 1000:.1f} ms)")
 
-    canned = canned_client(recorded_stream(REQUEST))
+    canned = canned_client()
     fake_client = anthropic.Anthropic(api_key="sk-bench")
     print(f"\n{'scenario':<34}{'baseline':>12}{'claude_fakes':>14}{'ratio':>8}")
     for label, stream in (("non-streaming ok calls", False), ("streamed ok calls", True)):
@@ -147,7 +145,7 @@ def main() -> int:
         print(f"{f'{args.calls} {label}':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x")
 
     fake = ClaudeFake(latency="realistic", strict=False)
-    baseline, ours = paired(args.repeats, calls(canned_client(recorded_stream(OPUS_8K, "realistic")), 1, True, OPUS_8K),
+    baseline, ours = paired(args.repeats, calls(canned_client(OPUS_8K, "realistic"), 1, True, OPUS_8K),
                             calls(fake_client, 1, True, OPUS_8K), fake)
     per_stream = fake.clock.elapsed / args.repeats
     print(f"{'Opus 8,192-token stream, paced':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x"
@@ -171,7 +169,7 @@ def main() -> int:
         fake_suite, canned_suite = suite(args.suite, "claude_fake"), suite(args.suite, "canned")
         print(f"\npytest suite of {args.suite} one-call tests: {fake_suite:.2f} s with claude_fake, "
               f"{canned_suite:.2f} s on a canned transport: {fake_suite / canned_suite:.2f}x")
-    print("\nbaseline: the same SDK calls on httpx's MockTransport returning a prepared reply.")
+    print("\nbaseline: the same SDK calls on httpx's MockTransport returning the same reply, prepared.")
     return 0
 
 
