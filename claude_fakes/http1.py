@@ -91,6 +91,19 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
             pending.clear()
             await wire.write(data)
 
+    def body(data: bytes) -> None:
+        if data:
+            pending.extend(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+
+    async def end() -> bool:
+        if chunked:
+            pending.extend(LAST_CHUNK)
+        await flush()
+        run.end(END)
+        if not keep_alive:
+            await wire.close()
+        return keep_alive
+
     try:
         while True:
             step = run.next()
@@ -106,26 +119,12 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
                 pending += response_head(action.status, [*action.headers, frame, *extra])
                 whole = run.whole_body()
                 if whole is not None:  # the rest goes out at once: one write, one chunk
-                    if whole:
-                        pending += b"%x\r\n%s\r\n" % (len(whole), whole) if chunked else whole
-                    if chunked:
-                        pending += LAST_CHUNK
-                    await flush()
-                    run.end(END)
-                    if not keep_alive:
-                        await wire.close()
-                    return keep_alive
+                    body(whole)
+                    return await end()
             elif isinstance(action, Send):
-                if action.data:
-                    pending += b"%x\r\n%s\r\n" % (len(action.data), action.data) if chunked else action.data
+                body(action.data)
             elif action is END:
-                if chunked:
-                    pending += LAST_CHUNK
-                await flush()
-                run.end(END)
-                if not keep_alive:
-                    await wire.close()
-                return keep_alive
+                return await end()
             elif action is FOREVER:
                 await flush()
                 run.silence_started()
