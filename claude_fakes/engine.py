@@ -47,6 +47,8 @@ SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization",
                             "x-amz-security-token", "x-goog-api-key", "api-key"})
 """Request headers whose values never reach the journal, the timeline or the admin API."""
 REDACTED = "[redacted]"
+REAL_CLOCK_SLACK = 0.1
+"""Seconds by which a client's read timeout may seem early to a server on the real clock."""
 
 
 class UnusedStepsError(AssertionError):
@@ -297,8 +299,12 @@ class Run:
         """The client closed the connection: a read timeout if it gave up after its own limit."""
         read = self.exchange.timeout.get("read")
         started = self._silence_started
-        silent = None if started is None else self.engine.clock.elapsed - started
-        timed_out = read is not None and silent is not None and silent + 1e-6 >= read
+        clock = self.engine.clock
+        silent = None if started is None else clock.elapsed - started
+        # Over a real network the client's timer starts before the server's silence does (the
+        # request is still in flight and being parsed): allow for that on the real clock.
+        slack = REAL_CLOCK_SLACK if clock.kind == "real" else 1e-6
+        timed_out = read is not None and silent is not None and silent + slack >= read
         self.engine.finish(self.exchange, Outcome.READ_TIMEOUT if timed_out else Outcome.CLIENT_CLOSED)
 
     def cancelled(self) -> None:
