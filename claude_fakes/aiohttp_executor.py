@@ -17,16 +17,14 @@ with :class:`~claude_fakes.transport.WouldHangForever` once the loop has nothing
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl
 
 import h11
 
 from .aio import when_stuck
-from .api import Incoming
 from .engine import Engine, Run
-from .http1 import ClientGone, perform, request_headers, wants_close
-from .plan import FOREVER
+from .http1 import ClientGone, incoming_of, perform, wants_close
 from .targets import Target, match
 from .transport import WouldHangForever
 
@@ -120,18 +118,16 @@ class MemoryTransport(asyncio.Transport):
                 return
 
     async def _serve(self, request: h11.Request, body: bytes) -> None:
-        target = request.target.decode("latin-1")
-        path, _, query = target.partition("?")
-        headers = request_headers(request)
-        host = headers.get("host", "").rsplit(":", 1)
+        incoming = incoming_of(request, body)
+        host = incoming.headers.get("host", "").rsplit(":", 1)
         port = int(host[1]) if len(host) == 2 and host[1].isdigit() else None
-        api_path = match(self._targets, self._scheme, host[0], port, path) or path
-        incoming = Incoming(request.method.decode("ascii", "replace").upper(), api_path,
-                            dict(parse_qsl(query, keep_blank_values=True)), headers, body)
+        api_path = match(self._targets, self._scheme, host[0], port, incoming.path)
+        if api_path is not None:
+            incoming = replace(incoming, path=api_path)
         read = getattr(self._protocol, "read_timeout", None)
         run = self._run = self._engine.begin(incoming, {"read": read})
         try:
-            keep_open = await perform(run, _Wire(self), keep_alive=not wants_close(request, headers))
+            keep_open = await perform(run, _Wire(self), keep_alive=not wants_close(request, incoming))
         finally:
             if run.open:
                 run.cancelled()
@@ -167,13 +163,7 @@ class MemoryTransport(asyncio.Transport):
         run = self._run
         if run is None or not run.open:
             return
-        exchange = run.exchange
-        run.end(FOREVER, "claude_fakes.WouldHangForever")
-        self._lose(WouldHangForever(
-            f"{exchange.method} {exchange.path} would hang forever: the fake never answers (step {exchange.step}) "
-            "and this aiohttp client has no timeout that would end the wait. Give the client a timeout, e.g. "
-            "anthropic.AsyncAnthropic(timeout=60)."
-        ))
+        self._lose(WouldHangForever.ending(run))
 
 
 class _Wire:

@@ -55,6 +55,12 @@ class Incoming:
         return self.method == "POST" and self.path == MESSAGES_PATH
 
     @cached_property
+    def retry_count(self) -> int | None:
+        """The SDK's ``x-stainless-retry-count`` (0 on a first try), or None when absent or not a number."""
+        text = self.headers.get("x-stainless-retry-count", "")
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+    @cached_property
     def json(self) -> Any:
         """The parsed body, or None when there is none or it is not JSON."""
         try:
@@ -113,7 +119,7 @@ class Api:
         if not headers.get("anthropic-version"):
             return self._error("invalid_request_error", "anthropic-version: header is required", now=now)
         retry = headers.get("x-stainless-retry-count")
-        if retry is not None and not (retry.isascii() and retry.isdigit()):
+        if retry is not None and incoming.retry_count is None:
             # No SDK sends this; a request that does gets an error instead of silently using a step.
             return self._error("invalid_request_error",
                                f"x-stainless-retry-count: expected a whole number, got {retry!r}", now=now)

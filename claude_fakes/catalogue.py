@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .plan import CUT, GARBAGE, REFUSE, RESET, Plan, Response, Send, Wait
-from .wire import ERROR_KINDS
+from .wire import ERROR_KINDS, error_type_for_status
 
 __all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping"]
 
@@ -137,14 +137,7 @@ def _error_event(api: Shaping, args: Args) -> Plan:
 
 def _status(api: Shaping, args: Args) -> Plan:
     status = args["code"]
-    return api.status_error(status, args["type"] or ERROR_KINDS_BY_STATUS.get(status, _by_class(status)), args)
-
-
-def _by_class(status: int) -> str:
-    return "api_error" if status >= 500 else "invalid_request_error"
-
-
-ERROR_KINDS_BY_STATUS = {kind.status: kind.type for kind in ERROR_KINDS.values()}
+    return api.status_error(status, args["type"] or error_type_for_status(status), args)
 
 
 def _fixed_status(error_type: str) -> Shaper:

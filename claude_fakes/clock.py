@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -44,7 +43,6 @@ class Clock:
         self._elapsed = 0.0
         self._sleeps: list[Sleep] = []
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[float], None]] = []
 
     def now(self) -> float:
         """The virtual time as a POSIX timestamp (what ``time.time()`` returns under the fake)."""
@@ -64,11 +62,6 @@ class Clock:
     def sleep_log(self) -> list[Sleep]:
         return list(self._sleeps)
 
-    def on_advance(self, listener: Callable[[float], None]) -> Callable[[], None]:
-        """Call ``listener(elapsed)`` after every advance; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
     def advance(self, seconds: float) -> None:
         if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
             raise ValueError(f"the clock moves forward by a finite amount, not {seconds!r}")
@@ -76,9 +69,6 @@ class Clock:
             return
         with self._lock:
             self._elapsed += seconds
-            elapsed = self._elapsed
-        for listener in self._listeners:
-            listener(elapsed)
 
     def record_sleep(self, seconds: float, source: str) -> None:
         """Record a sleep whose time passes some other way (a timer on a virtual event loop)."""

@@ -225,10 +225,9 @@ class Engine(Assertions):
             if attempt:
                 self._attempts += 1
             body = incoming.json
-            retry = incoming.headers.get("x-stainless-retry-count", "")
             exchange = Exchange(
                 attempt=self._attempts if attempt else None,
-                retry_count=int(retry) if retry.isascii() and retry.isdigit() else None,
+                retry_count=incoming.retry_count,
                 method=incoming.method,
                 path=incoming.path,
                 headers=redact(incoming.headers),

@@ -18,7 +18,7 @@ from .intercept import Interception
 from .latency import LatencyModel, latency_model
 from .quota import RateLimits
 from .script import StepLike
-from .targets import ANTHROPIC_API, Target
+from .targets import ANTHROPIC_API, Target, match
 from .transport import bridged_errors, handle, handle_async, library_of
 from .virtual_time import VirtualTime
 
@@ -96,11 +96,7 @@ class ClaudeFake(Engine):
 
     def _api_path(self, request: Any) -> str:
         url = request.url
-        for target in self._targets:
-            path = target.api_path(url.scheme, url.host, url.port, url.path)
-            if path is not None:
-                return path
-        return str(url.path)
+        return match(self._targets, url.scheme, url.host, url.port, url.path) or str(url.path)
 
     async def _wait(self, seconds: float) -> None:
         """A plan's silence in async code: a timer on a virtual loop, else an instant advance."""

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 import h11
 
+from .api import Incoming
 from .engine import Run
-from .plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Head, Plan, Send
+from .plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Head, Send
 from .wire import GARBAGE_BYTES, reason
 
 
@@ -41,20 +43,6 @@ class ByteWire(Protocol):
 
     def refuse(self) -> None:
         """Refuse the connection (a socket that already accepted it resets it)."""
-
-
-def framing(plan: Plan) -> tuple[str, str]:
-    """Chunked when the body may stall or break (as streams are), else an exact content-length."""
-    actions = plan.actions
-    head_at = next(i for i, action in enumerate(actions) if isinstance(action, Head))
-    body = actions[head_at + 1:]
-    head = actions[head_at]
-    assert isinstance(head, Head)
-    if any(not isinstance(action, Send) for action in body):
-        return ("transfer-encoding", "chunked")
-    if (head.header("content-type") or "").startswith("text/event-stream"):
-        return ("transfer-encoding", "chunked")
-    return ("content-length", str(sum(len(action.data) for action in body if isinstance(action, Send))))
 
 
 def response_head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
@@ -113,12 +101,16 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
                 await wire.silence(step.wait)
             action = step.then
             if isinstance(action, Head):
-                frame = framing(run.plan)
-                chunked = frame[0] == "transfer-encoding"
+                # A body that may stall or break is chunked, as streams always are; one that
+                # goes out at once and whole has an exact length, and goes in one write.
+                whole = run.whole_body()
+                stream = (action.header("content-type") or "").startswith("text/event-stream")
+                chunked = whole is None or stream
+                frame = ("content-length", str(len(whole))) if whole is not None and not stream else (
+                    "transfer-encoding", "chunked")
                 extra = [] if keep_alive else [("connection", "close")]
                 pending += response_head(action.status, [*action.headers, frame, *extra])
-                whole = run.whole_body()
-                if whole is not None:  # the rest goes out at once: one write, one chunk
+                if whole is not None:
                     body(whole)
                     return await end()
             elif isinstance(action, Send):
@@ -156,11 +148,15 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
         return False
 
 
-def request_headers(request: h11.Request) -> dict[str, str]:
-    """A request's headers by lower-case name (h11 lower-cases them), decoded once."""
-    return {name.decode("latin-1"): value.decode("latin-1") for name, value in list(request.headers)}
+def incoming_of(request: h11.Request, body: bytes) -> Incoming:
+    """The request as the API sees it: path and query split, headers by lower-case name (h11
+    lower-cases them), decoded once."""
+    path, _, query = request.target.decode("latin-1").partition("?")
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in list(request.headers)}
+    return Incoming(request.method.decode("ascii", "replace").upper(), path,
+                    dict(parse_qsl(query, keep_blank_values=True)), headers, body)
 
 
-def wants_close(request: h11.Request, headers: dict[str, str]) -> bool:
+def wants_close(request: h11.Request, incoming: Incoming) -> bool:
     """Whether the client asked to close the connection after this response (or speaks HTTP/1.0)."""
-    return request.http_version == b"1.0" or "close" in headers.get("connection", "").lower()
+    return request.http_version == b"1.0" or "close" in incoming.headers.get("connection", "").lower()

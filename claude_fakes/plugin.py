@@ -87,7 +87,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # A collection error shows just this message, where a UsageError would show a traceback.
         raise pytest.Collector.CollectError(f"{where} {problem}")
     if "claude_fake" not in metafunc.fixturenames:
-        # A marked test never reaches the network, whether or not it asks for the fixture.
+        # Parametrizing needs the name here; the item gets the fixture in pytest_collection_modifyitems.
         metafunc.fixturenames.append("claude_fake")
     metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
 

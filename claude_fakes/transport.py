@@ -36,6 +36,18 @@ class WouldHangForever(BaseException):
     swallow it: a test must not wait out infinity, and must not pass either.
     """
 
+    NAME = "claude_fakes.WouldHangForever"
+    """How the journal names it."""
+
+    @classmethod
+    def ending(cls, run: Run) -> WouldHangForever:
+        """End ``run`` as a hang forever (a finding) and say so, for the caller to raise."""
+        exchange = run.exchange
+        run.end(FOREVER, cls.NAME)
+        return cls(f"{exchange.method} {exchange.path} would hang forever: the fake never answers (step "
+                   f"{exchange.step}) and this client has no timeout that would end the wait. Give the client "
+                   "a timeout, e.g. anthropic.Anthropic(timeout=60).")
+
 
 def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
     return Incoming(
@@ -195,16 +207,10 @@ class PlanRun:
         elif action is REFUSE:
             error = errors.connect("[Errno 111] Connection refused", request=request)
         elif action is FOREVER:
-            error = WouldHangForever(
-                f"{request.method} {request.url} would hang forever: the fake never answers "
-                f"(step {self.run.exchange.step}) and this client has no read timeout (timeout=None). "
-                "Give the client a timeout, e.g. anthropic.Anthropic(timeout=60)."
-            )
+            raise WouldHangForever.ending(self.run)
         else:
             raise AssertionError(f"unexpected plan action {action!r}")
-        name = "claude_fakes.WouldHangForever" if isinstance(error, WouldHangForever) else (
-            f"{self.lib.__name__}.{type(error).__name__}")
-        self.run.end(action, name)
+        self.run.end(action, f"{self.lib.__name__}.{type(error).__name__}")
         raise error
 
 

@@ -174,9 +174,18 @@ _TIME_REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "time": _time, "time_ns": _time_ns, "monotonic": _monotonic, "monotonic_ns": _monotonic_ns,
     "localtime": _localtime, "gmtime": _gmtime, "sleep": _sleep,
 }
-_BY_REAL: dict[int, Any] = {id(REAL[name]): value for name, value in _TIME_REPLACEMENTS.items()}
-_BY_REAL[id(_CLASSES["datetime"])] = VirtualDatetime
-_BY_REAL[id(_CLASSES["date"])] = VirtualDate
+_SWAPS: dict[int, tuple[Any, Any]] = {
+    id(real): (real, virtual)
+    for real, virtual in [*((REAL[name], value) for name, value in _TIME_REPLACEMENTS.items()),
+                          (_CLASSES["datetime"], VirtualDatetime), (_CLASSES["date"], VirtualDate)]
+}
+"""Each real time function or class (by id, checked by identity), with its virtual stand-in."""
+
+
+def _virtual_of(value: Any) -> Any:
+    """The stand-in for ``value`` if it is a real time function or class, else None."""
+    swap = _SWAPS.get(id(value))
+    return swap[1] if swap is not None and swap[0] is value else None
 
 
 def _installed_prefixes() -> tuple[str, ...]:
@@ -193,13 +202,6 @@ _seen: set[str] = set()
 _project: dict[str, tuple[ModuleType, tuple[str, ...]]] = {}
 """The project's own modules, as examined, with their names bound to a real time function or class."""
 
-_REAL_OBJECTS = {id(value): value for value in (*REAL.values(), *_CLASSES.values())}
-
-
-def _is_real(value: Any) -> bool:
-    return _REAL_OBJECTS.get(id(value)) is value
-
-
 def _is_project(module: ModuleType) -> bool:
     path = getattr(module, "__file__", None)
     if not isinstance(path, str) or path.startswith(_INSTALLED):
@@ -212,11 +214,11 @@ def _own_names(module: ModuleType) -> tuple[str, ...]:
         namespace = vars(module)
     except TypeError:
         return ()
-    return tuple(name for name, value in list(namespace.items()) if _is_real(value))
+    return tuple(name for name, value in list(namespace.items()) if _virtual_of(value) is not None)
 
 
-def _project_bindings() -> list[tuple[ModuleType, str, Any]]:
-    """(module, name, real value) for every project module's binding of a real time object.
+def _project_bindings() -> list[tuple[ModuleType, str, Any, Any]]:
+    """(module, name, real value, stand-in) for every project module's binding of a real time object.
 
     Only names new to ``sys.modules`` are examined, and project modules checked again when
     another module object took their name (pytester re-imports test modules).
@@ -227,9 +229,9 @@ def _project_bindings() -> list[tuple[ModuleType, str, Any]]:
             module = modules.get(name)
             if module is not None and _is_project(module):
                 _project[name] = (module, _own_names(module))
-        _seen.intersection_update(modules.keys())
-        _seen.update(modules.keys())
-    found: list[tuple[ModuleType, str, Any]] = []
+        _seen.clear()
+        _seen.update(modules)
+    found: list[tuple[ModuleType, str, Any, Any]] = []
     for name, (module, names) in list(_project.items()):
         current = modules.get(name)
         if current is not module:
@@ -240,8 +242,9 @@ def _project_bindings() -> list[tuple[ModuleType, str, Any]]:
         namespace = module.__dict__
         for attribute in names:
             value = namespace.get(attribute)
-            if _is_real(value) and id(value) in _BY_REAL:
-                found.append((module, attribute, value))
+            virtual = _virtual_of(value)
+            if virtual is not None:
+                found.append((module, attribute, value, virtual))
     return found
 
 
@@ -263,8 +266,8 @@ class VirtualTime:
             _set(stack, time, name, replacement)
         _set(stack, datetime_module, "datetime", VirtualDatetime)
         _set(stack, datetime_module, "date", VirtualDate)
-        for module, name, real in _project_bindings():
-            module.__dict__[name] = _BY_REAL[id(real)]
+        for module, name, real, virtual in _project_bindings():
+            module.__dict__[name] = virtual
             stack.callback(module.__dict__.__setitem__, name, real)
         self._point_freezegun_at_the_clock(stack)
 

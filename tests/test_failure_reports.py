@@ -5,18 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .inner import run_inner
-
-HEADER = """
-import anthropic
-import pytest
-
-REQUEST = dict(model="claude-sonnet-4-6", max_tokens=100, messages=[{"role": "user", "content": "hi"}])
-"""
-
-
-def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
-    return run_inner(pytester, *args, test_report=HEADER + body)
+from .inner import run_user_tests as run
 
 
 def test_an_unused_step_shows_the_message_not_the_fixture(pytester: pytest.Pytester) -> None:
@@ -35,12 +24,12 @@ def test_assert_attempts_points_at_the_users_line_with_the_timeline_once(pyteste
     result = run(pytester, """
 def test_counts(claude_fake):
     claude_fake.script("overloaded, ok")
-    anthropic.Anthropic().messages.create(**REQUEST)
+    ask()
     claude_fake.assert_attempts(3)
 """, "--tb=short")
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
-    result.stdout.fnmatch_lines(["test_report.py:9: in test_counts", "*claude_fake.assert_attempts(3)",
+    result.stdout.fnmatch_lines(["test_inner.py:13: in test_counts", "*claude_fake.assert_attempts(3)",
                                  "E   AssertionError: expected 3 attempt(s), the fake saw 2"])
     assert "claude_fakes/assertions.py" not in output
     report = output.split("short test summary info")[0]  # under CI=true pytest repeats the message there

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from .inner import INI, run_inner
-
-INNER_HEADER = """
-import anthropic
-import pytest
-
-REQUEST = dict(model="claude-sonnet-4-6", max_tokens=100, messages=[{"role": "user", "content": "hi"}])
-
-
-def ask():
-    return anthropic.Anthropic().messages.create(**REQUEST)
-"""
+from .inner import INI, USER_HEADER, run_user_tests
 
 
 def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
-    return run_inner(pytester, *args, test_inner=INNER_HEADER + body)
+    return run_user_tests(pytester, body, *args)
 
 
 def test_the_fixture_is_registered_by_the_entry_point(pytester: pytest.Pytester) -> None:
@@ -126,7 +115,7 @@ claude_fakes_script = overloaded, ok
 claude_fakes_base_urls =
     http://gateway.internal/anthropic
 """)
-    pytester.makepyfile(test_inner=INNER_HEADER + """
+    pytester.makepyfile(test_inner=USER_HEADER + """
 def test_ini(claude_fake):
     assert (claude_fake.seed, claude_fake.strict) == (11, False)
     anthropic.Anthropic(base_url="http://gateway.internal/anthropic").messages.create(**REQUEST)
@@ -139,7 +128,7 @@ def test_marker(claude_fake):
     ask()
 """)
     pytester.runpytest("-p", "no:cacheprovider", "-q").assert_outcomes(passed=2)
-    pytester.makepyfile(test_inner=INNER_HEADER + """
+    pytester.makepyfile(test_inner=USER_HEADER + """
 def test_command_line(claude_fake):
     assert (claude_fake.seed, claude_fake.strict) == (99, True)
     ask()

@@ -16,12 +16,10 @@ import socket
 import struct
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 import h11
 
-from ..api import Incoming
-from ..http1 import ClientGone, perform, request_headers, wants_close, whole_response
+from ..http1 import ClientGone, incoming_of, perform, wants_close, whole_response
 from ..wire import JSON_CONTENT_TYPE, error_body
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
@@ -156,16 +154,9 @@ class Connection:
     # -- answering ----------------------------------------------------------------------------
 
     async def _answer(self, request: h11.Request, body: bytes) -> bool:
-        target = request.target.decode("latin-1")
-        path, _, query_string = target.partition("?")
-        incoming = Incoming(
-            method=request.method.decode("ascii", "replace").upper(),
-            path=path,
-            query=_query(query_string),
-            headers=(headers := request_headers(request)),
-            body=body,
-        )
-        keep_alive = not wants_close(request, headers)
+        incoming = incoming_of(request, body)
+        path = incoming.path
+        keep_alive = not wants_close(request, incoming)
         if path.startswith(ADMIN_PREFIX) and not path.startswith(SCOPED_PREFIX):
             status, content_type, payload = self.scopes.admin(incoming)
             await self.write(whole_response(status, content_type, payload, close=not keep_alive))
@@ -225,7 +216,3 @@ class Connection:
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.writer.transport.abort()
-
-
-def _query(query_string: str) -> dict[str, str]:
-    return dict(parse_qsl(query_string, keep_blank_values=True))

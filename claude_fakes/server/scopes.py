@@ -105,7 +105,8 @@ class Scopes:
             name, _, rest = path[len(SCOPED_PREFIX):].partition("/")
             name = unquote(name)
             path = "/" + rest
-        return self.get(name), Incoming(incoming.method, path, incoming.query, incoming.headers, incoming.body)
+            incoming = Incoming(incoming.method, path, incoming.query, incoming.headers, incoming.body)
+        return self.get(name), incoming
 
     def begin(self, incoming: Incoming) -> tuple[Scope, Run]:
         """Journal an API request in its scope and decide its plan.
@@ -130,9 +131,8 @@ class Scopes:
     @staticmethod
     def _attempt_of_call(scope: Scope, script: str, incoming: Incoming) -> int:
         """Which attempt of its call this request is, counting from 0."""
-        retry = incoming.headers.get("x-stainless-retry-count", "")
-        if retry.isascii() and retry.isdigit() and len(retry) < 6:
-            return int(retry)
+        if incoming.retry_count is not None:
+            return incoming.retry_count
         body = incoming.json
         key = (script, json.dumps(body.get("messages") if isinstance(body, dict) else None, sort_keys=True))
         attempt = scope.header_turns.get(key, 0)
