@@ -9,6 +9,7 @@ Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,7 +20,9 @@ from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .plan import Head, Plan, Response, Send
 from .quota import Quota, RateLimits
+from .replies import ToolUseBlock
 from .step import Step
+from .tools import forced_tool, offered, synthesise
 from .wire import (
     ERROR_KINDS,
     JSON_CONTENT_TYPE,
@@ -28,6 +31,8 @@ from .wire import (
     Ids,
     error_body,
     error_event,
+    error_message,
+    http_date,
     input_tokens,
     json_bytes,
     models_page,
@@ -90,18 +95,19 @@ class Api:
         now: float,
         status: int | None = None,
         headers: Sequence[tuple[str, str]] = (),
+        error_code: str | None = None,
     ) -> Plan:
         kind = ERROR_KINDS.get(error_type)
         status = status if status is not None else (kind.status if kind else 500)
         request_id = self.ids.request()
-        head = Head(
-            status,
-            tuple(response_headers(content_type=JSON_CONTENT_TYPE, request_id=request_id,
-                                   organization_id=self.ids.organization, now=now,
-                                   limits=self.quota.headers(now))) + tuple(headers),
-        )
-        body = error_body(error_type, message or (kind.message if kind else "Error"), request_id)
+        head = Head(status, tuple(self._headers(JSON_CONTENT_TYPE, request_id, now)) + tuple(headers))
+        body = error_body(error_type, message or error_message(error_type, status), request_id, error_code)
         return Plan.of(head, Send(body))
+
+    def _headers(self, content_type: str, request_id: str, now: float) -> list[tuple[str, str]]:
+        ids = self.ids
+        return response_headers(content_type=content_type, request_id=request_id, organization_id=ids.organization,
+                                now=now, limits=self.quota.headers(now), workspace_id=ids.workspace)
 
     def reject(self, incoming: Incoming, *, now: float) -> Plan | None:
         """The error the real API gives a request it will not serve, or None when it is well-formed."""
@@ -154,12 +160,15 @@ class Api:
             return self._error("invalid_request_error", "limit: Input should be between 1 and 1000", now=now)
         return None
 
-    def respond(self, incoming: Incoming, step: Step | None, *, now: float) -> Plan:
-        """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts."""
+    def respond(self, incoming: Incoming, step: Step | None, *, now: float, notes: list[str] | None = None) -> Plan:
+        """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts.
+
+        ``notes``: where to say what shaped the reply besides the step (a tool the request does not offer).
+        """
         path = incoming.path.rstrip("/")
         if incoming.is_attempt:
             step = step or OK
-            return step.fault.shape(_Exchange(self, incoming.json, step, now), step)
+            return step.fault.shape(_Exchange(self, incoming.json, step, now, notes), step)
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now)
         if path == "/v1/models":
@@ -173,9 +182,7 @@ class Api:
         return self._error("not_found_error", f"model: {model_id}", now=now)
 
     def _head(self, content_type: str, now: float, request_id: str | None = None) -> Head:
-        return Head(200, tuple(response_headers(content_type=content_type, request_id=request_id or self.ids.request(),
-                                                organization_id=self.ids.organization, now=now,
-                                                limits=self.quota.headers(now))))
+        return Head(200, tuple(self._headers(content_type, request_id or self.ids.request(), now)))
 
     def _json(self, value: Any, now: float) -> Plan:
         return Plan.of(self._head(JSON_CONTENT_TYPE, now), Send(json_bytes(value)))
@@ -192,22 +199,47 @@ class Api:
 class _Exchange:
     """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.catalogue.Shaping`)."""
 
-    def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float) -> None:
+    def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float,
+                 notes: list[str] | None = None) -> None:
         self._api = api
         self._body = body
         self._step = step
         self._now = now
+        self._notes = notes if notes is not None else []
         self._request_id: str | None = None
         self.stream = body.get("stream") is True
+
+    def _reply(self, max_tokens: int) -> replies.Reply:
+        """The step's content, else what the request calls for: a forced tool, or the default text;
+        tool inputs left open are built from the request's schemas."""
+        api, body, reply = self._api, self._body, self._step.reply
+        if reply is None:
+            forced = forced_tool(body)
+            if forced is not None:
+                reply = replies.tool_use(forced)
+            else:
+                fill = api.latency is not None and api.latency.fill_to_max_tokens
+                return replies.text(filler_text(max_tokens)) if fill else replies.default()
+        if all(not isinstance(block, ToolUseBlock) or block.input_json is not None for block in reply.blocks):
+            return reply
+        tools = offered(body)
+        blocks = []
+        for block in reply.blocks:
+            if isinstance(block, ToolUseBlock) and block.input_json is None:
+                tool = tools.get(block.name)
+                if tool is None:
+                    self._notes.append(f"tool {block.name!r} is not among the request's tools: input {{}}")
+                schema = tool.get("input_schema") if tool is not None else None
+                block = ToolUseBlock(block.name, json.dumps(synthesise(schema), sort_keys=True,
+                                                            separators=(",", ":")), block.id)
+            blocks.append(block)
+        return replies.Reply(tuple(blocks))
 
     def response(self, *, split: bool = False) -> Response:
         api, body, step = self._api, self._body, self._step
         model, max_tokens = str(body["model"]), int(body["max_tokens"])
         speed = api.speed(step, model)
-        reply = step.reply
-        if reply is None:
-            fill = api.latency is not None and api.latency.fill_to_max_tokens
-            reply = replies.text(filler_text(max_tokens)) if fill else replies.default()
+        reply = self._reply(max_tokens)
         prompt_tokens = input_tokens(body)
         rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=prompt_tokens,
                                   ids=api.ids, delta_tokens=api.latency.delta_tokens if api.latency else 1,
@@ -234,17 +266,26 @@ class _Exchange:
             timed.append((gap, Send(event.encode(), 0 if event.name == "ping" else 1)))
         return Response(0.0, head, tuple(timed))
 
-    def status_error(self, status: int, error_type: str, args: Args) -> Plan:
+    def status_error(self, status: int, error_type: str, args: Args, error_code: str | None = None) -> Plan:
         headers: list[tuple[str, str]] = []
         retry_after, retry_after_ms = _arg(args, "retry_after"), _arg(args, "retry_after_ms")
         should_retry = _arg(args, "should_retry")
-        if retry_after is not None:
+        if retry_after is not None and _arg(args, "retry_after_date"):
+            # An HTTP-date has whole seconds: rounded up, so the client never waits less than asked.
+            now = self._now
+            headers += [("date", http_date(math.floor(now))),
+                        ("retry-after", http_date(math.ceil(now) + math.ceil(retry_after)))]
+        elif retry_after is not None:
             headers.append(("retry-after", _number(retry_after)))
         if retry_after_ms is not None:
             headers.append(("retry-after-ms", _number(retry_after_ms)))
         if should_retry is not None:
             headers.append(("x-should-retry", "true" if should_retry else "false"))
-        return self._api._error(error_type, _arg(args, "message"), status=status, headers=headers, now=self._now)
+        return self._api._error(error_type, _arg(args, "message"), status=status, headers=headers, now=self._now,
+                                error_code=error_code)
+
+    def head(self, status: int, headers: tuple[tuple[str, str], ...]) -> Head:
+        return Head(status, headers)
 
     def error_event(self, error_type: str, message: str | None) -> Send:
         text = message or ERROR_KINDS[error_type].message

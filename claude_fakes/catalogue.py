@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .plan import CUT, GARBAGE, REFUSE, RESET, Plan, Response, Send, Wait
-from .wire import ERROR_KINDS, error_type_for_status
+from .plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
+from .wire import ERROR_KINDS, PING, PROXY_BODIES, error_type_for_status, malformed, proxy_page
 
 __all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping"]
 
@@ -31,11 +31,13 @@ class Param:
     name: str
     kind: str
     """One of: count (whole number >= 0), duration (seconds, units allowed), number, flag, word,
-    error_type, status."""
+    error_type, status, json (a JSON object as text)."""
     default: Any = _REQUIRED
     nullable: bool = False
     positive: bool = False
     """Zero is not allowed (a rate)."""
+    choices: tuple[str, ...] = ()
+    """For a word: the values it may take (any, when empty)."""
 
     @property
     def required(self) -> bool:
@@ -59,12 +61,16 @@ class Shaping(Protocol):
         """The complete reply the step's content (or the default) makes. ``split``: a JSON body comes
         in as many pieces as the stream has events, so that a fault can cut it after K of them."""
 
-    def status_error(self, status: int, error_type: str, args: Args) -> Plan:
+    def status_error(self, status: int, error_type: str, args: Args, error_code: str | None = None) -> Plan:
         """An Anthropic error response; ``args`` may carry ``message``, ``retry_after``,
-        ``retry_after_ms``, ``should_retry``."""
+        ``retry_after_ms``, ``retry_after_date``, ``should_retry``; ``error_code`` goes in
+        ``error.details``."""
 
     def error_event(self, error_type: str, message: str | None) -> Send:
         """An ``event: error`` for the stream, with the request's id."""
+
+    def head(self, status: int, headers: tuple[tuple[str, str], ...]) -> Head:
+        """A response head with exactly these headers (a proxy's, not the API's)."""
 
 
 Shaper = Callable[[Shaping, Args], Plan]
@@ -85,6 +91,8 @@ class Fault:
     error_type: str | None = None
     chaos: bool = True
     """Whether ``chaos`` may pick it (it must then need no argument besides ``after``/``seconds``)."""
+    check: Callable[[Args], str | None] | None = None
+    """What is wrong with a combination of arguments, if anything (each one alone is valid)."""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -98,7 +106,11 @@ def _ok(api: Shaping, args: Args) -> Plan:
 
 
 def _hang(api: Shaping, args: Args) -> Plan:
-    return Plan.of(Wait(math.inf))
+    close_after = args["close_after"]
+    if close_after is None:
+        return Plan.of(Wait(math.inf))
+    # A server or proxy that gives up on an idle request closes the connection without a word.
+    return Plan.of(Wait(close_after), CUT)
 
 
 def _refuse(api: Shaping, args: Args) -> Plan:
@@ -124,7 +136,35 @@ def _truncate(api: Shaping, args: Args) -> Plan:
 
 
 def _stall(api: Shaping, args: Args) -> Plan:
-    return api.response(split=True).stalled(args["after"], args["seconds"])
+    every = args["ping_every"]
+    # Only a stream can carry pings; a JSON body has no way to keep its silence alive.
+    keepalive = Send(PING.encode()) if every is not None and api.stream else None
+    return api.response(split=True).stalled(args["after"], args["seconds"], keepalive, every or 0.0)
+
+
+MAX_PINGS = 100_000
+"""The most keep-alive pings one stall may hold (a plan is a finite list)."""
+
+
+def _check_stall(args: Args) -> str | None:
+    every = args["ping_every"]
+    if every is None:
+        return None
+    if math.isinf(args["seconds"]):
+        return "stall(ping_every=...) needs a finite seconds=: pings would keep the stream open forever"
+    if args["seconds"] / every > MAX_PINGS:
+        return f"stall(seconds=..., ping_every=...) would send more than {MAX_PINGS} pings; ping less often"
+    return None
+
+
+def _malformed(api: Shaping, args: Args) -> Plan:
+    stream = api.stream
+    return api.response(split=True).replaced(args["after"], lambda data: malformed(data, stream))
+
+
+def _proxy_error(api: Shaping, args: Args) -> Plan:
+    headers, body = proxy_page(args["status"], args["body"])
+    return Plan.of(api.head(args["status"], headers), Send(body))
 
 
 def _error_event(api: Shaping, args: Args) -> Plan:
@@ -137,14 +177,14 @@ def _error_event(api: Shaping, args: Args) -> Plan:
 
 def _status(api: Shaping, args: Args) -> Plan:
     status = args["code"]
-    return api.status_error(status, args["type"] or error_type_for_status(status), args)
+    return api.status_error(status, args["type"] or error_type_for_status(status), args, args["error_code"])
 
 
 def _fixed_status(error_type: str) -> Shaper:
     status = ERROR_KINDS[error_type].status
 
     def shape(api: Shaping, args: Args) -> Plan:
-        return api.status_error(status, error_type, args)
+        return api.status_error(status, error_type, args, args["code"])
 
     return shape
 
@@ -158,15 +198,20 @@ def _chaos(api: Shaping, args: Args) -> Plan:
 _STATUS_PARAMS = (
     Param("retry_after", "duration", None, nullable=True),
     Param("retry_after_ms", "number", None, nullable=True),
+    Param("retry_after_date", "flag", False),
     Param("should_retry", "flag", None, nullable=True),
     Param("message", "word", None, nullable=True),
 )
+_ERROR_CODE = "word"
+"""``error.details.error_code``: ``code=`` on the fixed-status actions, ``error_code=`` on ``status``
+(whose ``code=`` is the HTTP status)."""
 
 
 def _error_action(name: str, error_type: str, retry_after: float | None = None) -> Fault:
-    params = tuple(
-        Param("retry_after", "duration", retry_after, nullable=True) if p.name == "retry_after" else p
-        for p in _STATUS_PARAMS
+    params = (
+        *(Param("retry_after", "duration", retry_after, nullable=True) if p.name == "retry_after" else p
+          for p in _STATUS_PARAMS),
+        Param("code", _ERROR_CODE, None, nullable=True),
     )
     kind = ERROR_KINDS[error_type]
     summary = f"{kind.status} {error_type}" + (" with retry-after" if retry_after is not None else "")
@@ -177,7 +222,11 @@ FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
         Fault("ok", "a normal reply, JSON or SSE as the request asked", _ok, takes_reply=True, chaos=False),
-        Fault("hang", "request accepted, nothing ever answered", _hang),
+        Fault("tool_use", "a reply that calls tool N with input J (JSON; left out: built from the tool's "
+              "input_schema in the request)", _ok, (Param("name", "word"), Param("input", "json", None, nullable=True)),
+              takes_reply=True, chaos=False),
+        Fault("hang", "request accepted, nothing ever answered (close_after=S: the connection closes "
+              "after S seconds without a response)", _hang, (Param("close_after", "duration", None, nullable=True),)),
         Fault("refuse", "connection refused", _refuse),
         Fault("reset", "the connection is reset (RST): at once, or after K SSE events", _reset,
               (Param("after", "count", None, nullable=True),), takes_reply=True),
@@ -194,12 +243,21 @@ FAULTS: dict[str, Fault] = {
         _error_action("conflict_error", "conflict_error"),
         _error_action("request_too_large", "request_too_large"),
         Fault("status", "any error status with an Anthropic error body", _status,
-              (Param("code", "status"), Param("type", "error_type", None, nullable=True), *_STATUS_PARAMS),
+              (Param("code", "status"), Param("type", "error_type", None, nullable=True), *_STATUS_PARAMS,
+               Param("error_code", _ERROR_CODE, None, nullable=True)),
               chaos=False),
+        Fault("proxy_error", "an error page from a proxy in front of the API (not JSON): Cloudflare's HTML or "
+              "Envoy's plain text", _proxy_error,
+              (Param("status", "status", 502), Param("body", "word", "html", choices=PROXY_BODIES)), chaos=False),
         Fault("drop", "K SSE events, then the connection dies mid-body", _drop, (Param("after", "count"),),
               takes_reply=True),
-        Fault("stall", "K SSE events, then silence for S seconds, then the rest", _stall,
-              (Param("after", "count"), Param("seconds", "duration")), takes_reply=True),
+        Fault("stall", "K SSE events, then silence for S seconds, then the rest (ping_every=P: a ping every "
+              "P seconds keeps the stream alive)", _stall,
+              (Param("after", "count"), Param("seconds", "duration"),
+               Param("ping_every", "duration", None, nullable=True, positive=True)), takes_reply=True,
+              check=_check_stall),
+        Fault("malformed", "K SSE events, then one whose data is not JSON, then the rest", _malformed,
+              (Param("after", "count"),), takes_reply=True),
         Fault("error_event", "K SSE events, then `event: error` inside the 200 stream", _error_event,
               (Param("after", "count", 0), Param("type", "error_type", "overloaded_error"),
                Param("message", "word", None, nullable=True)), takes_reply=True),

@@ -216,7 +216,7 @@ class Engine(Assertions):
                 if step is not None and step.action == "chaos":
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
-                plan = api.respond(incoming, step, now=now)
+                plan = api.respond(incoming, step, now=now, notes=notes)
             if self.gateway is not None:
                 behind = self.gateway.apply(plan)
                 if behind != plan:

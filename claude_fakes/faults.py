@@ -10,6 +10,7 @@ that send model content take ``reply=`` (see :mod:`claude_fakes.replies`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .replies import Reply
@@ -26,10 +27,12 @@ __all__ = [
     "garbage",
     "hang",
     "invalid_request_error",
+    "malformed",
     "not_found_error",
     "ok",
     "overloaded",
     "permission_error",
+    "proxy_error",
     "rate_limited",
     "refuse",
     "request_too_large",
@@ -38,6 +41,7 @@ __all__ = [
     "stall",
     "status",
     "timeout_error",
+    "tool_use",
     "truncate",
 ]
 
@@ -49,9 +53,23 @@ def ok(reply: Reply | None = None) -> Step:
     return Step.make("ok", reply=reply)
 
 
-def hang() -> Step:
-    """The request is accepted and never answered: the client's read timeout decides what happens."""
-    return Step.make("hang")
+def tool_use(name: str, input: Mapping[str, Any] | str | None = None, *, reply: Reply | None = None) -> Step:  # noqa: A002
+    """A reply that calls the tool ``name`` (after ``reply``'s content, if any); stop reason ``tool_use``.
+
+    ``input`` left out: one valid against that tool's ``input_schema`` in the request, built when
+    the reply is sent. For a fault inside the call, give the reply to it:
+    ``faults.drop(after=4, reply=replies.tool_use("get_weather"))``.
+    """
+    return Step.make("tool_use", name=name, input=input, reply=reply)
+
+
+def hang(close_after: Duration | None = None) -> Step:
+    """The request is accepted and never answered: the client's read timeout decides what happens.
+
+    ``close_after``: after that long the server closes the connection without a response, as
+    servers and proxies do with idle requests ("Server disconnected without sending a response").
+    """
+    return Step.make("hang", close_after=close_after)
 
 
 def refuse() -> Step:
@@ -81,9 +99,25 @@ def drop(after: int, *, reply: Reply | None = None) -> Step:
     return Step.make("drop", after=after, reply=reply)
 
 
-def stall(after: int, seconds: Duration, *, reply: Reply | None = None) -> Step:
-    """``after`` SSE events, then ``seconds`` of silence, then the rest of the stream."""
-    return Step.make("stall", after=after, seconds=seconds, reply=reply)
+def stall(after: int, seconds: Duration, ping_every: Duration | None = None, *, reply: Reply | None = None) -> Step:
+    """``after`` SSE events, then ``seconds`` of silence, then the rest of the stream.
+
+    ``ping_every``: a ``ping`` event breaks the silence that often, so no read timeout longer than
+    it fires and the call just takes ``seconds`` longer (a stream has pings; a JSON body cannot).
+    """
+    return Step.make("stall", after=after, seconds=seconds, ping_every=ping_every, reply=reply)
+
+
+def malformed(after: int, *, reply: Reply | None = None) -> Step:
+    """``after`` SSE events, then one whose data is not JSON (the SDK raises ``json.JSONDecodeError``),
+    then the rest; a JSON body gets junk after its ``after``-th piece."""
+    return Step.make("malformed", after=after, reply=reply)
+
+
+def proxy_error(status: int = 502, body: str = "html") -> Step:
+    """An error page from a proxy in front of the API, not JSON: ``body="html"`` is Cloudflare's page,
+    ``body="text"`` Envoy's one line. The SDK retries it by status, and its message is the raw text."""
+    return Step.make("proxy_error", status=status, body=body)
 
 
 def error_event(
@@ -112,18 +146,25 @@ def status(
     *,
     retry_after: Duration | None = None,
     retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
     should_retry: bool | None = None,
     message: str | None = None,
+    error_code: str | None = None,
 ) -> Step:
-    """Any error status with an Anthropic error body; ``type`` defaults to the one the API uses."""
-    return Step.make("status", code=code, type=type, **_status_args(retry_after, retry_after_ms, should_retry, message))
+    """Any error status with an Anthropic error body; ``type`` defaults to the one the API uses.
+
+    ``error_code`` fills ``error.details.error_code`` (``code`` is the HTTP status here).
+    """
+    return Step.make("status", code=code, type=type, error_code=error_code,
+                     **_status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message))
 
 
 def _status_args(
-    retry_after: Duration | None, retry_after_ms: float | None, should_retry: bool | None, message: str | None
+    retry_after: Duration | None, retry_after_ms: float | None, retry_after_date: bool, should_retry: bool | None,
+    message: str | None,
 ) -> dict[str, Any]:
-    return {"retry_after": retry_after, "retry_after_ms": retry_after_ms, "should_retry": should_retry,
-            "message": message}
+    return {"retry_after": retry_after, "retry_after_ms": retry_after_ms, "retry_after_date": retry_after_date,
+            "should_retry": should_retry, "message": message}
 
 
 _DEFAULT: Any = object()
@@ -135,22 +176,27 @@ class ErrorStepBuilder(Protocol):
         *,
         retry_after: Duration | None = ...,
         retry_after_ms: float | None = ...,
+        retry_after_date: bool = ...,
         should_retry: bool | None = ...,
         message: str | None = ...,
+        code: str | None = ...,
     ) -> Step: ...
 
 
 def _error_builder(action: str, doc: str) -> ErrorStepBuilder:
     # retry_after=None must mean "send no retry-after", even where the action has a default.
+    # code= is error.details.error_code (anthropic 2.x picks the exception class by status and code).
     def build(
         *,
         retry_after: Duration | None = _DEFAULT,
         retry_after_ms: float | None = None,
+        retry_after_date: bool = False,
         should_retry: bool | None = None,
         message: str | None = None,
+        code: str | None = None,
     ) -> Step:
-        args = _status_args(retry_after, retry_after_ms, should_retry, message)
-        return Step.make(action, **{key: value for key, value in args.items() if value is not _DEFAULT})
+        args = _status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message)
+        return Step.make(action, code=code, **{key: value for key, value in args.items() if value is not _DEFAULT})
 
     build.__name__ = build.__qualname__ = action
     build.__doc__ = doc

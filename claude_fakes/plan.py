@@ -6,14 +6,14 @@ clock and raise the HTTP library's exceptions; a socket server sleeps and writes
 
 Shape: :class:`Wait` silences before the :class:`Head`; after it, any mix of :class:`Send` and
 :class:`Wait`. A plan ends cleanly (the list just ends) or with one terminal marker: :data:`CUT`
-(the connection closes mid-body), :data:`RESET` (it is reset, anywhere), or, instead of any
-response, :data:`REFUSE` or :data:`GARBAGE`. A ``Wait(math.inf)`` is a hang.
+(the connection closes, mid-body or before any response), :data:`RESET` (it is reset, anywhere),
+or, instead of any response, :data:`REFUSE` or :data:`GARBAGE`. A ``Wait(math.inf)`` is a hang.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
@@ -58,7 +58,8 @@ class _Marker:
 REFUSE = _Marker("REFUSE")
 """The connection is refused: nothing was sent, nothing was received."""
 CUT = _Marker("CUT")
-"""The connection closes (FIN) before the body is complete (for chunked bodies: no final chunk)."""
+"""The connection closes (FIN) before the body is complete (for chunked bodies: no final chunk), or
+before any response at all (a server or proxy giving up on an idle request)."""
 RESET = _Marker("RESET")
 """The connection is reset (RST): before the response, or in the middle of its body."""
 GARBAGE = _Marker("GARBAGE")
@@ -88,8 +89,6 @@ class Plan:
                 raise ValueError(f"{action!r} ends a plan")
             elif (action is REFUSE or action is GARBAGE) and seen_head:
                 raise ValueError(f"{action!r} comes instead of a response, not after a Head")
-            elif action is CUT and not seen_head:
-                raise ValueError(f"{action!r} before the Head")
 
     @classmethod
     def of(cls, *actions: Action | Sequence[Action]) -> Plan:
@@ -146,11 +145,25 @@ class Response:
         """The response up to ``after`` events, then ``tail`` (nothing: a clean, early end)."""
         return Plan.of(Wait(self.before), self.head, self._body(0, self.cut(after)), *tail)
 
-    def stalled(self, after: int, seconds: float) -> Plan:
-        """The response with ``seconds`` of silence after ``after`` events."""
+    def stalled(self, after: int, seconds: float, keepalive: Send | None = None, every: float = 0.0) -> Plan:
+        """The response with ``seconds`` of silence after ``after`` events; ``keepalive`` (a ping)
+        breaks the silence every ``every`` seconds, so no gap is longer than that."""
         at = self.cut(after)
-        return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(seconds),
-                       self._body(at, len(self.pieces)))
+        pause: list[Action] = [Wait(seconds)]
+        if keepalive is not None and every > 0:
+            beats = max(0, math.ceil(seconds / every) - 1)
+            pause = [action for _ in range(beats) for action in (Wait(every), keepalive)]
+            pause.append(Wait(seconds - beats * every))
+        return Plan.of(Wait(self.before), self.head, self._body(0, at), pause, self._body(at, len(self.pieces)))
+
+    def replaced(self, after: int, change: Callable[[bytes], bytes]) -> Plan:
+        """The response with the piece after ``after`` events rewritten by ``change``."""
+        at = self.cut(after)
+        if at == len(self.pieces):
+            return self.whole()
+        gap, piece = self.pieces[at]
+        return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(gap), Send(change(piece.data), 1),
+                       self._body(at + 1, len(self.pieces)))
 
 
 END = _Marker("END")

@@ -41,13 +41,14 @@ class TextBlock:
 @dataclass(frozen=True)
 class ToolUseBlock:
     name: str
-    input_json: str
-    """The tool input as canonical JSON, so that a reply stays immutable and hashable."""
+    input_json: str | None
+    """The tool input as canonical JSON, so that a reply stays immutable and hashable; None: built
+    from the tool's ``input_schema`` in the request it answers (:mod:`claude_fakes.tools`)."""
     id: str | None = None
 
     @property
     def input(self) -> Any:
-        return json.loads(self.input_json)
+        return None if self.input_json is None else json.loads(self.input_json)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class Reply:
             if isinstance(block, TextBlock):
                 parts.append(f"text({block.text!r})")
             elif isinstance(block, ToolUseBlock):
-                parts.append(f"tool_use({block.name!r}, {block.input_json})")
+                shown = "<from its input_schema>" if block.input_json is None else block.input_json
+                parts.append(f"tool_use({block.name!r}, {shown})")
             else:
                 parts.append(f"thinking({block.thinking!r})")
         return " + ".join(parts)
@@ -107,18 +109,32 @@ def text(content: str) -> Reply:
     return Reply((TextBlock(content),))
 
 
-def tool_use(name: str, input: Mapping[str, Any], *, id: str | None = None) -> Reply:  # noqa: A002
+def tool_use(name: str, input: Mapping[str, Any] | None = None, *, id: str | None = None) -> Reply:  # noqa: A002
     """A ``tool_use`` block: the model calls ``name`` with ``input``; stop_reason becomes ``tool_use``.
 
-    ``id`` defaults to a deterministic ``toolu_01…`` derived from the fake's seed.
+    ``input`` left out: one valid against the tool's ``input_schema`` in the request, built when
+    the reply is sent. ``id`` defaults to a deterministic ``toolu_01…`` derived from the fake's seed.
     """
-    if not name:
+    if not name or not isinstance(name, str):
         raise ValueError("replies.tool_use() needs a tool name")
+    if input is None:
+        return Reply((ToolUseBlock(name, None, id),))
+    return Reply((ToolUseBlock(name, tool_input_json(input, "replies.tool_use() input"), id),))
+
+
+def tool_input_json(value: Any, where: str) -> str:
+    """A tool input (a JSON object, or its text) as canonical JSON; ValueError says what is wrong."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as err:
+            raise ValueError(f"{where} is not JSON: {err}") from None
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where} must be a JSON object, got {value!r}")
     try:
-        input_json = json.dumps(dict(input), sort_keys=True, separators=(",", ":"))
+        return json.dumps(dict(value), sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError) as err:
-        raise ValueError(f"replies.tool_use() input must be a JSON object: {err}") from None
-    return Reply((ToolUseBlock(name, input_json, id),))
+        raise ValueError(f"{where} must be a JSON object: {err}") from None
 
 
 def thinking(content: str, *, signature: str | None = None) -> Reply:

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, signature
-from .replies import Reply, TextBlock
-from .replies import text as text_reply
+from .replies import Reply, TextBlock, ThinkingBlock, ToolUseBlock, tool_input_json
 from .wire import ERROR_KINDS
 
 __all__ = ["ScriptError", "Step"]
@@ -96,6 +95,8 @@ def _convert(param: Param, value: Any, action: str) -> Any:
         if value in ("true", "false"):
             return value == "true"
         raise ValueError(f"{where} takes true or false, got {value!r}")
+    if kind == "json":
+        return tool_input_json(value, where)
     if kind == "error_type":
         value = str(value)
         if value not in ERROR_KINDS:
@@ -106,6 +107,9 @@ def _convert(param: Param, value: Any, action: str) -> Any:
         return value
     if not isinstance(value, str):
         raise ValueError(f"{where} takes a string, got {value!r}")
+    if param.choices and value not in param.choices:
+        raise ValueError(f"{where} takes one of {', '.join(param.choices)}, got {value!r}"
+                         + suggest(value, param.choices))
     return value
 
 
@@ -136,15 +140,16 @@ class Step:
             raise ScriptError(unknown_action(action))
         if name == "chaos":
             return cls(name, _chaos_args(params), 1, None)
-        if "text" in params and fault.takes_reply and reply is None:
-            reply = text_reply(str(params.pop("text")))
+        if fault.takes_reply:
+            words = _reply_from(name, params)
+            reply = words if reply is None else reply + words if words is not None else reply
         if reply is not None and not fault.takes_reply:
             raise ScriptError(f"{name} sends no model content, so it takes no reply")
         if reply is not None and not isinstance(reply, Reply):
             raise ScriptError(f"{name}(reply=...) takes a replies.* value, got {type(reply).__name__}")
         for key in params:
             if fault.param(key) is None:
-                names = [p.name for p in fault.params] + (["text"] if fault.takes_reply else [])
+                names = [p.name for p in fault.params] + (list(_reply_keys(name)) if fault.takes_reply else [])
                 accepted = ", ".join(names) if names else "no arguments"
                 raise ScriptError(f"{name} has no argument {key!r}{suggest(key, names)}; it takes {accepted}",
                                   argument=key)
@@ -159,7 +164,11 @@ class Step:
                 raise ScriptError(f"{name} needs {param.name}=...: {signature(fault)}")
             else:
                 args.append((param.name, param.default))
-        return cls(name, tuple(args), 1, reply)
+        step = cls(name, tuple(args), 1, reply)
+        problem = fault.check(step) if fault.check is not None else None
+        if problem is not None:
+            raise ScriptError(problem)
+        return step
 
     def __getitem__(self, name: str) -> Any:
         for key, value in self.args:
@@ -182,15 +191,72 @@ class Step:
         shown = [f"{key}={show(value)}" for key, value in self.args
                  if self.action == "chaos" or value != self.fault.param(key).default]  # type: ignore[union-attr]
         if self.reply is not None:
-            blocks = self.reply.blocks
-            if len(blocks) == 1 and isinstance(blocks[0], TextBlock):
-                shown.append(f"text={show(blocks[0].text)}")
-            else:
-                shown.append(f"reply={self.reply}")
+            words = reply_words(self.reply, self.action)
+            shown += [f"{key}={show(value)}" for key, value in words] if words is not None else [f"reply={self.reply}"]
         text = self.action + (f"({', '.join(shown)})" if shown else "")
         if self.count != 1:
             text += "*inf" if math.isinf(self.count) else f"*{int(self.count)}"
         return text
+
+
+REPLY_KEYS = ("thinking", "text", "tool", "input")
+"""Script words for model content, on every action that sends some: ``thinking`` first, ``text``,
+then a call of ``tool`` with ``input`` (JSON; left out, built from the tool's ``input_schema``)."""
+
+
+def _reply_keys(action: str) -> tuple[str, ...]:
+    # tool_use names its tool with its own name= and input= arguments.
+    return ("thinking", "text") if action == "tool_use" else REPLY_KEYS
+
+
+def _reply_from(action: str, params: dict[str, Any]) -> Reply | None:
+    """The reply the script words in ``params`` make (taken out of ``params``), or None."""
+    blocks: list[ThinkingBlock | TextBlock | ToolUseBlock] = []
+    keys = _reply_keys(action)
+    for key in ("thinking", "text"):
+        if key in keys and key in params:
+            value = params.pop(key)
+            if not isinstance(value, str):
+                raise ScriptError(f"{action}({key}=...) takes a string, got {value!r}", argument=key)
+            blocks.append(ThinkingBlock(value) if key == "thinking" else TextBlock(value))
+    tool_key, input_key = ("name", "input") if action == "tool_use" else ("tool", "input")
+    if tool_key in params:
+        tool = params[tool_key] if action == "tool_use" else params.pop(tool_key)
+        if not isinstance(tool, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", tool):
+            raise ScriptError(f"{action}({tool_key}=...) takes a tool name (letters, digits, _ and -), got {tool!r}",
+                              argument=tool_key)
+        raw = params.get(input_key) if action == "tool_use" else params.pop(input_key, None)
+        try:
+            input_json = None if raw is None or raw == "none" else tool_input_json(raw, f"{action}({input_key}=...)")
+        except ValueError as err:
+            raise ScriptError(str(err), argument=input_key) from None
+        blocks.append(ToolUseBlock(tool, input_json))
+    elif input_key in params and action != "tool_use":
+        raise ScriptError(f"{action}(input=...) needs tool=... (the tool the model calls)", argument=input_key)
+    return Reply(tuple(blocks)) if blocks else None
+
+
+def reply_words(reply: Reply, action: str) -> list[tuple[str, Any]] | None:
+    """``reply`` as script words (see :data:`REPLY_KEYS`), or None when script text cannot say it
+    (several blocks of a kind, another order, a fixed id or signature)."""
+    words: list[tuple[str, Any]] = []
+    order = ["thinking", "text", "tool"]
+    for block in reply.blocks:
+        if isinstance(block, ThinkingBlock) and "thinking" in order and block.signature is None:
+            order = order[order.index("thinking") + 1:]
+            words.append(("thinking", block.thinking))
+        elif isinstance(block, TextBlock) and "text" in order:
+            order = order[order.index("text") + 1:]
+            words.append(("text", block.text))
+        elif isinstance(block, ToolUseBlock) and "tool" in order and block.id is None:
+            order = []
+            if action != "tool_use":
+                words.append(("tool", block.name))
+                if block.input_json is not None:
+                    words.append(("input", block.input_json))
+        else:
+            return None
+    return words
 
 
 CHAOS_AFTER_MAX = 8

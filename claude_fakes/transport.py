@@ -194,6 +194,8 @@ class PlanRun:
         error: BaseException
         if action is READ_TIMEOUT:
             error = errors.read_timeout("The read operation timed out", request=request)
+        elif action is CUT and self.run.exchange.status is None:
+            error = errors.remote_protocol("Server disconnected without sending a response.", request=request)
         elif action is CUT:
             error = errors.remote_protocol(
                 "peer closed connection without sending complete message body (incomplete chunked read)",

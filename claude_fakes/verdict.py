@@ -6,6 +6,7 @@ matters; :class:`Verdict` prints them above the timeline.
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,14 +58,24 @@ class Verdict:
 
 
 def retry_after(exchange: Exchange) -> float | None:
-    """The wait the response asked for, read the way the SDK reads it (ms first), or None."""
+    """The wait the response asked for, read the way the SDK reads it (ms first, then seconds, then an
+    HTTP-date against the response's ``date``), or None."""
     headers = exchange.response_headers
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         try:
             return float(headers[name]) * scale
         except (KeyError, ValueError):
             continue
-    return None
+    until, sent = _http_date(headers.get("retry-after")), _http_date(headers.get("date"))
+    if until is None or sent is None:
+        return None
+    # Both dates are whole seconds: the wait asked for is known to within one of them.
+    return max(0.0, until - sent - 1)
+
+
+def _http_date(value: str | None) -> float | None:
+    parsed = email.utils.parsedate_tz(value) if value else None
+    return None if parsed is None else float(email.utils.mktime_tz(parsed))
 
 
 def _next_same(attempts: Sequence[Exchange], index: int) -> Exchange | None:

@@ -10,6 +10,7 @@ Sources for each shape: ../shared/reference/claude-wire.md, sections 1-3.
 from __future__ import annotations
 
 import base64
+import email.utils
 import functools
 import hashlib
 import json
@@ -29,8 +30,8 @@ REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 402: b"Payment
            404: b"Not Found", 405: b"Method Not Allowed", 408: b"Request Timeout", 409: b"Conflict",
            412: b"Precondition Failed", 413: b"Payload Too Large", 422: b"Unprocessable Entity",
            429: b"Too Many Requests", 431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
-           501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable", 504: b"Gateway Timeout",
-           524: b"", 529: b""}
+           499: b"Client Closed Request", 501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable",
+           504: b"Gateway Timeout", 520: b"", 521: b"", 522: b"", 523: b"", 524: b"", 529: b""}
 """Reason phrases as api.anthropic.com's front end sends them; 529 and Cloudflare's 524 have none."""
 
 GARBAGE_BYTES = b"\x00\xffnot http\r\n\r\n"
@@ -79,6 +80,20 @@ ERROR_KINDS: dict[str, ErrorKind] = {
 """The documented error types (platform docs, "Errors"), with their status and a real message."""
 
 
+STATUS_MESSAGES = {408: "Request timed out", 412: "Precondition failed", 422: "Unprocessable entity",
+                   431: "Request header fields too large", 499: "Client closed request", 501: "Not implemented",
+                   502: "Bad gateway", 503: "Service unavailable"}
+"""Messages for the statuses the docs give no ``error.type`` of their own (anthropic 2.x maps each to a class)."""
+
+
+def error_message(error_type: str, status: int) -> str:
+    """The message an error body carries when the script gives none."""
+    kind = ERROR_KINDS.get(error_type)
+    if kind is not None and kind.status == status:
+        return kind.message
+    return STATUS_MESSAGES.get(status) or (kind.message if kind else "Error")
+
+
 def error_type_for_status(status: int) -> str:
     """The ``error.type`` the API uses for ``status``: exact where documented, else by class."""
     for kind in ERROR_KINDS.values():
@@ -95,14 +110,45 @@ def json_bytes(value: Any) -> bytes:
     return _compact(value).encode()
 
 
-def error_body(error_type: str, message: str, request_id: str) -> bytes:
+def error_body(error_type: str, message: str, request_id: str, error_code: str | None = None) -> bytes:
+    """An Anthropic error body; ``error_code`` fills ``error.details`` (anthropic 2.x picks its class by it)."""
+    details = None if error_code is None else {"error_code": error_code}
     return json_bytes(
         {
             "type": "error",
-            "error": {"type": error_type, "message": message, "details": None},
+            "error": {"type": error_type, "message": message, "details": details},
             "request_id": request_id,
         }
     )
+
+
+PROXY_BODIES = ("html", "text")
+"""``proxy_error``'s page kinds: Cloudflare's HTML page, Envoy's one line of plain text."""
+
+
+def proxy_page(status: int, kind: str) -> tuple[tuple[tuple[str, str], ...], bytes]:
+    """The headers and body of an error page from a proxy in front of the API (not JSON)."""
+    phrase = reason(status).decode() or {520: "Web server is returning an unknown error",
+                                         521: "Web server is down", 522: "Connection timed out",
+                                         523: "Origin is unreachable", 524: "A timeout occurred",
+                                         529: "Site is overloaded"}.get(status, "Error")
+    if kind == "text":
+        body = b"upstream connect error or disconnect/reset before headers. reset reason: connection termination"
+        return (("content-type", "text/plain"), ("server", "envoy")), body
+    page = (f"<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n<center><h1>{status} {phrase}"
+            "</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
+    return (("content-type", "text/html"), ("server", "cloudflare")), page.encode()
+
+
+def malformed(data: bytes, stream: bool) -> bytes:
+    """``data`` made unparseable: an SSE event whose JSON stops halfway, or a JSON body with junk."""
+    if not stream:
+        return data + b"<!-- not json -->"
+    head, sep, rest = data.partition(b"\ndata: ")
+    if not sep:
+        return b"data: {\n\n"
+    payload = rest.rstrip(b"\n")
+    return head + sep + payload[: max(1, len(payload) // 2)] + b"\n\n"
 
 
 @dataclass(frozen=True)
@@ -172,6 +218,10 @@ class Ids:
     def tool_use(self) -> str:
         return "toolu_01" + self._token("toolu", 22)
 
+    @functools.cached_property
+    def workspace(self) -> str:
+        return "wrkspc_01" + hashlib.blake2b(f"{self._seed}:workspace".encode(), digest_size=16).hexdigest()[:22]
+
     def signature(self) -> str:
         return base64.b64encode(self._token("sig", 48).encode()).decode()
 
@@ -211,8 +261,14 @@ def input_tokens(request_json: Mapping[str, Any]) -> int:
     return estimate_tokens(text)
 
 
+def _tool_json(block: ToolUseBlock) -> str:
+    if block.input_json is None:
+        raise ValueError(f"tool_use {block.name!r}: its input is built from the request before rendering")
+    return block.input_json
+
+
 def _tool_tokens(block: ToolUseBlock) -> int:
-    return estimate_tokens(block.name + block.input_json)
+    return estimate_tokens(block.name + _tool_json(block))
 
 
 def _json_fragments(text: str, size: int = 24) -> list[str]:
@@ -345,7 +401,7 @@ def render_message(
                                                                     "name": block.name, "input": {}}}))
             if index == 0:
                 emit(PING)
-            fragments = ["", *_json_fragments(block.input_json)]
+            fragments = ["", *_json_fragments(_tool_json(block))]
             per_fragment = _tool_tokens(block) / max(1, len(fragments) - 1)
             for n, fragment in enumerate(fragments):
                 weight = round(per_fragment * n) - round(per_fragment * (n - 1)) if n else 0
@@ -410,6 +466,11 @@ def _rfc3339(seconds: int) -> str:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def http_date(epoch: float) -> str:
+    """A POSIX time as an HTTP-date (``Thu, 01 Jan 2026 00:00:30 GMT``), as ``retry-after`` may carry it."""
+    return email.utils.formatdate(epoch, usegmt=True)
+
+
 def rfc3339(epoch: float) -> str:
     """A POSIX time as the API's reset headers write it (whole seconds, UTC)."""
     return _rfc3339(int(epoch))
@@ -422,6 +483,7 @@ def response_headers(
     organization_id: str,
     now: float,
     limits: Mapping[str, tuple[int, int, float]] | None = None,
+    workspace_id: str | None = None,
 ) -> list[tuple[str, str]]:
     """The headers every API reply carries: request-id, organization, the rate-limit family.
 
@@ -434,6 +496,8 @@ def response_headers(
         ("request-id", request_id),
         ("anthropic-organization-id", organization_id),
     ]
+    if workspace_id is not None:
+        headers.append(("anthropic-workspace-id", workspace_id))
     requests, tokens = limits["requests"], limits["tokens"]
     for family, (limit, remaining, reset) in (("requests", requests), ("tokens", tokens),
                                               ("input-tokens", tokens), ("output-tokens", tokens)):

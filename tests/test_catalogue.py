@@ -31,7 +31,8 @@ def test_each_builder_makes_the_step_its_script_text_makes() -> None:
         if name == "chaos":
             assert faults.chaos(overloaded=0.5) == parse_script("chaos(overloaded=0.5)")[0]
             continue
-        required = {p.name: {"count": 2, "duration": 3, "status": 503}[p.kind] for p in fault.params if p.required}
+        examples = {"count": 2, "duration": 3, "status": 503, "word": "get_weather"}
+        required = {p.name: examples[p.kind] for p in fault.params if p.required}
         text = name + (f"({', '.join(f'{key}={value}' for key, value in required.items())})" if required else "")
         assert getattr(faults, name)(**required) == parse_script(text)[0], name
 
@@ -54,6 +55,6 @@ def test_chaos_picks_only_faults_that_need_no_arguments_it_cannot_draw() -> None
 
 def test_help_text_and_aliases_come_from_the_catalogue() -> None:
     assert list(describe()) == list(FAULTS)
-    assert describe()["stall"].startswith("stall(after, seconds): ")
+    assert describe()["stall"].startswith("stall(after, seconds, ping_every=none): ")
     assert all(target in FAULTS for target in ALIASES.values())
     assert Step.make("hang") * math.inf == parse_script("hang*inf")[0]

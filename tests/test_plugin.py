@@ -76,7 +76,7 @@ def test_it(claude_fake):
 """)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*test_it: claude_faults script 'overlaoded': unknown action 'overlaoded'*",
-                                 "*known actions: ok, hang, *", "*overlaoded", "*^ (position 0)"])
+                                 "*known actions: ok, tool_use, hang, *", "*overlaoded", "*^ (position 0)"])
     assert "Traceback" not in result.stdout.str()
 
 
