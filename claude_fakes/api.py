@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from . import replies
+from . import conversation, replies
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .plan import Head, Plan, Response, Send
@@ -82,10 +82,13 @@ class Api:
     """Answers requests the way api.anthropic.com does. Holds only the id sequence."""
 
     def __init__(self, seed: int = 0, *, latency: LatencyModel | None = None,
-                 rate_limits: RateLimits | None = None) -> None:
+                 rate_limits: RateLimits | None = None, validate: bool = True) -> None:
         self.ids = Ids(seed)
         self.latency = latency
         self.quota = Quota(rate_limits)
+        self.validate = validate
+        """Whether the API's checks on a conversation apply (:mod:`claude_fakes.conversation`) and on
+        ``max_tokens`` against the model's limit."""
 
     def _error(
         self,
@@ -135,7 +138,7 @@ class Api:
         if not isinstance(body, dict):
             return self._error("invalid_request_error",
                                "There was an error parsing the body of your request as a JSON object.", now=now)
-        problem = _check_body(body, incoming.path)
+        problem = _check_body(body, incoming.path, self.validate)
         return None if problem is None else self._error("invalid_request_error", problem, now=now)
 
     def over_quota(self, now: float) -> Plan | None:
@@ -314,7 +317,7 @@ def output_limit(model: str) -> int:
     return max(info.max_tokens for info in MODELS)
 
 
-def _check_body(body: Mapping[str, Any], path: str) -> str | None:
+def _check_body(body: Mapping[str, Any], path: str, validate: bool) -> str | None:
     required = ("model", "messages") if path.endswith("count_tokens") else ("model", "max_tokens", "messages")
     for name in required:
         if name not in body:
@@ -326,7 +329,7 @@ def _check_body(body: Mapping[str, Any], path: str) -> str | None:
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
             return "max_tokens: Input should be a valid integer greater than or equal to 1"
         limit = output_limit(body["model"])
-        if max_tokens > limit:
+        if validate and max_tokens > limit:
             return (f"max_tokens: {max_tokens} > {limit}, which is the maximum allowed number of output tokens "
                     f"for {body['model']}")
     messages = body["messages"]
@@ -339,4 +342,4 @@ def _check_body(body: Mapping[str, Any], path: str) -> str | None:
             return f"messages.{index}.content: Field required"
     if "stream" in body and not isinstance(body["stream"], bool):
         return "stream: Input should be a valid boolean"
-    return None
+    return conversation.problem(messages) if validate else None

@@ -13,11 +13,10 @@ status and headers, the events delivered, and how it ended, through the one tabl
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import Any
 
 from .api import Api, Incoming
 from .assertions import Assertions
@@ -27,8 +26,9 @@ from .journal import Exchange, Outcome, format_timeline
 from .latency import LatencyModel
 from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Next, Plan, Send
 from .quota import RateLimits
-from .script import StepLike, to_steps
+from .script import StepLike, to_turns
 from .step import Step, pick_chaos
+from .turns import Match, Route, ScriptState, key_of, turns_of
 
 __all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
 
@@ -55,25 +55,6 @@ class UnusedStepsError(AssertionError):
     """A strict fake ended with scripted steps that no request met."""
 
 
-@dataclass
-class _Scripted:
-    step: Step
-    script_number: int
-    position: int
-    used: int = 0
-    default: bool = False
-    """From a default script (command line, ini, module or class marker): the test's first
-    :meth:`Engine.script` call replaces it, and its steps then owe nothing to the strict check."""
-
-    @property
-    def exhausted(self) -> bool:
-        return self.used >= self.step.count
-
-    @property
-    def unused(self) -> bool:
-        return self.used == 0 if math.isinf(self.step.count) else self.used < self.step.count
-
-
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers with every secret's value replaced."""
     return {name: REDACTED if name in SECRET_HEADERS else value for name, value in headers.items()}
@@ -95,59 +76,108 @@ class Engine(Assertions):
         latency: LatencyModel | None = None,
         gateway: Gateway | None = None,
         rate_limits: RateLimits | None = None,
+        validate: bool = True,
     ) -> None:
         if type(seed) is not int:
             raise TypeError(f"seed takes a whole number, got {seed!r}")
         if type(strict) is not bool:
             raise TypeError(f"strict takes True or False, got {strict!r}")
+        if type(validate) is not bool:
+            raise TypeError(f"validate takes True or False, got {validate!r}")
         self.clock = clock
         self.seed = seed
         self.strict = strict
         self.latency = latency
         self.gateway = gateway
         self.rate_limits = rate_limits
-        self._api = Api(seed, latency=latency, rate_limits=rate_limits)
+        self._api = Api(seed, latency=latency, rate_limits=rate_limits, validate=validate)
         self._lock = threading.RLock()
         self._journal: list[Exchange] = []
         self._attempts = 0
-        self._scripted: list[_Scripted] = []
-        self._queue: list[_Scripted] = []
-        self._scripts = 0
+        self._script = ScriptState()
+        self._routes: list[Route] = []
+        self._turns: dict[str, int] = {}
         self._findings: list[str] = []
 
     # -- the script ---------------------------------------------------------------------------
 
+    @property
+    def validate(self) -> bool:
+        """Whether the API's conversation checks apply: orphan ``tool_use``, unknown ``tool_result``,
+        ``max_tokens`` above the model's limit, each a 400 as the API words it."""
+        return self._api.validate
+
+    @validate.setter
+    def validate(self, value: bool) -> None:
+        if type(value) is not bool:
+            raise TypeError(f"validate takes True or False, got {value!r}")
+        self._api.validate = value
+
     def script(self, *items: StepLike) -> Engine:
         """Set the steps for the next attempts, replacing any not yet reached.
 
-        Steps replaced before use still count as unused for a strict fake.
+        With ``;`` it is a turn script: each part serves one turn (a call and all its retries),
+        counted from the next new turn. Steps replaced before use still count as unused for a
+        strict fake.
         """
-        steps = to_steps(items)
+        turns = to_turns(items)
         with self._lock:
-            self._scripted = [entry for entry in self._scripted if not entry.default]
-            self._scripts += 1
-            self._queue = [_Scripted(step, self._scripts, n) for n, step in enumerate(steps, 1)]
-            self._scripted.extend(self._queue)
+            self._script.set(turns)
+        return self
+
+    def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> Engine:
+        """Set a turn script, one argument per turn: a string, a step, a reply, or a list of them."""
+        turns = turns_of(scripts)
+        with self._lock:
+            self._script.set(turns)
         return self
 
     def default_script(self, *items: StepLike) -> Engine:
         """Set a default script: it serves until the first :meth:`script` call, which replaces it
         whole (its steps, used or not, are then no longer checked)."""
-        self.script(*items)
+        turns = to_turns(items)
         with self._lock:
-            for entry in self._queue:
-                entry.default = True
+            self._script.set(turns, default=True)
         return self
 
-    def _take_step(self) -> Step | None:
-        queue = self._queue
-        while queue and queue[0].exhausted:
-            queue.pop(0)
-        if not queue:
-            return None
-        entry = queue[0]
-        entry.used += 1
-        return entry.step
+    def when(
+        self,
+        *,
+        model: str | None = None,
+        contains: str | None = None,
+        system: str | None = None,
+        tools: str | None = None,
+        tool_result: bool | str | None = None,
+        stream: bool | None = None,
+        predicate: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> Route:
+        """A route: the requests that match are served from its own script (``.script()``,
+        ``.turns()``), and journalled as its own. The first route that matches, in the order
+        added, serves a request; the rest use the fake's script.
+
+        ``model``: the request's model. ``contains``: text in the last user message. ``system``:
+        text in the system prompt. ``tools``: a tool name the request offers. ``tool_result``:
+        True (the last message answers a tool call) or the ``tool_use`` id it answers.
+        ``stream``: streamed or not. ``predicate``: a callable on the request JSON.
+        """
+        match = Match(model, contains, system, tools, tool_result, stream, predicate)
+        with self._lock:
+            route = Route(len(self._routes) + 1, match, self._lock, lambda: self.journal)
+            self._routes.append(route)
+        return route
+
+    @property
+    def routes(self) -> list[Route]:
+        """The routes, in the order added."""
+        return list(self._routes)
+
+    def _take_step(self, body: Any) -> tuple[Step | None, Route | None]:
+        key = key_of(body)
+        if self._routes and isinstance(body, Mapping):
+            for route in self._routes:
+                if route.match(body):
+                    return route.state.take(key), route
+        return self._script.take(key), None
 
     # -- what happened ------------------------------------------------------------------------
 
@@ -169,12 +199,7 @@ class Engine(Assertions):
     def unused_steps(self) -> list[str]:
         """The scripted steps no attempt has met yet, described."""
         with self._lock:
-            return [
-                f"{entry.step} (step {entry.position} of script {entry.script_number}, used {entry.used} of "
-                f"{'inf' if math.isinf(entry.step.count) else int(entry.step.count)})"
-                for entry in self._scripted
-                if entry.unused
-            ]
+            return [*self._script.unused(), *(line for route in self._routes for line in route.state.unused())]
 
     @property
     def findings(self) -> list[str]:
@@ -205,26 +230,33 @@ class Engine(Assertions):
             api = self._api
             plan = rejection or api.reject(incoming, now=now)
             step = None
+            route = None
             notes: list[str] = []
             attempt = incoming.is_attempt
+            body = incoming.json
             if plan is None and attempt:
                 plan = api.over_quota(now)
                 if plan is not None:
                     notes.append("over quota")
-            if plan is None:
-                step = (given or self._take_step()) if attempt else None
+            if plan is None and attempt:
+                if given is not None:
+                    step = given
+                else:
+                    step, route = self._take_step(body)
                 if step is not None and step.action == "chaos":
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
+            if plan is None:
                 plan = api.respond(incoming, step, now=now, notes=notes)
             if self.gateway is not None:
                 behind = self.gateway.apply(plan)
                 if behind != plan:
                     notes.append(f"cut by {self.gateway.name}")
                 plan = behind
+            turn = None
             if attempt:
                 self._attempts += 1
-            body = incoming.json
+                turn = self._turns.setdefault(key_of(body), len(self._turns) + 1)
             exchange = Exchange(
                 attempt=self._attempts if attempt else None,
                 retry_count=incoming.retry_count,
@@ -237,6 +269,8 @@ class Engine(Assertions):
                 start=self.clock.elapsed,
                 stream=isinstance(body, dict) and body.get("stream") is True,
                 notes=notes,
+                turn=turn,
+                route=route.name if route is not None else None,
             )
             self._journal.append(exchange)
         return Run(self, exchange, plan, read_timeout)

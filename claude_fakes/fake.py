@@ -39,14 +39,15 @@ class ClaudeFake(Engine):
     """A fake Claude API. Use it as a context manager, or through the ``claude_fake`` fixture.
 
     ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
-    reply, or a list of them). ``base_urls``: hosts to answer for besides
+    reply, or a list of them; with ``;``, per turn). ``base_urls``: hosts to answer for besides
     ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set). ``seed``: SDK jitter and
     ids (and ``chaos`` picks). ``strict``: leaving a scripted step unused fails the test.
     ``latency``: ``"realistic"`` paces every reply (:mod:`claude_fakes.latency`). ``gateway``: a
     named gateway (``"vercel-hobby"``, ``"cloudflare"``, …) or a :class:`Gateway` in front of
     the API. ``rate_limits``: request and token quotas per minute. ``intercept=False``: patch
     no transport, only time; requests reach the fake through :meth:`respond`, as a route of
-    respx or pytest-httpx2.
+    respx or pytest-httpx2. ``validate=False``: accept conversations the API rejects (an orphan
+    ``tool_use``, an unknown ``tool_result``, ``max_tokens`` above the model's limit).
     """
 
     def __init__(
@@ -60,11 +61,12 @@ class ClaudeFake(Engine):
         latency: str | LatencyModel | None = None,
         gateway: str | Gateway | None = None,
         rate_limits: RateLimits | Mapping[str, int] | None = None,
+        validate: bool = True,
     ) -> None:
         if isinstance(rate_limits, Mapping):
             rate_limits = RateLimits(**rate_limits)
         super().__init__(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
-                         gateway=gateway_from(gateway), rate_limits=rate_limits)
+                         gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate)
         self.intercept = intercept
         self._targets = [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in base_urls)]
         self._stack: ExitStack | None = None

@@ -64,6 +64,11 @@ class Exchange:
     """The response's headers, once they were sent (``retry-after``, ``request-id``, …)."""
     error: str | None = field(default=None, repr=False)
     """The exception the transport raised to the client, if any, e.g. ``httpx2.ReadTimeout``."""
+    turn: int | None = None
+    """The turn of a ``POST /v1/messages`` attempt: 1, 2, … by first arrival of its ``messages``
+    (every retry of a call, the SDK's or the application's, sends them unchanged)."""
+    route: str | None = None
+    """The route that served it (``route 1 (model='…')``), or None: the fake's own script."""
 
     @property
     def duration(self) -> float | None:
@@ -104,9 +109,15 @@ def format_timeline(
     # Sorting is stable, so equal times keep journal order, and an instant failure comes before
     # the sleep that follows it.
     rows: list[tuple[float, int, str]] = []
+    # Turns and routes are shown once a journal has more than one turn, or a route.
+    by_turn = any((exchange.turn or 0) > 1 or exchange.route for exchange in journal)
     for exchange in journal:
         label = f"#{exchange.attempt}" if exchange.attempt is not None else "-"
         retry = f"retry {exchange.retry_count}" if exchange.retry_count is not None else ""
+        if by_turn and exchange.turn is not None:
+            retry = f"turn {exchange.turn}, {retry}" if retry else f"turn {exchange.turn}"
+            retry += f", {exchange.route.split(' (', 1)[0]}" if exchange.route else ""
+            retry += " "
         read = exchange.timeout.get("read") if exchange.timeout else None
         request = f"{exchange.method} {exchange.path}{' (stream)' if exchange.stream else ''}"
         step = str(replace(exchange.step, count=1)) if exchange.step is not None else "-"

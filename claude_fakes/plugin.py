@@ -25,7 +25,7 @@ from .targets import Target
 _CALL_FAILED = pytest.StashKey[bool]()
 _FAKE = pytest.StashKey["ClaudeFake | ServerScope"]()
 _SCOPE_NUMBERS = itertools.count(1)
-_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits")
+_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,7 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None, "
-        "gateway=None, rate_limits=None): the script and options of the claude_fake fixture for this test, "
+        "gateway=None, rate_limits=None, validate=True): "
+        "the script and options of the claude_fake fixture for this test, "
         "class or module.",
     )
     config.addinivalue_line(
@@ -103,7 +104,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _check_marker_types(node: pytest.Item, options: Mapping[str, Any]) -> None:
-    for name, kind in (("strict", bool), ("seed", int), ("intercept", bool)):
+    for name, kind in (("strict", bool), ("seed", int), ("intercept", bool), ("validate", bool)):
         value = options.get(name)
         if value is not None and (type(value) is not kind):
             raise pytest.UsageError(f"{node.nodeid}: claude_fake({name}=...) takes {kind.__name__}, got {value!r}")
@@ -290,7 +291,8 @@ def claude_fake_server(
     """
     default_script, options = _configured(request.config)
     marker_script, _, marker_options = _marker_settings(request.node)
-    process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept"})
+    process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
+                                                "validate"})
     if process_wide:
         raise pytest.UsageError(
             f"{request.node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "

@@ -2,12 +2,15 @@
 
 ::
 
-    script := step ("," step)*
+    script := turn (";" turn)*
+    turn   := step ("," step)*
     step   := action ["(" key=value ("," key=value)* ")"] ["*" (count | "inf")]
 
 Each attempt at ``POST /v1/messages`` consumes one step; after the last step every request gets
-``ok``. Values are numbers, durations (``30``, ``30s``, ``500ms``, ``10m``, ``1h``, ``inf``),
-``true``/``false``, ``none``, error types, bare words or quoted strings (``text="Hi, there"``).
+``ok``. With ``;`` the script is a turn script: each part belongs to one turn (one logical call,
+whatever its retries; see :mod:`claude_fakes.turns`), and an empty part is ``ok``. Values are
+numbers, durations (``30``, ``30s``, ``500ms``, ``10m``, ``1h``, ``inf``), ``true``/``false``,
+``none``, error types, bare words or quoted strings (``text="Hi, there"``).
 
 The vocabulary is :data:`claude_fakes.catalogue.FAULTS`; each step is validated by
 :meth:`~claude_fakes.step.Step.make`, as the Python builders' are.
@@ -24,15 +27,20 @@ from .catalogue import ALIASES, FAULTS, signature
 from .replies import Repeated, Reply
 from .step import ScriptError, Step, known_actions, unknown_action
 
-__all__ = ["ScriptError", "Step", "StepLike", "parse_script", "to_steps"]
+__all__ = ["ScriptError", "Step", "StepLike", "Turns", "parse_script", "parse_turns", "to_steps",
+           "to_turns"]
 
 StepLike = str | Step | Reply | Repeated
 """What a script is made of: script text, ``faults.*`` steps, ``replies.*`` replies (``reply * 3`` too)."""
+Turns = tuple[tuple[Step, ...], ...]
+"""A script by turn: one tuple of steps per turn. A script without ``;`` is one 'turn' of per-attempt steps."""
 
 
 class _Parser:
     _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-    _BARE = re.compile(r"[^\s,()*=\"']+")
+    _BARE = re.compile(r"[^\s,()*=\"';]+")
+    _BARE_WORDS = re.compile(r"[^\s,()*=\"';]+(?:[ \t]+[^\s,()*=\"';]+)*")
+    """A value may be several words (``text=It is sunny.``): spaces inside it, not around it."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -55,17 +63,25 @@ class _Parser:
             raise self.fail(f"expected {what}, found {found}")
         self.pos += 1
 
-    def script(self) -> tuple[Step, ...]:
+    def turns(self) -> Turns:
+        turns = []
+        while True:
+            turns.append(self.turn())
+            if not self.peek():
+                return tuple(turns)
+            self.pos += 1  # the ';' that ended the turn
+
+    def turn(self) -> tuple[Step, ...]:
         steps = []
         self.skip_space()
-        if not self.peek():
+        if self.peek() in ("", ";"):
             return ()
         while True:
             steps.append(self.step())
             self.skip_space()
-            if not self.peek():
+            if self.peek() in ("", ";"):
                 return tuple(steps)
-            self.expect(",", "',' between steps")
+            self.expect(",", "',' between steps (or ';' between turns)")
 
     def step(self) -> Step:
         self.skip_space()
@@ -152,7 +168,7 @@ class _Parser:
                 chars.append(char)
                 self.pos += 1
             raise self.fail("unterminated string", start)
-        match = self._BARE.match(self.source, self.pos)
+        match = self._BARE_WORDS.match(self.source, self.pos)
         if match is None:
             raise self.fail("expected a value")
         self.pos = match.end()
@@ -165,20 +181,50 @@ MAX_STEPS = 10_000
 """The most steps one script may hold (a count such as ``ok*inf`` is one step)."""
 
 
-def parse_script(source: str) -> tuple[Step, ...]:
-    """Parse a script; a :class:`ScriptError` names the position, the text and the known actions."""
+def parse_turns(source: str) -> Turns:
+    """Parse a script, by turn (one part when it has no ``;``); a :class:`ScriptError` names the
+    position, the text and the known actions."""
     if not isinstance(source, str):
         raise TypeError(f"a script is a str, got {type(source).__name__}")
     if len(source) > MAX_SCRIPT_CHARS:
         raise ScriptError(f"a script holds at most {MAX_SCRIPT_CHARS} characters, got {len(source)}")
-    steps = _Parser(source).script()
-    if len(steps) > MAX_STEPS:
-        raise ScriptError(f"a script holds at most {MAX_STEPS} steps, got {len(steps)}; repeat one with *N")
-    return steps
+    turns = _Parser(source).turns()
+    _check_size(turns)
+    return turns
+
+
+def _check_size(turns: Turns) -> None:
+    count = sum(len(turn) for turn in turns)
+    if count > MAX_STEPS:
+        raise ScriptError(f"a script holds at most {MAX_STEPS} steps, got {count}; repeat one with *N")
+
+
+def parse_script(source: str) -> tuple[Step, ...]:
+    """Parse a script of per-attempt steps (no ``;``): see :func:`parse_turns`."""
+    turns = parse_turns(source)
+    if len(turns) > 1:
+        raise ScriptError("';' separates turns, and this takes one list of steps", source, source.index(";"))
+    return turns[0]
+
+
+def to_turns(items: Iterable[StepLike]) -> Turns:
+    """What ``ClaudeFake.script()`` accepts, by turn: each ``;`` in a string ends a turn, and steps,
+    replies and strings without one add to the current turn."""
+    turns: list[list[Step]] = [[]]
+    for item in items:
+        if isinstance(item, str):
+            first, *rest = parse_turns(item)
+            turns[-1].extend(first)
+            turns.extend(list(turn) for turn in rest)
+        else:
+            turns[-1].extend(to_steps((item,)))
+    result = tuple(tuple(turn) for turn in turns)
+    _check_size(result)
+    return result
 
 
 def to_steps(items: Iterable[StepLike]) -> tuple[Step, ...]:
-    """Normalise what ``ClaudeFake.script()`` accepts: script strings, steps and replies, in order."""
+    """Normalise a list of script strings (without ``;``), steps and replies into steps, in order."""
     steps: list[Step] = []
     for item in items:
         if isinstance(item, str):

@@ -49,8 +49,9 @@ def forced_tool(request: Mapping[str, Any]) -> str | None:
 
 def synthesise(schema: Any) -> Any:
     """A value valid against the JSON schema ``schema`` (an object schema gives a dict)."""
-    root = schema if isinstance(schema, Mapping) else {}
-    return _value(root, root, 0)
+    if not isinstance(schema, Mapping) or not schema:
+        return {}  # a tool with no schema takes an empty object
+    return _value(schema, schema, 0)
 
 
 def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -7,9 +7,12 @@ matters; :class:`Verdict` prints them above the timeline.
 from __future__ import annotations
 
 import email.utils
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from .conversation import answered, duplicate_results, orphans
 from .journal import Exchange, Outcome
 from .wire import ERROR_KINDS
 
@@ -26,7 +29,8 @@ STORM_LENGTH = 3
 class Finding:
     code: str
     """``retry_after_ignored``, ``final_status_retried``, ``retry_storm``, ``no_read_timeout``,
-    ``truncated_stream_accepted`` or ``stream_failure_not_retried``."""
+    ``truncated_stream_accepted``, ``stream_failure_not_retried``, ``orphan_tool_use``,
+    ``retry_amplification`` or ``duplicate_tool_result``."""
     attempt: int | None
     message: str
 
@@ -139,7 +143,98 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
                     f"{exchange.events - 1} events and the request was not repeated: the SDK never retries these",
                 ))
     findings.extend(_storms(attempts))
+    findings.extend(_orphans(attempts))
+    findings.extend(_amplified(attempts))
+    findings.extend(_duplicate_results(attempts))
     return Verdict(tuple(findings), timeline)
+
+
+def _messages(exchange: Exchange) -> list[Any]:
+    body = exchange.json
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return messages if isinstance(messages, list) else []
+
+
+def _by_turn(attempts: Sequence[Exchange]) -> dict[int, list[Exchange]]:
+    turns: dict[int, list[Exchange]] = {}
+    for exchange in attempts:
+        if exchange.turn is not None:
+            turns.setdefault(exchange.turn, []).append(exchange)
+    return turns
+
+
+def _numbers(exchanges: Sequence[Exchange]) -> str:
+    labels = [f"#{exchange.attempt}" for exchange in exchanges]
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+
+
+def _orphans(attempts: Sequence[Exchange]) -> list[Finding]:
+    findings = []
+    for turn, exchanges in _by_turn(attempts).items():
+        found = orphans(_messages(exchanges[0]))
+        if found:
+            ids = ", ".join(tool_id for orphan in found for tool_id in orphan.ids)
+            findings.append(Finding(
+                "orphan_tool_use", exchanges[0].attempt,
+                f"turn {turn} (attempts {_numbers(exchanges)}) sent a history whose tool_use {ids} "
+                f"(messages.{found[0].index}) has no tool_result right after it: the API rejects it with 400. "
+                "An interrupted or retried turn left the model's tool call in the history without its answer",
+            ))
+    return findings
+
+
+def _amplified(attempts: Sequence[Exchange]) -> list[Finding]:
+    findings = []
+    for turn, exchanges in _by_turn(attempts).items():
+        counts = [exchange.retry_count for exchange in exchanges]
+        if any(count is None for count in counts):
+            continue
+        # A re-issue follows a failure the SDK had already retried; a call that succeeded and is
+        # made again with the same messages is a new call, not a retry.
+        reissued = sum(1 for before, after in itertools.pairwise(exchanges)
+                       if after.retry_count == 0 and (before.retry_count or 0) > 0 and not _succeeded(before))
+        if reissued:
+            shown = ", ".join(str(count) for count in counts)
+            findings.append(Finding(
+                "retry_amplification", exchanges[0].attempt,
+                f"turn {turn} (attempts {_numbers(exchanges)}): the application re-issued the call {reissued} "
+                f"time(s) after the SDK had already retried it (retry counts {shown}): two retry layers "
+                f"stacked, {len(exchanges)} attempts for one call. Retry in one layer (max_retries=0 under an "
+                "application retry loop, or no loop)",
+            ))
+    return findings
+
+
+def _succeeded(exchange: Exchange) -> bool:
+    return exchange.status == 200 and exchange.outcome == Outcome.COMPLETE and (
+        exchange.step is None or exchange.step.action not in ("truncate", "error_event", "malformed"))
+
+
+def _duplicate_results(attempts: Sequence[Exchange]) -> list[Finding]:
+    findings = []
+    reported: set[str] = set()
+    first_answer: dict[str, tuple[str, Exchange]] = {}
+    for exchange in attempts:
+        messages = _messages(exchange)
+        for tool_id in duplicate_results(messages):
+            if tool_id not in reported:
+                reported.add(tool_id)
+                findings.append(Finding(
+                    "duplicate_tool_result", exchange.attempt,
+                    f"attempt #{exchange.attempt} (turn {exchange.turn}) answers tool call {tool_id} twice in one "
+                    "history: the tool's result was appended again",
+                ))
+        for tool_id, content in answered(messages):
+            earlier = first_answer.setdefault(tool_id, (content, exchange))
+            if earlier[0] != content and tool_id not in reported:
+                reported.add(tool_id)
+                findings.append(Finding(
+                    "duplicate_tool_result", exchange.attempt,
+                    f"tool call {tool_id} was answered with one result in turn {earlier[1].turn} (attempt "
+                    f"#{earlier[1].attempt}) and another in turn {exchange.turn} (attempt #{exchange.attempt}): "
+                    "the tool ran twice for one call, as after a retried step",
+                ))
+    return findings
 
 
 def _storms(attempts: Sequence[Exchange]) -> list[Finding]:

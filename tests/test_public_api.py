@@ -33,5 +33,5 @@ def test_the_in_process_fake_and_a_server_scope_share_one_assertion_api() -> Non
 
 def test_a_server_scope_refuses_replies_that_cannot_travel_as_text() -> None:
     scope = ServerScope("http://127.0.0.1:9", "unused")
-    with pytest.raises(TypeError, match="only text replies travel to a server"):
-        scope.script(replies.tool_use("get_weather", {"city": "Paris"}))
+    with pytest.raises(TypeError, match="cannot travel to a server"):
+        scope.script(replies.tool_use("get_weather", {"city": "Paris"}) + replies.text("Then this."))

@@ -64,3 +64,20 @@ def test_error_event_is_an_api_error_without_status(claude_fake_server: ServerSc
 def test_a_stall_after_the_headers_outlives_the_ts_timeout(claude_fake_server: ServerScope) -> None:
     seen = run_node(claude_fake_server, "stream", "1000")
     assert seen["ok"] and seen["ms"] >= 1500, "the TS SDK's timeout stops at the response headers"
+
+
+@pytest.mark.claude_fake("overloaded, tool_use(name=get_weather); overloaded*2, ok(text=It is sunny.)")
+def test_a_tool_loop_keeps_each_turns_retries_in_its_turn(claude_fake_server: ServerScope) -> None:
+    seen = run_node(claude_fake_server, "toolloop")
+    assert seen["ok"] and seen["turns"] == 2 and seen["text"] == "It is sunny."
+    assert seen["inputs"] == [{"city": "example", "unit": "celsius"}], "built from the tool's input_schema"
+    assert [exchange.turn for exchange in claude_fake_server.journal] == [1, 1, 2, 2, 2]
+    # The TS SDK sends no read timeout of its own (its timeout bounds only the time to headers).
+    claude_fake_server.assert_resilient(allow=["no_read_timeout"])
+
+
+def test_an_orphan_tool_use_is_a_bad_request(claude_fake_server: ServerScope) -> None:
+    seen = run_node(claude_fake_server, "orphan")
+    assert seen["error"] == "BadRequestError" and seen["status"] == 400
+    assert "`tool_use` ids were found without `tool_result` blocks immediately after: toolu_01orphan" in seen["message"]
+    assert "orphan_tool_use" in claude_fake_server.verdict().codes

@@ -15,8 +15,9 @@ from typing import Any
 from ..assertions import Assertions
 from ..engine import check_unused
 from ..journal import Exchange, format_timeline
-from ..replies import TextBlock
-from ..script import StepLike, to_steps
+from ..script import StepLike, Turns, to_turns
+from ..step import reply_words
+from ..turns import turns_of
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, exchange_from_json
 
 
@@ -36,7 +37,8 @@ class ServerScope(Assertions):
 
     def _admin(self, method: str, action: str, body: bytes | None = None) -> Any:
         query = urllib.parse.urlencode({"scope": self.scope})
-        request = urllib.request.Request(f"{self.server_url}{ADMIN_PREFIX}/{action}?{query}", data=body,
+        joiner = "&" if "?" in action else "?"
+        request = urllib.request.Request(f"{self.server_url}{ADMIN_PREFIX}/{action}{joiner}{query}", data=body,
                                          method=method, headers={"content-type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -48,14 +50,25 @@ class ServerScope(Assertions):
         return json.loads(payload) if kind.startswith("application/json") else payload.decode()
 
     def script(self, *items: StepLike) -> ServerScope:
-        """Set this scope's script (text, steps, or text replies: the server takes script text)."""
-        steps = to_steps(items)
-        for step in steps:
-            blocks = step.reply.blocks if step.reply is not None else ()
-            if blocks and not (len(blocks) == 1 and isinstance(blocks[0], TextBlock)):
-                raise TypeError(f"{step}: only text replies travel to a server; tool_use and thinking do not yet")
-        self._admin("POST", "script", json.dumps({"script": ", ".join(map(str, steps))}).encode())
+        """Set this scope's script (``;`` for a turn script), as text, steps or replies."""
+        self._admin("POST", "script", json.dumps({"script": script_text(to_turns(items))}).encode())
         return self
+
+    def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> ServerScope:
+        """Set this scope's turn script, one argument per turn."""
+        self._admin("POST", "script", json.dumps({"script": script_text(turns_of(scripts))}).encode())
+        return self
+
+    def when(self, *, model: str | None = None, contains: str | None = None, system: str | None = None,
+             tools: str | None = None, tool_result: bool | str | None = None,
+             stream: bool | None = None) -> ServerRoute:
+        """A route of this scope, as ``claude_fake.when`` (without ``predicate``: a route on a server
+        is data, sent over the admin API)."""
+        given = {"model": model, "contains": contains, "system": system, "tools": tools,
+                 "tool_result": tool_result, "stream": stream}
+        match = {key: value for key, value in given.items() if value is not None}
+        name: str = self._admin("POST", "routes", json.dumps(match).encode())["route"]
+        return ServerRoute(self, name)
 
     def _state(self) -> dict[str, Any]:
         state: dict[str, Any] = self._admin("GET", "journal")
@@ -87,3 +100,39 @@ class ServerScope(Assertions):
 
     def reset(self) -> None:
         self._admin("POST", "reset")
+
+
+def script_text(turns: Turns) -> str:
+    """A script as the text the server parses: the steps of each turn, turns joined by ``;``."""
+    for turn in turns:
+        for step in turn:
+            if step.reply is not None and reply_words(step.reply, step.action) is None:
+                raise TypeError(f"{step}: script text cannot say this reply (several blocks of a kind, another order, "
+                                "or a fixed id or signature), so it cannot travel to a server")
+    return "; ".join(", ".join(map(str, turn)) for turn in turns)
+
+
+class ServerRoute:
+    """A route of a server scope: its own script, journal and attempts (see ``claude_fake.when``)."""
+
+    def __init__(self, scope: ServerScope, name: str) -> None:
+        self._scope = scope
+        self.name = name
+
+    def script(self, *items: StepLike) -> ServerRoute:
+        self._scope._admin("POST", f"script?route={urllib.parse.quote(self.name)}",
+                           json.dumps({"script": script_text(to_turns(items))}).encode())
+        return self
+
+    def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> ServerRoute:
+        self._scope._admin("POST", f"script?route={urllib.parse.quote(self.name)}",
+                           json.dumps({"script": script_text(turns_of(scripts))}).encode())
+        return self
+
+    @property
+    def journal(self) -> list[Exchange]:
+        return [exchange for exchange in self._scope.journal if exchange.route == self.name]
+
+    @property
+    def attempts(self) -> int:
+        return sum(1 for exchange in self.journal if exchange.attempt is not None)

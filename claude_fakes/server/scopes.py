@@ -22,8 +22,9 @@ from ..gateways import gateway_from
 from ..journal import Exchange
 from ..latency import latency_model
 from ..plan import Head, Plan, Send
-from ..script import ScriptError, parse_script
+from ..script import ScriptError, Turns, parse_script, parse_turns
 from ..step import Step
+from ..turns import Route, key_of
 from ..wire import JSON_CONTENT_TYPE, error_body, json_bytes
 
 ADMIN_PREFIX = "/_claude_fakes"
@@ -38,6 +39,8 @@ class Scope:
     engine: Engine
     header_turns: dict[tuple[str, str], int] = field(default_factory=dict)
     """Attempts seen per (header script, messages), for clients that send no retry count."""
+    header_turn_numbers: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per header turn script, the turn each ``messages`` is (1, 2, … by first arrival)."""
 
 
 def exchange_json(exchange: Exchange) -> dict[str, Any]:
@@ -59,6 +62,8 @@ def exchange_json(exchange: Exchange) -> dict[str, Any]:
         "response_headers": dict(exchange.response_headers),
         "notes": list(exchange.notes),
         "error": exchange.error,
+        "turn": exchange.turn,
+        "route": exchange.route,
     }
 
 
@@ -71,7 +76,7 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
         start=data["start"], end=data["end"], status=data["status"], outcome=data["outcome"],
         events=data["events"], stream=data["stream"], response_headers=data["response_headers"],
         notes=data.get("notes", []),
-        error=data["error"],
+        error=data["error"], turn=data.get("turn"), route=data.get("route"),
     )
 
 
@@ -83,7 +88,7 @@ class Scopes:
         self.script = script
         self.seed = seed
         self.options = options
-        """``latency``, ``gateway``, ``rate_limits``: as for :class:`ClaudeFake`, in every scope."""
+        """``latency``, ``gateway``, ``rate_limits``, ``validate``: as for :class:`ClaudeFake`, in every scope."""
         self._scopes: dict[str, Scope] = {}
 
     def get(self, name: str) -> Scope:
@@ -91,7 +96,8 @@ class Scopes:
         if scope is None:
             options = self.options
             engine = Engine(RealClock(), seed=self.seed, latency=latency_model(options.get("latency")),
-                            gateway=gateway_from(options.get("gateway")), rate_limits=options.get("rate_limits"))
+                            gateway=gateway_from(options.get("gateway")), rate_limits=options.get("rate_limits"),
+                            validate=options.get("validate", True))
             if self.script:
                 engine.script(self.script)
             scope = self._scopes[name] = Scope(name, engine)
@@ -120,23 +126,27 @@ class Scopes:
         if script is None or not incoming.is_attempt:
             return scope, scope.engine.begin(incoming, _client_timeouts(incoming))
         try:
-            steps = _header_steps(script)
+            turns = _header_turns(script)
         except ScriptError as err:
             body = error_body("invalid_request_error", f"{SCRIPT_HEADER}: {err}", "req_claude_fakes_admin")
             rejection = Plan.of(Head(400, (("content-type", JSON_CONTENT_TYPE),)), Send(body))
             return scope, scope.engine.begin(incoming, _client_timeouts(incoming), rejection=rejection)
-        return scope, scope.engine.begin(incoming, _client_timeouts(incoming),
-                                         step=_step_for_attempt(steps, self._attempt_of_call(scope, script, incoming)))
+        key = key_of(incoming.json)
+        steps = turns[0]
+        if len(turns) > 1:
+            numbers = scope.header_turn_numbers.setdefault(script, {})
+            turn = numbers.setdefault(key, len(numbers) + 1)
+            steps = turns[turn - 1] if turn <= len(turns) else ()
+        step = _step_for_attempt(steps, self._attempt_of_call(scope, script, incoming, key))
+        return scope, scope.engine.begin(incoming, _client_timeouts(incoming), step=step)
 
     @staticmethod
-    def _attempt_of_call(scope: Scope, script: str, incoming: Incoming) -> int:
+    def _attempt_of_call(scope: Scope, script: str, incoming: Incoming, key: str) -> int:
         """Which attempt of its call this request is, counting from 0."""
         if incoming.retry_count is not None:
             return incoming.retry_count
-        body = incoming.json
-        key = (script, json.dumps(body.get("messages") if isinstance(body, dict) else None, sort_keys=True))
-        attempt = scope.header_turns.get(key, 0)
-        scope.header_turns[key] = attempt + 1
+        attempt = scope.header_turns.get((script, key), 0)
+        scope.header_turns[(script, key)] = attempt + 1
         return attempt
 
     # -- the admin API ------------------------------------------------------------------------
@@ -149,10 +159,20 @@ class Scopes:
             if (incoming.method, action) == ("GET", "health"):
                 return _json(200, {"status": "ok", "scopes": sorted(self._scopes)})
             if (incoming.method, action) == ("POST", "script"):
-                steps = parse_script(_script_from(incoming))
+                turns = parse_turns(_script_from(incoming))
                 scope = self.get(scope_name)
-                scope.engine.script(*steps)
-                return _json(200, {"scope": scope_name, "steps": [str(step) for step in steps]})
+                route_name = incoming.query.get("route")
+                target: Engine | Route = scope.engine if route_name is None else _route(scope.engine, route_name)
+                if len(turns) > 1:
+                    target.turns(*turns)
+                else:
+                    target.script(*turns[0])
+                return _json(200, {"scope": scope_name, "route": route_name,
+                                   "turns": [[str(step) for step in turn] for turn in turns]})
+            if (incoming.method, action) == ("POST", "routes"):
+                match = _match_from(incoming)
+                route = self.get(scope_name).engine.when(**match)
+                return _json(200, {"scope": scope_name, "route": route.name})
             if (incoming.method, action) == ("GET", "journal"):
                 engine = self.get(scope_name).engine
                 return _json(200, {"scope": scope_name, "attempts": engine.attempts,
@@ -168,13 +188,45 @@ class Scopes:
                 return _json(200, {"reset": "all"})
         except ScriptError as err:
             return _error(400, str(err))
+        except TypeError as err:
+            return _error(400, str(err))
         return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: GET health, "
-                           "POST script, GET journal, GET timeline, POST reset")
+                           "POST script, POST routes, GET journal, GET timeline, POST reset")
 
 
 @lru_cache(maxsize=256)
-def _header_steps(script: str) -> tuple[Step, ...]:
-    return parse_script(script)
+def _header_turns(script: str) -> Turns:
+    return parse_turns(script)
+
+
+MATCH_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "model": str, "contains": str, "system": str, "tools": str, "tool_result": (bool, str), "stream": bool}
+"""What a route may match on over the admin API (a predicate is Python's alone)."""
+
+
+def _match_from(incoming: Incoming) -> dict[str, Any]:
+    try:
+        data = json.loads(incoming.body)
+    except (ValueError, RecursionError):
+        raise ScriptError('send the match as JSON: {"model": "...", "contains": "..."}') from None
+    if not isinstance(data, dict) or not data:
+        raise ScriptError(f"send the match as a JSON object with some of: {', '.join(MATCH_FIELDS)}")
+    for key, value in data.items():
+        kind = MATCH_FIELDS.get(key)
+        if kind is None:
+            raise ScriptError(f"routes cannot match on {key!r}; they match on {', '.join(MATCH_FIELDS)}")
+        if not isinstance(value, kind):
+            raise ScriptError(f"routes: {key} takes {'a string' if kind is str else 'true, false or a string'}, "
+                              f"got {value!r}")
+    return data
+
+
+def _route(engine: Engine, name: str) -> Route:
+    for route in engine.routes:
+        if route.name == name:
+            return route
+    known = ", ".join(route.name for route in engine.routes) or "none yet"
+    raise ScriptError(f"no route {name!r} in this scope; routes: {known}")
 
 
 def _step_for_attempt(steps: tuple[Step, ...], attempt: int) -> Step:

@@ -1,0 +1,129 @@
+"""What the API checks in a conversation before the model sees it, and what a loop's history shows.
+
+An agent loop sends the whole history every turn: the model's ``tool_use`` blocks, and the
+application's ``tool_result`` blocks answering them. The real API rejects a history in which a
+``tool_use`` has no ``tool_result`` in the very next message (what an interrupted or retried turn
+leaves behind), and one whose ``tool_result`` answers no ``tool_use`` of the message before it,
+with 400 ``invalid_request_error`` and the messages below (as the API words them; public bug
+reports quote them verbatim). Pure functions of the request JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Orphan", "answered", "duplicate_results", "orphans", "problem", "turn_key"]
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """``tool_use`` ids in ``messages[index]`` that the next message does not answer."""
+
+    index: int
+    ids: tuple[str, ...]
+
+    def message(self) -> str:
+        return (f"messages.{self.index}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                f"{', '.join(self.ids)}. Each `tool_use` block must have a corresponding `tool_result` block in "
+                "the next message.")
+
+
+def _blocks(message: Any) -> list[Mapping[str, Any]]:
+    content = message.get("content") if isinstance(message, Mapping) else None
+    if not isinstance(content, list):
+        return []
+    return [block for block in content if isinstance(block, Mapping)]
+
+
+def _role(message: Any) -> Any:
+    return message.get("role") if isinstance(message, Mapping) else None
+
+
+def _tool_use_ids(message: Any) -> list[str]:
+    if _role(message) != "assistant":
+        return []
+    return [str(block.get("id")) for block in _blocks(message) if block.get("type") == "tool_use"]
+
+
+def _results(message: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    if _role(message) != "user":
+        return
+    for index, block in enumerate(_blocks(message)):
+        if block.get("type") == "tool_result":
+            yield index, block
+
+
+def orphans(messages: Sequence[Any]) -> list[Orphan]:
+    """Every assistant message whose ``tool_use`` ids the next message leaves unanswered (a last
+    assistant message is a prefill: the model would continue it, so it is not checked)."""
+    found = []
+    for index, message in enumerate(messages[:-1]):
+        ids = _tool_use_ids(message)
+        if not ids:
+            continue
+        answered_ids = {str(block.get("tool_use_id")) for _, block in _results(messages[index + 1])}
+        missing = tuple(tool_id for tool_id in ids if tool_id not in answered_ids)
+        if missing:
+            found.append(Orphan(index, missing))
+    return found
+
+
+def problem(messages: Sequence[Any]) -> str | None:
+    """The 400 message the API gives this history, or None when it accepts it."""
+    for index, message in enumerate(messages):
+        issued = set(_tool_use_ids(messages[index - 1])) if index else set()
+        for position, block in _results(message):
+            tool_id = block.get("tool_use_id")
+            if tool_id not in issued:
+                return (f"messages.{index}.content.{position}: unexpected `tool_use_id` found in `tool_result` "
+                        f"blocks: {tool_id}. Each `tool_result` block must have a corresponding `tool_use` block in "
+                        "the previous message.")
+        if index + 1 < len(messages):
+            unanswered = orphans(messages[index:index + 2])
+            if unanswered:
+                return Orphan(index, unanswered[0].ids).message()
+    return None
+
+
+def answered(messages: Sequence[Any]) -> list[tuple[str, str]]:
+    """Every ``tool_result`` in the history: its ``tool_use_id`` and its content as canonical JSON."""
+    return [(str(block.get("tool_use_id")), json.dumps(block.get("content"), sort_keys=True))
+            for message in messages for _, block in _results(message)]
+
+
+def duplicate_results(messages: Sequence[Any]) -> list[str]:
+    """``tool_use`` ids that one history answers more than once."""
+    seen: dict[str, int] = {}
+    for tool_id, _ in answered(messages):
+        seen[tool_id] = seen.get(tool_id, 0) + 1
+    return [tool_id for tool_id, count in seen.items() if count > 1]
+
+
+def last_results(messages: Sequence[Any]) -> list[str]:
+    """The ``tool_use`` ids the last message answers."""
+    return [str(block.get("tool_use_id")) for _, block in _results(messages[-1])] if messages else []
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's content (a string, or its text blocks), or of a system prompt."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(block.get("text", "")) for block in content
+                         if isinstance(block, Mapping) and block.get("type") == "text")
+    return ""
+
+
+def last_user_text(messages: Sequence[Any]) -> str:
+    for message in reversed(messages):
+        if _role(message) == "user":
+            return text_of(message.get("content"))
+    return ""
+
+
+def turn_key(messages: Any) -> str:
+    """What identifies a turn: its ``messages``, canonically (retries of one call send them unchanged)."""
+    return json.dumps(messages, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,242 @@
+"""Scripts by attempt and by turn, and routes: which step an attempt gets.
+
+A *turn* is one logical call: every request with the same ``messages`` belongs to it, whatever
+retried it (the SDK, the application, both). Scripting by attempt number breaks as soon as a
+retry shifts the count; a turn script (``"overloaded*2, ok; drop(after=3), ok"``) gives each
+turn its own steps. A :class:`ScriptState` holds one script (the fake's, or a route's) and knows
+which step an attempt of which turn gets; a :class:`Route` is a script for the requests that
+match it. The engine (:mod:`claude_fakes.engine`) numbers turns and picks the route; this module
+knows nothing of HTTP or clocks.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conversation import last_results, last_user_text, text_of, turn_key
+from .journal import Exchange
+from .script import StepLike, Turns, to_steps, to_turns
+from .step import ScriptError, Step
+
+__all__ = ["Route", "ScriptState"]
+
+
+@dataclass
+class Scripted:
+    step: Step
+    script_number: int
+    position: int
+    turn: int | None = None
+    """The turn of a turn script this step belongs to (1, 2, …), or None in a per-attempt script."""
+    used: int = 0
+    default: bool = False
+    """From a default script (command line, ini, module or class marker): the test's first
+    ``script()`` call replaces it, and its steps then owe nothing to the strict check."""
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.step.count
+
+    @property
+    def unused(self) -> bool:
+        return self.used == 0 if math.isinf(self.step.count) else self.used < self.step.count
+
+    def describe(self, owner: str) -> str:
+        where = f"turn {self.turn}, " if self.turn is not None else ""
+        count = "inf" if math.isinf(self.step.count) else int(self.step.count)
+        return (f"{self.step} ({owner}{where}step {self.position} of script {self.script_number}, "
+                f"used {self.used} of {count})")
+
+
+class ScriptState:
+    """One script: per attempt (a queue every attempt takes from) or per turn (a queue per turn,
+    counted from the first turn this script serves after it was set)."""
+
+    def __init__(self, label: str = "") -> None:
+        self.label = label
+        """How unused-step reports name this script's owner (empty for the fake's own)."""
+        self._entries: list[Scripted] = []
+        self._queue: list[Scripted] = []
+        self._turns: list[list[Scripted]] | None = None
+        self._turn_numbers: dict[str, int] = {}
+        self._first_turn = 0
+        self._scripts = 0
+
+    def set(self, turns: Turns, *, default: bool = False) -> None:
+        """Replace the steps not yet reached (``turns`` of one part: per attempt; of several: per turn)."""
+        self._entries = [entry for entry in self._entries if not entry.default]
+        self._scripts += 1
+        number = self._scripts
+        if len(turns) == 1:
+            self._queue = [Scripted(step, number, n, default=default) for n, step in enumerate(turns[0], 1)]
+            self._turns = None
+            self._entries.extend(self._queue)
+            return
+        self._queue = []
+        self._turns = [[Scripted(step, number, n, turn, default=default) for n, step in enumerate(steps, 1)]
+                       for turn, steps in enumerate(turns, 1)]
+        self._first_turn = len(self._turn_numbers)
+        for queue in self._turns:
+            self._entries.extend(queue)
+
+    def take(self, messages_key: str) -> Step | None:
+        """The step for one attempt of the turn ``messages_key`` names; None: past the script (``ok``)."""
+        number = self._turn_numbers.setdefault(messages_key, len(self._turn_numbers) + 1)
+        if self._turns is None:
+            queue = self._queue
+        else:
+            index = number - self._first_turn - 1
+            if not 0 <= index < len(self._turns):
+                return None
+            queue = self._turns[index]
+        while queue and queue[0].exhausted:
+            queue.pop(0)
+        if not queue:
+            return None
+        entry = queue[0]
+        entry.used += 1
+        return entry.step
+
+    def unused(self) -> list[str]:
+        owner = f"{self.label}, " if self.label else ""
+        return [entry.describe(owner) for entry in self._entries if entry.unused]
+
+
+def _as_turn(item: StepLike | list[StepLike] | tuple[StepLike, ...]) -> tuple[Step, ...]:
+    if isinstance(item, (list, tuple)):
+        return to_steps(item)
+    if isinstance(item, str) and ";" in item:
+        turns = to_turns((item,))
+        if len(turns) > 1:
+            raise ScriptError("turns() takes one turn per argument; ';' separates turns only inside script()")
+    return to_steps((item,))
+
+
+def turns_of(scripts: tuple[StepLike | list[StepLike] | tuple[StepLike, ...], ...]) -> Turns:
+    """``turns()``'s arguments as a turn script: each one turn (a string, a step, a reply, or a list)."""
+    turns = tuple(_as_turn(item) for item in scripts)
+    if not turns:
+        raise ScriptError("turns() needs at least one turn")
+    return turns if len(turns) > 1 else (*turns, ())
+
+
+MATCH_KEYS = ("model", "contains", "system", "tools", "tool_result", "stream", "predicate")
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a route serves: every key given must hold for the request."""
+
+    model: str | None = None
+    contains: str | None = None
+    system: str | None = None
+    tools: str | None = None
+    tool_result: bool | str | None = None
+    stream: bool | None = None
+    predicate: Callable[[Mapping[str, Any]], bool] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("model", "contains", "system", "tools"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"when({name}=...) takes a str, got {value!r}")
+        if self.tool_result is not None and not isinstance(self.tool_result, (bool, str)):
+            raise TypeError(f"when(tool_result=...) takes True or a tool_use id, got {self.tool_result!r}")
+        if self.stream is not None and not isinstance(self.stream, bool):
+            raise TypeError(f"when(stream=...) takes True or False, got {self.stream!r}")
+        if self.predicate is not None and not callable(self.predicate):
+            raise TypeError(f"when(predicate=...) takes a callable on the request JSON, got {self.predicate!r}")
+        if all(getattr(self, name) is None for name in MATCH_KEYS):
+            raise TypeError(f"when() needs at least one of {', '.join(MATCH_KEYS)}")
+
+    def __call__(self, body: Mapping[str, Any]) -> bool:
+        messages = body.get("messages")
+        if not isinstance(messages, list):
+            messages = []
+        if self.model is not None and body.get("model") != self.model:
+            return False
+        if self.contains is not None and self.contains not in last_user_text(messages):
+            return False
+        if self.system is not None and self.system not in text_of(body.get("system")):
+            return False
+        if self.tools is not None and not any(isinstance(tool, Mapping) and tool.get("name") == self.tools
+                                              for tool in body.get("tools") or ()):
+            return False
+        if self.tool_result is not None:
+            answered = last_results(messages)
+            if self.tool_result is True and not answered:
+                return False
+            if self.tool_result is False and answered:
+                return False
+            if isinstance(self.tool_result, str) and self.tool_result not in answered:
+                return False
+        if self.stream is not None and (body.get("stream") is True) != self.stream:
+            return False
+        return self.predicate is None or bool(self.predicate(body))
+
+    def __str__(self) -> str:
+        shown = [f"{name}={getattr(self, name)!r}" for name in MATCH_KEYS
+                 if getattr(self, name) is not None and name != "predicate"]
+        if self.predicate is not None:
+            shown.append(f"predicate={getattr(self.predicate, '__name__', 'callable')}")
+        return ", ".join(shown)
+
+
+@dataclass(eq=False)
+class Route:
+    """Requests that match serve from this route's own script; its journal and attempts are theirs.
+
+    Made by ``claude_fake.when(...)``: the first route that matches, in the order added, serves.
+    """
+
+    number: int
+    match: Match
+    lock: threading.RLock = field(repr=False)
+    """The engine's lock, held while the script changes."""
+    all_exchanges: Callable[[], list[Exchange]] = field(repr=False)
+    """The engine's journal, which this route's is a part of."""
+    state: ScriptState = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = ScriptState(self.name)
+
+    @property
+    def name(self) -> str:
+        """``route 1 (model='claude-haiku-4-5')``: how the journal and reports name it."""
+        return f"route {self.number} ({self.match})"
+
+    def script(self, *items: StepLike) -> Route:
+        """Set this route's steps (a turn script with ``;`` gives its turns theirs)."""
+        turns = to_turns(items)
+        with self.lock:
+            self.state.set(turns)
+        return self
+
+    def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> Route:
+        """Set this route's turn script, one argument per turn."""
+        turns = turns_of(scripts)
+        with self.lock:
+            self.state.set(turns)
+        return self
+
+    @property
+    def journal(self) -> list[Exchange]:
+        """The exchanges this route served, in order."""
+        return [exchange for exchange in self.all_exchanges() if exchange.route == self.name]
+
+    @property
+    def attempts(self) -> int:
+        """How many ``POST /v1/messages`` attempts this route served."""
+        return sum(1 for exchange in self.journal if exchange.attempt is not None)
+
+    def __repr__(self) -> str:
+        return f"<Route {self.name}: {self.attempts} attempt(s)>"
+
+
+def key_of(body: Any) -> str:
+    """The turn key of a request body (its ``messages``)."""
+    return turn_key(body.get("messages") if isinstance(body, Mapping) else None)

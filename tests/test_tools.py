@@ -1,0 +1,166 @@
+"""Tool calls (claude_fakes.tools): inputs built from a tool's schema, and replies that follow
+``tool_choice``, as JSON and streamed, on the installed SDK; instructor's forced-tool call."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import anthropic
+import instructor
+import pydantic
+import pytest
+
+from claude_fakes import ClaudeFake, faults, replies
+from claude_fakes.tools import forced_tool, synthesise
+
+from .agent import WEATHER_TOOL
+from .sdk import HTTP, MODES, call
+
+
+class Address(pydantic.BaseModel):
+    city: str
+    zip_code: str = pydantic.Field(min_length=5, max_length=5)
+
+
+class Person(pydantic.BaseModel):
+    name: str
+    age: int = pydantic.Field(ge=18, le=130)
+    role: Literal["admin", "user"]
+    tags: list[str] = pydantic.Field(min_length=2)
+    address: Address
+    score: float = pydantic.Field(gt=0, lt=1)
+    nickname: str | None = None
+    kind: Literal["person"] = "person"
+
+
+def test_a_synthesised_input_validates_against_the_schema_it_came_from() -> None:
+    value = synthesise(Person.model_json_schema())
+    assert Person.model_validate(value).role == "admin"
+    assert set(value) == {"name", "age", "role", "tags", "address", "score"}, "only required properties"
+
+
+@pytest.mark.parametrize(("schema", "expected"), [
+    ({"type": "string", "enum": ["b", "a"]}, "b"),
+    ({"const": 3}, 3),
+    ({"type": "integer", "minimum": 5, "maximum": 9}, 5),
+    ({"type": "integer", "exclusiveMinimum": 5}, 6),
+    ({"type": "number", "maximum": 0.25}, 0.25),
+    ({"type": "integer", "multipleOf": 4, "minimum": 5}, 8),
+    ({"type": "boolean"}, True),
+    ({"type": ["null", "string"]}, "example"),
+    ({"type": "string", "format": "date-time"}, "2026-01-01T00:00:00Z"),
+    ({"type": "string", "maxLength": 3}, "exa"),
+    ({"type": "array", "items": {"type": "integer"}, "minItems": 3, "uniqueItems": True}, [1, 2, 3]),
+    ({"anyOf": [{"type": "null"}, {"type": "integer"}]}, 1),
+    ({"allOf": [{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                {"properties": {"b": {"type": "integer"}}, "required": ["b"]}]}, {"a": "example", "b": 1}),
+    ({"type": "object", "properties": {"x": {"$ref": "#/definitions/X"}}, "required": ["x"],
+      "definitions": {"X": {"type": "string", "enum": ["y"]}}}, {"x": "y"}),
+    ({"type": "object", "properties": {"p": {"$ref": "#"}}, "required": []}, {}),
+])
+def test_each_schema_keyword_is_respected(schema: dict[str, Any], expected: Any) -> None:
+    assert synthesise(schema) == expected
+
+
+def test_a_recursive_required_schema_stops() -> None:
+    tree = {"type": "object", "properties": {"child": {"$ref": "#"}}, "required": ["child"]}
+    value = synthesise(tree)
+    depth = 0
+    while isinstance(value, dict) and depth < 100:
+        value, depth = value["child"], depth + 1
+    assert depth < 100
+
+
+def test_forced_tool_reads_tool_choice() -> None:
+    tools = [{"name": "a", "input_schema": {}}, {"name": "b", "input_schema": {}}]
+    assert forced_tool({"tools": tools, "tool_choice": {"type": "tool", "name": "b"}}) == "b"
+    assert forced_tool({"tools": tools, "tool_choice": {"type": "any"}}) == "a"
+    assert forced_tool({"tools": tools, "tool_choice": {"type": "auto"}}) is None
+    assert forced_tool({"tools": tools}) is None
+
+
+PERSON_TOOL = {"name": "record_person", "description": "Record a person.", "input_schema": Person.model_json_schema()}
+
+
+@pytest.mark.parametrize("choice", [{"type": "tool", "name": "record_person"}, {"type": "any"}])
+@pytest.mark.parametrize("mode", MODES)
+def test_a_forced_tool_choice_gets_a_schema_valid_call(mode: str, choice: dict[str, Any]) -> None:
+    with ClaudeFake() as fake:
+        seen = call(mode, tools=[PERSON_TOOL, WEATHER_TOOL], tool_choice=choice)
+    assert seen.error is None, seen.error
+    message = seen.message
+    assert message.stop_reason == "tool_use"
+    (block,) = message.content
+    assert block.type == "tool_use" and block.name == "record_person" and block.id.startswith("toolu_01")
+    Person.model_validate(block.input)
+    if mode.endswith("stream"):
+        assert seen.events.count("input_json") >= 2, "the input arrives as input_json_delta fragments"
+    assert fake.attempts == 1
+
+
+def test_instructor_gets_its_response_model_in_one_attempt() -> None:
+    with ClaudeFake() as fake:
+        client = instructor.from_anthropic(anthropic.Anthropic())
+        person = client.messages.create(model="claude-sonnet-4-6", max_tokens=1024, response_model=Person,
+                                        messages=[{"role": "user", "content": "Extract: Jane, 30, admin"}])
+    assert isinstance(person, Person)
+    assert fake.attempts == 1
+    assert fake.journal[0].json["tool_choice"]["type"] == "tool"
+
+
+async def test_instructor_async_too() -> None:
+    with ClaudeFake() as fake:
+        client = instructor.from_anthropic(anthropic.AsyncAnthropic())
+        person = await client.messages.create(model="claude-sonnet-4-6", max_tokens=1024, response_model=Person,
+                                              messages=[{"role": "user", "content": "Extract: Jane"}])
+    assert isinstance(person, Person) and fake.attempts == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_scripted_tool_call_without_input_is_built_from_the_requests_schema(mode: str) -> None:
+    with ClaudeFake("tool_use(name=get_weather, text=Let me check.)"):
+        seen = call(mode, tools=[WEATHER_TOOL])
+    text, tool = seen.message.content
+    assert text.text == "Let me check."
+    assert tool.input == {"city": "example", "unit": "celsius"}
+
+
+def test_a_given_input_is_sent_as_given() -> None:
+    with ClaudeFake(faults.tool_use("get_weather", {"city": "Paris", "unit": "celsius"})):
+        seen = call("sync", tools=[WEATHER_TOOL])
+    assert seen.message.content[0].input == {"city": "Paris", "unit": "celsius"}
+
+
+def test_a_tool_the_request_does_not_offer_gets_an_empty_input_and_a_note() -> None:
+    with ClaudeFake("tool_use(name=search)") as fake:
+        seen = call("sync")
+    assert seen.message.content[0].input == {}
+    assert fake.journal[0].notes == ["tool 'search' is not among the request's tools: input {}"]
+    assert "tool 'search' is not among" in fake.timeline()
+
+
+@pytest.mark.parametrize("mode", ["sync-stream", "async-stream"])
+def test_a_drop_inside_the_tool_calls_json(mode: str) -> None:
+    # message_start, content_block_start, then input_json_delta fragments: the cut lands in the JSON.
+    with ClaudeFake("drop(after=4, tool=get_weather)") as fake:
+        seen = call(mode, tools=[WEATHER_TOOL])
+    assert isinstance(seen.error, HTTP.RemoteProtocolError)
+    assert fake.journal[0].events == 4
+    assert "input_json" in seen.events
+
+
+def test_thinking_and_text_stay_expressible_in_script_text() -> None:
+    with ClaudeFake("ok(thinking=Paris is in France., text=Sunny.)"):
+        seen = call("sync-stream")
+    kinds = [block.type for block in seen.message.content]
+    assert kinds == ["thinking", "text"]
+    assert seen.message.content[0].thinking == "Paris is in France."
+    assert seen.message.content[0].signature, "a thinking block is always signed"
+
+
+def test_a_reply_made_in_python_keeps_its_order() -> None:
+    reply = replies.thinking("hmm") + replies.text("Checking.") + replies.tool_use("get_weather", {"city": "Paris"})
+    with ClaudeFake(reply):
+        seen = call("sync", tools=[WEATHER_TOOL])
+    assert [block.type for block in seen.message.content] == ["thinking", "text", "tool_use"]
+    assert seen.message.stop_reason == "tool_use"
