@@ -21,7 +21,7 @@ from .catalogue import describe
 from .gateways import GATEWAYS
 from .latency import MODELS
 from .quota import RateLimits
-from .script import ScriptError, parse_script
+from .script import ScriptError, parse_turns
 from .server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -52,11 +52,14 @@ def read_scenario(path: Path) -> Scenario:
             options[name.strip()] = _scenario_option(name.strip(), value.strip(), f"{path}:{number}")
             continue
         try:
-            parse_script(text)
+            parse_turns(text)
         except ScriptError as err:
             raise ScriptError(f"{path}:{number}: {err}") from None
+        if steps:
+            # A line that ends a turn (";") runs on into the next turn's steps.
+            steps.append(" " if steps[-1].endswith(";") or text.startswith(";") else ", ")
         steps.append(text)
-    return Scenario(", ".join(steps), options)
+    return Scenario("".join(steps), options)
 
 
 def _scenario_option(name: str, value: str, where: str) -> Any:
@@ -141,6 +144,9 @@ script actions:
                        help="quota: requests per minute, per scope")
     serve.add_argument("--tpm", type=_per_minute, default=None, metavar="N",
                        help="quota: tokens per minute, per scope")
+    serve.add_argument("--no-validate", action="store_true",
+                       help="accept conversations the API rejects (an orphan tool_use, an unknown tool_result, "
+                            "max_tokens above the model's limit)")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
     commands.add_parser("scenarios", help="list the shipped scenarios (each is --scenario NAME)")
     return parser
@@ -150,6 +156,8 @@ def _journal_line(out: TextIO) -> Any:
     def line(scope: str, exchange: Any) -> None:
         step = "-" if exchange.step is None else str(exchange.step)
         attempt = f"#{exchange.attempt}" if exchange.attempt is not None else "-"
+        if exchange.turn is not None:
+            attempt += f" turn {exchange.turn}" + (f" {exchange.route.split(' (', 1)[0]}" if exchange.route else "")
         took = f"{exchange.duration:.3f}s" if exchange.duration is not None else "?"
         line = f"[{scope}] {attempt} {exchange.method} {exchange.path} {step} => {exchange.describe()} ({took})"
         out.write(_printable(line) + "\n")
@@ -174,7 +182,8 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
                         seed=args.seed if args.seed is not None else options.get("seed", 0),
                         on_exchange=None if args.quiet else _journal_line(out),
                         latency=args.latency or options.get("latency", "none"),
-                        gateway=args.gateway or options.get("gateway"), rate_limits=limits)
+                        gateway=args.gateway or options.get("gateway"), rate_limits=limits,
+                        validate=not args.no_validate)
     await server.start()
     try:
         if not _loopback(args.host):
@@ -204,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         scenario = read_scenario(scenario_path(args.scenario)) if args.scenario else Scenario(args.script or "", {})
-        parse_script(scenario.script)
+        parse_turns(scenario.script)
     except ScriptError as err:
         print(f"claude-fakes: bad script: {err}", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ import pytest
 
 from .fake import FAKE_API_KEY, ClaudeFake
 from .journal import TIMELINE_HEADER
-from .script import ScriptError, parse_script
+from .script import ScriptError, parse_turns
 from .server.client import ServerScope
 from .targets import Target
 
@@ -80,7 +80,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         problem = "needs one or more script strings"
     for script in scripts if problem is None else ():
         try:
-            parse_script(script)
+            parse_turns(script)
         except ScriptError as err:
             problem = f"script {script!r}: {err}"
             break
@@ -172,7 +172,7 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     if script is None:
         script, where = str(config.getini("claude_fakes_script")), "claude_fakes_script (ini)"
     try:
-        parse_script(script)
+        parse_turns(script)
     except ScriptError as err:
         raise pytest.UsageError(f"{where}: {err}") from None
     if latency is None:

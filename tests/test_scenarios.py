@@ -33,7 +33,8 @@ def stream(client: anthropic.Anthropic, **request: object) -> anthropic.types.Me
 def test_every_scenario_file_parses_and_is_covered_here() -> None:
     names = sorted(path.stem for path in SCENARIOS.glob("*.txt"))
     tested = sorted(name.removeprefix("test_").replace("_", "-") for name in globals() if name.startswith("test_")
-                    and name != "test_every_scenario_file_parses_and_is_covered_here")
+                    and name != "test_every_scenario_file_parses_and_is_covered_here"
+                    and not name.endswith("_over_sockets"))
     assert names == tested
 
 
@@ -120,3 +121,25 @@ def test_rate_limit_429() -> None:
     with fake_for("rate-limit-429") as fake:
         anthropic.Anthropic().messages.create(**REQUEST)
     assert fake.clock.sleeps == [2]
+
+
+def test_agent_loop() -> None:
+    from examples.test_agent_loop import Agent
+
+    with fake_for("agent-loop") as fake:
+        assert Agent(anthropic.Anthropic()).ask("Weather in Paris?") == "It is sunny in Paris."
+    assert [(exchange.turn, exchange.status, exchange.outcome) for exchange in fake.journal] == [
+        (1, 529, "complete"), (1, 200, "cut"), (1, 200, "complete"), (2, 529, "complete"), (2, 200, "complete")]
+    assert fake.unused_steps() == []
+
+
+def test_agent_loop_over_sockets() -> None:
+    from claude_fakes.server import FakeServer
+    from examples.test_agent_loop import Agent
+
+    scenario = read_scenario(SCENARIOS / "agent-loop.txt")
+    with FakeServer(script=scenario.script) as server, anthropic.Anthropic(base_url=server.url,
+                                                                           api_key="sk-test") as client:
+        assert Agent(client).ask("Weather in Paris?") == "It is sunny in Paris."
+        journal = server.scopes.get("default").engine.journal
+    assert [exchange.turn for exchange in journal] == [1, 1, 1, 2, 2]

@@ -72,8 +72,8 @@ def test_cli_serves_prints_its_url_and_exits_cleanly(signum: int) -> None:
         assert REAL["monotonic"]() - started < 1
         output, _ = process.communicate(timeout=5)
         lines = output.splitlines()
-        assert lines[0].startswith("[default] #1 POST /v1/messages overloaded => 529 complete")
-        assert lines[1].startswith("[default] #2 POST /v1/messages ok => 200 complete")
+        assert lines[0].startswith("[default] #1 turn 1 POST /v1/messages overloaded => 529 complete")
+        assert lines[1].startswith("[default] #2 turn 1 POST /v1/messages ok => 200 complete")
     finally:
         process.kill()
         process.communicate(timeout=5)

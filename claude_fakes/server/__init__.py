@@ -34,7 +34,7 @@ class FakeServer:
         on_exchange: Callable[[str, Any], None] | None = None,
         **options: Any,
     ) -> None:
-        """``options``: ``latency``, ``gateway``, ``rate_limits``, as for ``ClaudeFake``, per scope."""
+        """``options``: ``latency``, ``gateway``, ``rate_limits``, ``validate``, as for ``ClaudeFake``, per scope."""
         self.host = host
         self.port = port
         self.scopes = Scopes(script, seed, **options)

@@ -84,7 +84,7 @@ class Scopes:
     """Every scope of one server, created on first use with the server's defaults."""
 
     def __init__(self, script: str | None = None, seed: int = 0, **options: Any) -> None:
-        parse_script(script or "")
+        parse_turns(script or "")
         self.script = script
         self.seed = seed
         self.options = options
