@@ -125,5 +125,9 @@ def last_user_text(messages: Sequence[Any]) -> str:
 
 
 def turn_key(messages: Any) -> str:
-    """What identifies a turn: its ``messages``, canonically (retries of one call send them unchanged)."""
-    return json.dumps(messages, sort_keys=True, separators=(",", ":"))
+    """What identifies a turn: its ``messages`` (retries of one call resend them unchanged, in the
+    same key order, so the JSON text needs no sorting)."""
+    return _compact(messages)
+
+
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode

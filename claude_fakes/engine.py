@@ -171,8 +171,7 @@ class Engine(Assertions):
         """The routes, in the order added."""
         return list(self._routes)
 
-    def _take_step(self, body: Any) -> tuple[Step | None, Route | None]:
-        key = key_of(body)
+    def _take_step(self, body: Any, key: str) -> tuple[Step | None, Route | None]:
         if self._routes and isinstance(body, Mapping):
             for route in self._routes:
                 if route.match(body):
@@ -234,6 +233,7 @@ class Engine(Assertions):
             notes: list[str] = []
             attempt = incoming.is_attempt
             body = incoming.json
+            key = key_of(body) if attempt else ""
             if plan is None and attempt:
                 plan = api.over_quota(now)
                 if plan is not None:
@@ -242,7 +242,7 @@ class Engine(Assertions):
                 if given is not None:
                     step = given
                 else:
-                    step, route = self._take_step(body)
+                    step, route = self._take_step(body, key)
                 if step is not None and step.action == "chaos":
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
@@ -256,7 +256,7 @@ class Engine(Assertions):
             turn = None
             if attempt:
                 self._attempts += 1
-                turn = self._turns.setdefault(key_of(body), len(self._turns) + 1)
+                turn = self._turns.setdefault(key, len(self._turns) + 1)
             exchange = Exchange(
                 attempt=self._attempts if attempt else None,
                 retry_count=incoming.retry_count,
