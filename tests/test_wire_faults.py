@@ -130,6 +130,13 @@ def test_a_retry_after_http_date_is_waited_out(executor: str, server: FakeServer
     assert 30 <= second.start - (first.end or 0) < 31
 
 
+def test_a_retry_after_http_date_over_sockets_is_waited_out_in_real_time(server: FakeServer) -> None:
+    seen = run("socket", "rate_limited(retry_after=1, retry_after_date=true), ok", {}, server)
+    assert seen.error is None and seen.attempts == 2
+    first, second = seen.journal
+    assert 1 <= second.start - (first.end or 0) < 2.5, "never less than asked; HTTP-dates have whole seconds"
+
+
 def test_the_verdict_reads_an_http_date_retry_after() -> None:
     with ClaudeFake("rate_limited(retry_after=30, retry_after_date=true), ok") as fake:
         anthropic.Anthropic().messages.create(**REQUEST)
@@ -157,6 +164,12 @@ def test_statuses_without_a_documented_type_get_their_sdk_class(
     assert seen.attempts == (3 if retried else 1)
     error = seen.error.body["error"]["message"]  # type: ignore[union-attr,index]
     assert isinstance(error, str) and error != "Error"
+
+
+@pytest.mark.parametrize("executor", ["aiohttp", "socket-stream"])
+def test_the_workspace_id_in_every_executor(executor: str, server: FakeServer) -> None:
+    seen = run(executor, "ok", {}, server)
+    assert seen.journal[0].response_headers["anthropic-workspace-id"].startswith("wrkspc_01")
 
 
 def test_responses_carry_a_workspace_id() -> None:
