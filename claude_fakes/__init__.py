@@ -12,7 +12,8 @@ A scripted fake of the API, with a virtual clock, that intercepts the official S
 What a test imports is here. The rest lives in public submodules: :mod:`claude_fakes.faults` and
 :mod:`claude_fakes.replies` (script steps from Python), :mod:`claude_fakes.latency` (latency
 models), :mod:`claude_fakes.gateways` (gateways in front of the API), :mod:`claude_fakes.script`
-(the grammar), :mod:`claude_fakes.server` (the socket server).
+(the grammar), :mod:`claude_fakes.server` (the socket server), :mod:`claude_fakes.explore` (every
+fault schedule, and the smallest failing one), :mod:`claude_fakes.strategies` (Hypothesis).
 
 Names are imported on first use, so that ``claude-fakes serve`` handles signals from its first
 milliseconds and a plain ``import claude_fakes`` costs nothing.

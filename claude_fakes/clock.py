@@ -62,6 +62,12 @@ class Clock:
     def sleep_log(self) -> list[Sleep]:
         return list(self._sleeps)
 
+    def reset(self) -> None:
+        """Back to the start: no time elapsed, no sleeps (an exploration runs each schedule from here)."""
+        with self._lock:
+            self._elapsed = 0.0
+            self._sleeps.clear()
+
     def advance(self, seconds: float) -> None:
         if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
             raise ValueError(f"the clock moves forward by a finite amount, not {seconds!r}")

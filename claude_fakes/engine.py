@@ -1,4 +1,4 @@
-"""The engine: one fake's state — script, journal, findings — driven by both executors.
+"""The engine: one fake's state — script, turns, routes, journal, findings — driven by both executors.
 
 An :class:`Engine` decides what each request gets (:meth:`Engine.begin` returns a :class:`Run`)
 and records what happened. It takes its clock as an argument and knows nothing of HTTP
@@ -100,6 +100,20 @@ class Engine(Assertions):
         self._findings: list[str] = []
 
     # -- the script ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything served: journal, attempts, turns, routes, findings, scripts, ids and
+        quotas, and the clock; as a new fake with the same options."""
+        with self._lock:
+            self._api = Api(self.seed, latency=self.latency, rate_limits=self.rate_limits,
+                            validate=self._api.validate)
+            self._journal = []
+            self._attempts = 0
+            self._script = ScriptState()
+            self._routes = []
+            self._turns = {}
+            self._findings = []
+            self.clock.reset()
 
     @property
     def validate(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from types import TracebackType
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from .aio import wait
 from .clock import Clock
 from .engine import Engine, UnusedStepsError
+from .explore import DEFAULT_LIMIT, Report, Space, explore
 from .gateways import Gateway, gateway_from
 from .intercept import Interception
 from .latency import LatencyModel, latency_model
@@ -71,12 +72,49 @@ class ClaudeFake(Engine):
         self._targets = [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in base_urls)]
         self._stack: ExitStack | None = None
         self._time: VirtualTime | None = None
+        self._jitter = random.Random(seed)
+        """The SDK's retry jitter while this fake is active: seeded, and re-seeded by :meth:`reset`."""
         if script is not None:
             self.script(*(script if isinstance(script, (list, tuple)) else (script,)))
 
     def script(self, *items: StepLike) -> ClaudeFake:
         super().script(*items)
         return self
+
+    def reset(self) -> None:
+        """Forget everything served and start the clock and the SDK's jitter over (see :meth:`Engine.reset`)."""
+        super().reset()
+        self._jitter.seed(self.seed)
+
+    def explore(
+        self,
+        fn: Callable[[], object],
+        *,
+        faults: Sequence[StepLike],
+        attempts: int | None = None,
+        turns: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        samples: int | None = None,
+        seed: int = 0,
+    ) -> Report:
+        """Run ``fn`` once per fault schedule and report (see :mod:`claude_fakes.explore`).
+
+        A schedule is one choice among ``faults`` and ``ok`` for each of the first ``attempts``
+        attempts (or the first attempt of each of ``turns`` turns). Every schedule runs while the
+        space holds at most ``limit``, else ``samples`` seeded draws. The fake is reset before each
+        run; it is started for the exploration if it is not active. A run fails when ``fn``
+        raises or a call would hang forever; the first failure found is shrunk to the smallest
+        schedule that still fails, in :attr:`Report.minimal`.
+        """
+        space = Space.of(faults, attempts=attempts, turns=turns)
+        started = not self.active
+        if started:
+            self.start()
+        try:
+            return explore(self, fn, space, limit=limit, samples=samples, seed=seed)
+        finally:
+            if started:
+                self.stop()
 
     def __repr__(self) -> str:
         state = "active" if self.active else "inactive"
@@ -141,7 +179,7 @@ class ClaudeFake(Engine):
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "
                                        "installed")
             self._patch_environment(stack)
-            virtual = VirtualTime(self.clock, threading.get_ident(), random.Random(self.seed).random)
+            virtual = VirtualTime(self.clock, threading.get_ident(), self._jitter.random)
             virtual.install(stack)
             self._time = virtual
             stack.callback(setattr, self, "_time", None)

@@ -157,10 +157,9 @@ class Response:
         return Plan.of(Wait(self.before), self.head, self._body(0, at), pause, self._body(at, len(self.pieces)))
 
     def replaced(self, after: int, change: Callable[[bytes], bytes]) -> Plan:
-        """The response with the piece after ``after`` events rewritten by ``change``."""
-        at = self.cut(after)
-        if at == len(self.pieces):
-            return self.whole()
+        """The response with the piece after ``after`` events rewritten by ``change`` (the last
+        piece, when the response has no more than ``after``)."""
+        at = min(self.cut(after), len(self.pieces) - 1)
         gap, piece = self.pieces[at]
         return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(gap), Send(change(piece.data), 1),
                        self._body(at + 1, len(self.pieces)))

@@ -6,16 +6,19 @@ then module ``pytestmark``), the command line, the ini file, the default.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import itertools
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 
 import pytest
 
+from .explore import DEFAULT_LIMIT, Report, Space, explore
 from .fake import FAKE_API_KEY, ClaudeFake
 from .journal import TIMELINE_HEADER
 from .script import ScriptError, parse_turns
@@ -24,6 +27,11 @@ from .targets import Target
 
 _CALL_FAILED = pytest.StashKey[bool]()
 _FAKE = pytest.StashKey["ClaudeFake | ServerScope"]()
+_EXPLORED = pytest.StashKey[Report]()
+_EXPLORE_OPTIONS = ("faults", "attempts", "turns", "limit", "samples", "seed", "shards")
+SHARD_FIXTURE = "claude_explore_shard"
+PROGRESS_OVER = 1_000
+"""Explorations of more schedules than this show a count on a terminal."""
 _SCOPE_NUMBERS = itertools.count(1)
 _MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate")
 
@@ -65,9 +73,62 @@ def pytest_configure(config: pytest.Config) -> None:
         "claude_faults(*scripts): run the test once per script, with the script as the test id; "
         "options come from a claude_fake marker.",
     )
+    config.addinivalue_line(
+        "markers",
+        "claude_explore(faults=[...], attempts=N | turns=N, limit=10000, samples=None, seed=0, shards=1): run the "
+        "test body once per fault schedule and shrink a failure to the smallest schedule that still fails.",
+    )
+
+
+def _explore_settings(node: pytest.Item) -> tuple[Space, dict[str, Any]]:
+    """The claude_explore marker's space and options; a ScriptError says what is wrong with them."""
+    marker = node.get_closest_marker("claude_explore")
+    assert marker is not None
+    if marker.args:
+        raise ScriptError("claude_explore takes keyword arguments only: faults=[...], attempts=N or turns=N, "
+                          "limit=, samples=, seed=, shards=")
+    unknown = set(marker.kwargs) - set(_EXPLORE_OPTIONS)
+    if unknown:
+        raise ScriptError(f"claude_explore has no option {', '.join(sorted(unknown))}; it takes "
+                          f"{', '.join(_EXPLORE_OPTIONS)}")
+    options = {"limit": marker.kwargs.get("limit", DEFAULT_LIMIT), "samples": marker.kwargs.get("samples"),
+               "seed": marker.kwargs.get("seed", 0), "shards": marker.kwargs.get("shards", 1)}
+    for name in ("limit", "seed", "shards"):
+        if type(options[name]) is not int or options[name] < (0 if name == "seed" else 1):
+            raise ScriptError(f"claude_explore({name}=...) takes a whole number, got {options[name]!r}")
+    space = Space.of(marker.kwargs.get("faults") or (), attempts=marker.kwargs.get("attempts"),
+                     turns=marker.kwargs.get("turns"))
+    return space, options
+
+
+def _parametrize_exploration(metafunc: pytest.Metafunc) -> None:
+    where = f"{metafunc.definition.nodeid}: claude_explore"
+    try:
+        _, options = _explore_settings(metafunc.definition)
+    except ScriptError as err:
+        raise pytest.Collector.CollectError(f"{where}: {err}") from None
+    if metafunc.definition.get_closest_marker("claude_faults") is not None:
+        raise pytest.Collector.CollectError(f"{where}: and claude_faults on one test; explore covers those scripts")
+    if "claude_fake" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("claude_fake")
+    shards = options["shards"]
+    if shards > 1:
+        metafunc.fixturenames.append(SHARD_FIXTURE)
+        metafunc.parametrize(SHARD_FIXTURE, range(1, shards + 1), indirect=True,
+                             ids=[f"shard-{n}-of-{shards}" for n in range(1, shards + 1)])
+
+
+@pytest.fixture
+def claude_explore_shard(request: pytest.FixtureRequest) -> int:
+    """Which shard of a ``claude_explore(shards=K)`` space this item explores (1 to K)."""
+    shard: int = getattr(request, "param", 1)
+    return shard
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("claude_explore") is not None:
+        _parametrize_exploration(metafunc)
+        return
     marker = metafunc.definition.get_closest_marker("claude_faults")
     if marker is None:
         return
@@ -99,7 +160,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", None)
         if names is None or "claude_fake" in names or "claude_fake_server" in names:
             continue
-        if item.get_closest_marker("claude_fake") is not None or item.get_closest_marker("claude_faults") is not None:
+        markers = ("claude_fake", "claude_faults", "claude_explore")
+        if any(item.get_closest_marker(name) is not None for name in markers):
             names.append("claude_fake")
 
 
@@ -188,11 +250,60 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A ``claude_explore`` test: its body runs once per fault schedule, on a reset fake."""
+    if pyfuncitem.get_closest_marker("claude_explore") is None:
+        return None
+    __tracebackhide__ = True
+    space, options = _explore_settings(pyfuncitem)
+    fake = pyfuncitem.funcargs["claude_fake"]
+    assert isinstance(fake, ClaudeFake)
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+
+    def body() -> None:
+        result = pyfuncitem.obj(**arguments)
+        if inspect.iscoroutine(result):
+            asyncio.run(result)
+
+    callspec = getattr(pyfuncitem, "callspec", None)
+    shard = callspec.params.get(SHARD_FIXTURE) if callspec is not None else None
+    report = explore(fake, body, space, limit=options["limit"], samples=options["samples"], seed=options["seed"],
+                     shard=(shard, options["shards"]) if isinstance(shard, int) and options["shards"] > 1 else None,
+                     progress=_progress(pyfuncitem.config, space, options))
+    pyfuncitem.stash[_EXPLORED] = report
+    if not report.passed:
+        pytest.fail(str(report), pytrace=False)
+    return True
+
+
+def _progress(config: pytest.Config, space: Space, options: Mapping[str, Any]) -> Callable[[int, int], None] | None:
+    """A count of schedules, rewritten in place on a terminal, for a large exploration."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    size = min(space.size, options["samples"] or options["limit"])
+    if reporter is None or not getattr(reporter, "isatty", False) or size <= PROGRESS_OVER:
+        return None
+    shown = [""]
+
+    def progress(done: int, total: int) -> None:
+        if done % 100 and done != total:
+            return
+        text = f" [explored {done}/{total}]" if done != total else ""
+        width = max(len(shown[0]), len(text))
+        reporter.write(text.ljust(width) + "\b" * width, flush=True)
+        shown[0] = text
+
+    return progress
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
+        explored = item.stash.get(_EXPLORED, None)
+        if explored is not None and report.passed:
+            report.sections.append(("claude_fakes explore", explored.summary()))
     fake = item.stash.get(_FAKE, None)
     if fake is not None and report.failed and report.when in ("setup", "call") and fake.journal:
         # Shown once: an assertion of the fake's already carries the timeline in its message.
@@ -222,6 +333,9 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
                 f"{request.node.nodeid}: both claude_faults and a claude_fake script; give the script in one place"
             )
         test_script = request.param
+    if test_script is not None and request.node.get_closest_marker("claude_explore") is not None:
+        raise pytest.UsageError(f"{request.node.nodeid}: claude_explore gives each run its script; the "
+                                "claude_fake marker's script has no place here (its options do)")
     fake = ClaudeFake(test_script or None, **options)
     if test_script is None and default_script:
         fake.default_script(default_script)

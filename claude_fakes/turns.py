@@ -19,7 +19,7 @@ from typing import Any
 
 from .conversation import last_results, last_user_text, text_of, turn_key
 from .journal import Exchange
-from .script import StepLike, Turns, to_steps, to_turns
+from .script import StepLike, Turns, to_turns
 from .step import ScriptError, Step
 
 __all__ = ["Route", "ScriptState"]
@@ -107,13 +107,10 @@ class ScriptState:
 
 
 def _as_turn(item: StepLike | list[StepLike] | tuple[StepLike, ...]) -> tuple[Step, ...]:
-    if isinstance(item, (list, tuple)):
-        return to_steps(item)
-    if isinstance(item, str) and ";" in item:
-        turns = to_turns((item,))
-        if len(turns) > 1:
-            raise ScriptError("turns() takes one turn per argument; ';' separates turns only inside script()")
-    return to_steps((item,))
+    turns = to_turns(item if isinstance(item, (list, tuple)) else (item,))
+    if len(turns) > 1:
+        raise ScriptError("turns() takes one turn per argument; ';' separates turns only inside script()")
+    return turns[0]
 
 
 def turns_of(scripts: tuple[StepLike | list[StepLike] | tuple[StepLike, ...], ...]) -> Turns:

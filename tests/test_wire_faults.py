@@ -189,3 +189,14 @@ def test_ping_every_is_checked() -> None:
         ClaudeFake("stall(after=1, seconds=inf, ping_every=10)")
     with pytest.raises(ValueError, match="more than 100000 pings"):
         ClaudeFake("stall(after=1, seconds=1000000, ping_every=0.001)")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_malformed_past_the_end_breaks_the_last_event(stream: bool) -> None:
+    with ClaudeFake("malformed(after=100)"):
+        with pytest.raises(json.JSONDecodeError):
+            if stream:
+                with anthropic.Anthropic().messages.stream(**REQUEST) as events:
+                    events.get_final_message()
+            else:
+                anthropic.Anthropic().messages.create(**REQUEST)
