@@ -1,0 +1,213 @@
+"""Benchmarks of exploring fault schedules, each against a baseline measured in the same run.
+
+    python bench/explore.py [--repeats 3]
+
+1. One non-streaming SDK call over 3 attempts x 7 faults (8^3 = 512 schedules): schedules per
+   wall second. Baseline: the same calls answered by a ``MockTransport`` that replays what the
+   fake sent, attempt by attempt (statuses, headers, body chunks, the same transport errors):
+   the least any HTTP-level mock costs; the difference per schedule is the fake's overhead.
+2. The same for a streamed call, and for a two-turn tool loop (turns=2, 4 faults: 25 schedules).
+3. The fake's per-schedule bookkeeping alone: reset + script, no call.
+4. Memory over 10,000 schedules: what stays allocated after each 2,000, and the part
+   claude_fakes' own code allocated (flat: no journal growth across runs).
+
+No number here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import anthropic._base_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from claude_fakes import ClaudeFake  # noqa: E402
+from claude_fakes.explore import Space, explore  # noqa: E402
+
+HTTP: Any = importlib.import_module("httpx2" if hasattr(anthropic._base_client, "httpx2") else "httpx")
+REAL = time.perf_counter
+REQUEST: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 1024,
+                           "messages": [{"role": "user", "content": "Hello"}]}
+SEVEN = ["overloaded", "api_error", "rate_limited(retry_after_ms=1)", "hang", "refuse", "drop(after=2)",
+         "timeout_error"]
+TOOL = {"name": "get_weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                 "required": ["city"]}}
+
+
+def timed(action: Callable[[], Any], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = REAL()
+        action()
+        best = min(best, REAL() - start)
+    return best
+
+
+def create(client: anthropic.Anthropic) -> None:
+    try:
+        client.messages.create(**REQUEST)
+    except anthropic.APIError:
+        pass
+
+
+def stream(client: anthropic.Anthropic) -> None:
+    try:
+        with client.messages.stream(**REQUEST) as events:
+            events.get_final_message()
+    except (anthropic.APIError, HTTP.TransportError):
+        pass
+
+
+def tool_loop(client: anthropic.Anthropic) -> None:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "Weather?"}]
+    try:
+        for _ in range(4):
+            message = client.messages.create(model="claude-sonnet-4-6", max_tokens=256, tools=[TOOL],  # type: ignore[list-item]
+                                             messages=messages)  # type: ignore[arg-type]
+            if message.stop_reason != "tool_use":
+                return
+            messages += [{"role": "assistant", "content": [block.model_dump() for block in message.content]},
+                         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id,
+                                                       "content": "sunny"}
+                                                      for block in message.content if block.type == "tool_use"]}]
+    except anthropic.APIError:
+        pass
+
+
+class Replay(HTTP.SyncByteStream):  # type: ignore[misc]
+    """A body replayed chunk by chunk, ending as the recorded one did (cleanly, or raising)."""
+
+    def __init__(self, chunks: list[bytes], error: Exception | None) -> None:
+        self.chunks = chunks
+        self.error = error
+
+    def __iter__(self) -> Any:
+        yield from self.chunks
+        if self.error is not None:
+            raise self.error
+
+
+def record(body: Callable[[anthropic.Anthropic], None], space: Space) -> list[Any]:
+    """Every answer the fake gives over the whole space, in order: a raised error, or a status, headers,
+    body chunks and how the body ended."""
+    client = anthropic.Anthropic(api_key="k")
+    answers: list[Any] = []
+    original = HTTP.Client.send
+
+    def capture(self: Any, request: Any, **kwargs: Any) -> Any:
+        try:
+            response = original(self, request, **kwargs)
+        except Exception as err:
+            answers.append(err)
+            raise
+        chunks, error = [], None
+        try:
+            chunks.extend(response.iter_raw())
+        except Exception as err:  # a body that breaks: replayed breaking the same way
+            error = err
+        answer = (response.status_code, response.headers.multi_items(), chunks, error)
+        answers.append(answer)
+        return replayed(request, answer)
+
+    HTTP.Client.send = capture
+    try:
+        with ClaudeFake(strict=False) as fake:
+            explore(fake, lambda: body(client), space)
+    finally:
+        HTTP.Client.send = original
+    return answers
+
+
+def replayed(request: Any, answer: Any) -> Any:
+    status, headers, chunks, error = answer
+    return HTTP.Response(status, headers=headers, stream=Replay(chunks, error), request=request)
+
+
+def replay_time(body: Callable[[anthropic.Anthropic], None], space: Space, answers: list[Any], repeats: int) -> float:
+    """The same calls answered from the recording by a MockTransport: the least any HTTP-level mock costs."""
+    position = [0]
+
+    def answer(request: Any) -> Any:
+        item = answers[position[0] % len(answers)]
+        position[0] += 1
+        if isinstance(item, Exception):
+            raise item
+        return replayed(request, item)
+
+    client = anthropic.Anthropic(api_key="k", http_client=HTTP.Client(transport=HTTP.MockTransport(answer)))
+    # The same virtual sleeps between retries, and no interception.
+    with ClaudeFake(strict=False, intercept=False):
+        return timed(lambda: [body(client) for _ in range(space.size)], repeats)
+
+
+def scenario(name: str, body: Callable[[anthropic.Anthropic], None], space: Space, repeats: int) -> None:
+    answers = record(body, space)
+    client = anthropic.Anthropic(api_key="k")
+    with ClaudeFake(strict=False) as fake:
+        explored = timed(lambda: explore(fake, lambda: body(client), space), repeats)
+    canned = replay_time(body, space, answers, repeats)
+    per = (explored - canned) / space.size * 1000
+    print(f"{name:<44}{space.size:>6}{len(answers):>9}  {space.size / explored:>9,.0f}/s  {explored:>7.3f}s  "
+          f"{canned:>7.3f}s  {explored / canned:>5.2f}x  {per:>6.3f} ms")
+
+
+def bookkeeping(repeats: int) -> None:
+    fake = ClaudeFake(strict=False)
+    space = Space.of(SEVEN, attempts=3)
+    with fake:
+        seconds = timed(lambda: [(fake.reset(), fake.script(*space.schedule(index))) for index in range(512)],
+                        repeats)
+    print(f"\nper schedule, reset + script alone: {seconds / 512 * 1e6:.1f} µs")
+
+
+def memory() -> None:
+    client = anthropic.Anthropic(api_key="k")
+    fake = ClaudeFake(strict=False)
+    space = Space.of(SEVEN, attempts=3)
+    ours = tracemalloc.Filter(True, "*claude_fakes*")
+    with fake:
+        explore(fake, lambda: create(client), space, samples=2_000, limit=1)  # warm: caches, imports
+        tracemalloc.start()
+        totals, own = [], []
+        for _ in range(5):
+            explore(fake, lambda: create(client), space, samples=2_000, limit=1)
+            gc.collect()  # a failed attempt's exception and traceback form cycles, freed by the collector
+            snapshot = tracemalloc.take_snapshot()
+            totals.append(sum(stat.size for stat in snapshot.statistics("filename")) / 1e3)
+            own.append(sum(stat.size for stat in snapshot.filter_traces([ours]).statistics("filename")) / 1e3)
+        tracemalloc.stop()
+    print("memory held after each 2,000 schedules (kB traced, all / allocated by claude_fakes): "
+          + ", ".join(f"{total:.0f} / {mine:.0f}" for total, mine in zip(totals, own)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}\n")
+    print(f"{'exploration':<44}{'runs':>6}{'attempts':>9}  {'schedules':>11}  {'explore':>8} {'canned':>8} "
+          f"{'ratio':>6}  {'overhead':>9}")
+    scenario("non-streaming call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3), args.repeats)
+    scenario("streamed call, 3 attempts x 7 faults", stream, Space.of(SEVEN, attempts=3), args.repeats)
+    scenario("two-turn tool loop, 2 turns x 4 faults", tool_loop,
+             Space.of(["overloaded", "drop(after=2)", "tool_use(name=get_weather)", "api_error"], turns=2),
+             args.repeats)
+    bookkeeping(args.repeats)
+    memory()
+    print("\ncanned: the same calls answered by a MockTransport replaying what the fake sent (statuses, "
+          "headers, body chunks, the same transport errors), on the same virtual sleeps: the least an HTTP-level "
+          "mock costs. overhead: (explore - canned) per schedule: resets, scripts, planning, serving.")
+
+
+if __name__ == "__main__":
+    main()
