@@ -31,8 +31,8 @@ import anthropic._base_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from claude_fakes import ClaudeFake  # noqa: E402
-from claude_fakes.explore import Space, explore  # noqa: E402
+from claude_fakes import ClaudeFake
+from claude_fakes.explore import Space, explore
 
 HTTP: Any = importlib.import_module("httpx2" if hasattr(anthropic._base_client, "httpx2") else "httpx")
 REAL = time.perf_counter
@@ -187,7 +187,7 @@ def memory() -> None:
             own.append(sum(stat.size for stat in snapshot.filter_traces([ours]).statistics("filename")) / 1e3)
         tracemalloc.stop()
     print("memory held after each 2,000 schedules (kB traced, all / allocated by claude_fakes): "
-          + ", ".join(f"{total:.0f} / {mine:.0f}" for total, mine in zip(totals, own)))
+          + ", ".join(f"{total:.0f} / {mine:.0f}" for total, mine in zip(totals, own, strict=True)))
 
 
 def main() -> None:

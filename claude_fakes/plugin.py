@@ -255,7 +255,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """A ``claude_explore`` test: its body runs once per fault schedule, on a reset fake."""
     if pyfuncitem.get_closest_marker("claude_explore") is None:
         return None
-    __tracebackhide__ = True
     space, options = _explore_settings(pyfuncitem)
     fake = pyfuncitem.funcargs["claude_fake"]
     assert isinstance(fake, ClaudeFake)

@@ -265,3 +265,26 @@ def test_the_hypothesis_strategy_shrinks_towards_ok() -> None:
     with pytest.raises(AssertionError):
         naive()
     assert failing[-1] == "truncate(after=3)", "the last example Hypothesis tries is its shrunk one"
+
+
+def test_a_large_exploration_shows_its_count_in_place_on_a_terminal() -> None:
+    from claude_fakes.plugin import _progress
+
+    written: list[str] = []
+
+    class Terminal:
+        isatty = True
+
+        def write(self, text: str, flush: bool = False) -> None:
+            written.append(text)
+
+    config: Any = type("Config", (), {"pluginmanager": type("Plugins", (), {
+        "get_plugin": staticmethod(lambda name: Terminal())})()})()
+    progress = _progress(config, Space.of(["overloaded"], attempts=11), {"samples": None, "limit": 10_000})
+    assert progress is not None
+    for done in range(1, 2049):
+        progress(done, 2048)
+    assert len(written) == 21, "every 100 schedules, and once to clear"
+    assert "\n" not in "".join(written) and written[0].startswith(" [explored 100/2048]")
+    assert written[-1].strip("\b ") == "", "the count is cleared at the end"
+    assert _progress(config, Space.of(["overloaded"], attempts=3), {"samples": None, "limit": 10_000}) is None
