@@ -295,6 +295,18 @@ def _progress(config: pytest.Config, space: Space, options: Mapping[str, Any]) -
     return progress
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """With ``-v``: each passing exploration's summary (schedules run, outcome counts, worst case)."""
+    if terminalreporter.config.option.verbose <= 0:
+        return
+    lines = [f"{report.nodeid}: {content}" for report in terminalreporter.stats.get("passed", [])
+             for name, content in getattr(report, "sections", ()) if name == "claude_fakes explore"]
+    if lines:
+        terminalreporter.write_sep("-", "claude_fakes explore")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield

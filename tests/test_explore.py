@@ -219,6 +219,20 @@ def test_careful(claude_fake):
     ])
 
 
+def test_an_async_body_is_explored_too_and_v_shows_the_summary(pytester: pytest.Pytester) -> None:
+    result = run_user_tests(pytester, """
+@pytest.mark.claude_explore(faults=["overloaded", "api_error"], attempts=2)
+async def test_async(claude_fake):
+    try:
+        await anthropic.AsyncAnthropic().messages.create(**REQUEST)
+    except anthropic.APIError:
+        pass
+""", "-vv")  # run_user_tests passes -q: -vv makes it -v
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*- claude_fakes explore -*",
+                                 "test_inner.py::test_async: claude_fakes explore: 9 schedule(s) run*outcomes: ok 9"])
+
+
 def test_the_marker_refuses_bad_options_at_collection(pytester: pytest.Pytester) -> None:
     result = run_user_tests(pytester, """
 @pytest.mark.claude_explore(faults=["overloaded"], attempt=2)
