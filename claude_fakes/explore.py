@@ -32,7 +32,7 @@ from .script import StepLike, to_steps
 from .step import ScriptError, Step
 from .transport import WouldHangForever
 
-__all__ = ["DEFAULT_LIMIT", "Explorable", "Report", "Run", "Space", "explore"]
+__all__ = ["DEFAULT_LIMIT", "Explorable", "Report", "Space", "Trial", "explore"]
 
 DEFAULT_LIMIT = 10_000
 """The largest space explored whole; beyond it, seeded samples."""
@@ -130,8 +130,8 @@ class Space:
 
 
 @dataclass
-class Run:
-    """One schedule, run."""
+class Trial:
+    """One schedule, tried: how the code under test came out of it."""
 
     schedule: tuple[Step, ...]
     outcome: str
@@ -158,10 +158,10 @@ class Report:
 
     space: Space
     runs: int
-    failures: list[Run]
+    failures: list[Trial]
     minimal: str | None
     """The smallest failing schedule as a script, or None when every schedule passed."""
-    minimal_run: Run | None
+    minimal_run: Trial | None
     worst_case: float
     """The longest virtual time any schedule took."""
     outcomes: Counter[str]
@@ -225,8 +225,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
-
-def same_failure(one: Run, other: Run) -> bool:
+def same_failure(one: Trial, other: Trial) -> bool:
     """Whether two runs failed the same way: what escaped, and its message up to the ids in it
     (a smaller schedule makes fewer requests, so its ids differ)."""
     return (one.outcome == other.outcome and one.message is not None and other.message is not None
@@ -234,7 +233,7 @@ def same_failure(one: Run, other: Run) -> bool:
 
 
 def run_schedule(fake: Explorable, fn: Callable[[], object], space: Space, schedule: tuple[Step, ...],
-                 *, keep_timeline: bool = False) -> Run:
+                 *, keep_timeline: bool = False) -> Trial:
     """Reset ``fake``, give it ``schedule``, call ``fn`` and say how it went."""
     fake.reset()
     if space.by_turn:
@@ -252,7 +251,7 @@ def run_schedule(fake: Explorable, fn: Callable[[], object], space: Space, sched
     if message is None and findings:
         outcome, message = WouldHangForever.__name__, findings[0]
     actions = frozenset(exchange.step.action for exchange in fake.journal if exchange.step is not None)
-    return Run(schedule, outcome, message, fake.clock.elapsed, actions, fake.timeline() if keep_timeline else "")
+    return Trial(schedule, outcome, message, fake.clock.elapsed, actions, fake.timeline() if keep_timeline else "")
 
 
 def _indices(space: Space, limit: int, samples: int | None, seed: int) -> tuple[Iterator[int], bool]:
@@ -292,7 +291,7 @@ def explore(
     runs = 0
     worst = 0.0
     outcomes: Counter[str] = Counter()
-    failures: list[Run] = []
+    failures: list[Trial] = []
     reached: set[str] = set()
     try:
         for index in indices:
@@ -348,7 +347,7 @@ def _candidates(schedule: tuple[Step, ...], space: Space) -> Iterator[tuple[Step
                 yield with_step(position, simpler)
 
 
-def shrink(fake: Explorable, fn: Callable[[], object], space: Space, failing: Run) -> Run:
+def shrink(fake: Explorable, fn: Callable[[], object], space: Space, failing: Trial) -> Trial:
     """The smallest schedule reachable from ``failing`` that fails the same way (same outcome)."""
     current = failing
     budget = SHRINK_RUNS
@@ -363,5 +362,5 @@ def shrink(fake: Explorable, fn: Callable[[], object], space: Space, failing: Ru
                 break
             if budget <= 0:
                 break
-    # Run it once more for its timeline: the report shows the minimal run as it happened.
+    # Trial it once more for its timeline: the report shows the minimal run as it happened.
     return run_schedule(fake, fn, space, current.schedule, keep_timeline=True)
