@@ -62,7 +62,8 @@ def test_hang_close_after_30_three_times_takes_about_90_virtual_seconds() -> Non
 
 @pytest.mark.parametrize("executor", EXECUTORS)
 def test_pings_keep_a_stall_longer_than_the_read_timeout_alive(executor: str, server: FakeServer) -> None:
-    seen = run(executor, "stall(after=2, seconds=1, ping_every=0.2)", {"timeout": 0.5, "max_retries": 0}, server)
+    # Over sockets the pings come in real time: 0.75 s of margin under the read timeout.
+    seen = run(executor, "stall(after=2, seconds=1.5, ping_every=0.25)", {"timeout": 1.0, "max_retries": 0}, server)
     if streaming(executor):
         assert seen.error is None and seen.message.stop_reason == "end_turn"
     else:
@@ -134,7 +135,7 @@ def test_a_retry_after_http_date_over_sockets_is_waited_out_in_real_time(server:
     seen = run("socket", "rate_limited(retry_after=1, retry_after_date=true), ok", {}, server)
     assert seen.error is None and seen.attempts == 2
     first, second = seen.journal
-    assert 1 <= second.start - (first.end or 0) < 2.5, "never less than asked; HTTP-dates have whole seconds"
+    assert 1 <= second.start - (first.end or 0) < 4, "never less than asked; HTTP-dates have whole seconds"
 
 
 def test_the_verdict_reads_an_http_date_retry_after() -> None:
