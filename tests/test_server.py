@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -443,3 +444,33 @@ def test_oversized_and_malformed_bodies_get_anthropic_errors(server: FakeServer)
 def test_binds_loopback_by_default() -> None:
     assert FakeServer().host == "127.0.0.1"
     assert os.environ.get("ANTHROPIC_BASE_URL") is None or "127.0.0.1" in os.environ["ANTHROPIC_BASE_URL"]
+
+
+def test_a_signal_the_import_machinery_wraps_still_stops_the_command_quietly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SIGTERM landing in a class body's ``__set_name__`` comes out as a RuntimeError, not the
+    handler's SystemExit (seen in CI at 0.2 s after start-up): the command still exits 0."""
+    from claude_fakes import command
+
+    class Importing(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            try:
+                command._quit(signal.SIGTERM, None)
+            except SystemExit as stop:
+                raise RuntimeError("Error calling __set_name__ on 'Field' instance") from stop
+            raise AssertionError("unreachable")
+
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: None)  # the test process keeps its own
+    monkeypatch.setattr(command, "_signalled", [])
+    monkeypatch.setitem(sys.modules, "claude_fakes.cli", Importing("claude_fakes.cli"))
+    assert command.main() == 0
+
+    class Broken(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise RuntimeError("a real error at import")
+
+    monkeypatch.setattr(command, "_signalled", [])
+    monkeypatch.setitem(sys.modules, "claude_fakes.cli", Broken("claude_fakes.cli"))
+    with pytest.raises(RuntimeError, match="a real error at import"):
+        command.main()  # without a signal, an error is the error it is
