@@ -10,6 +10,7 @@ reports quote them verbatim). Pure functions of the request JSON.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,35 +57,39 @@ def _results(message: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
             yield index, block
 
 
+def _unanswered(ids: Sequence[str], following: Any) -> tuple[str, ...]:
+    """The ``tool_use`` ids that the message ``following`` their message does not answer."""
+    answered_ids = {str(block.get("tool_use_id")) for _, block in _results(following)}
+    return tuple(tool_id for tool_id in ids if tool_id not in answered_ids)
+
+
 def orphans(messages: Sequence[Any]) -> list[Orphan]:
     """Every assistant message whose ``tool_use`` ids the next message leaves unanswered (a last
     assistant message is a prefill: the model would continue it, so it is not checked)."""
     found = []
-    for index, message in enumerate(messages[:-1]):
+    for index, (message, following) in enumerate(itertools.pairwise(messages)):
         ids = _tool_use_ids(message)
-        if not ids:
-            continue
-        answered_ids = {str(block.get("tool_use_id")) for _, block in _results(messages[index + 1])}
-        missing = tuple(tool_id for tool_id in ids if tool_id not in answered_ids)
+        missing = _unanswered(ids, following) if ids else ()
         if missing:
             found.append(Orphan(index, missing))
     return found
 
 
 def problem(messages: Sequence[Any]) -> str | None:
-    """The 400 message the API gives this history, or None when it accepts it."""
+    """The 400 message the API gives this history, or None when it accepts it: the first broken
+    message, in order, each message's ``tool_use`` ids read once."""
+    issued: list[str] = []
     for index, message in enumerate(messages):
-        issued = set(_tool_use_ids(messages[index - 1])) if index else set()
         for position, block in _results(message):
             tool_id = block.get("tool_use_id")
             if tool_id not in issued:
                 return (f"messages.{index}.content.{position}: unexpected `tool_use_id` found in `tool_result` "
                         f"blocks: {tool_id}. Each `tool_result` block must have a corresponding `tool_use` block in "
                         "the previous message.")
-        if index + 1 < len(messages):
-            unanswered = orphans(messages[index:index + 2])
-            if unanswered:
-                return Orphan(index, unanswered[0].ids).message()
+        issued = _tool_use_ids(message)
+        missing = _unanswered(issued, messages[index + 1]) if issued and index + 1 < len(messages) else ()
+        if missing:
+            return Orphan(index, missing).message()
     return None
 
 

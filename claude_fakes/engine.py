@@ -28,7 +28,7 @@ from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Curso
 from .quota import RateLimits
 from .script import StepLike, to_turns
 from .step import Step, pick_chaos
-from .turns import Match, Route, ScriptState, key_of, turns_of
+from .turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
 
 __all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
 
@@ -94,9 +94,9 @@ class Engine(Assertions):
         self._lock = threading.RLock()
         self._journal: list[Exchange] = []
         self._attempts = 0
-        self._script = ScriptState()
+        self._script = ScriptState(self._lock)
         self._routes: list[Route] = []
-        self._turns: dict[str, int] = {}
+        self._turns = TurnNumbers()
         self._findings: list[str] = []
 
     # -- the script ---------------------------------------------------------------------------
@@ -109,9 +109,9 @@ class Engine(Assertions):
                             validate=self._api.validate)
             self._journal = []
             self._attempts = 0
-            self._script = ScriptState()
+            self._script = ScriptState(self._lock)
             self._routes = []
-            self._turns = {}
+            self._turns = TurnNumbers()
             self._findings = []
             self.clock.reset()
 
@@ -134,24 +134,18 @@ class Engine(Assertions):
         counted from the next new turn. Steps replaced before use still count as unused for a
         strict fake.
         """
-        turns = to_turns(items)
-        with self._lock:
-            self._script.set(turns)
+        self._script.set(to_turns(items))
         return self
 
     def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> Engine:
         """Set a turn script, one argument per turn: a string, a step, a reply, or a list of them."""
-        turns = turns_of(scripts)
-        with self._lock:
-            self._script.set(turns)
+        self._script.set(turns_of(scripts))
         return self
 
     def default_script(self, *items: StepLike) -> Engine:
         """Set a default script: it serves until the first :meth:`script` call, which replaces it
         whole (its steps, used or not, are then no longer checked)."""
-        turns = to_turns(items)
-        with self._lock:
-            self._script.set(turns, default=True)
+        self._script.set(to_turns(items), default=True)
         return self
 
     def when(
@@ -252,11 +246,8 @@ class Engine(Assertions):
                 plan = api.over_quota(now)
                 if plan is not None:
                     notes.append("over quota")
-            if plan is None and attempt:
-                if given is not None:
-                    step = given
                 else:
-                    step, route = self._take_step(body, key)
+                    step, route = (given, None) if given is not None else self._take_step(body, key)
                 if step is not None and step.action == "chaos":
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
@@ -270,7 +261,7 @@ class Engine(Assertions):
             turn = None
             if attempt:
                 self._attempts += 1
-                turn = self._turns.setdefault(key, len(self._turns) + 1)
+                turn = self._turns.of(key)
             exchange = Exchange(
                 attempt=self._attempts if attempt else None,
                 retry_count=incoming.retry_count,

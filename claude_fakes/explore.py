@@ -40,7 +40,11 @@ SHRINK_RUNS = 2_000
 """The most runs one shrink may take (each smaller candidate is one run)."""
 OK = Step.make("ok")
 _IDS = re.compile(r"\b(req|msg|toolu)_[A-Za-z0-9]+")
-"""Ids in a failure message: a smaller schedule makes fewer requests, so its ids differ."""
+
+
+def _masked(message: str) -> str:
+    """A failure message with its ids masked: a smaller schedule makes fewer requests, so its ids differ."""
+    return _IDS.sub(r"\1_…", message)
 
 
 class Explorable(Protocol):
@@ -65,16 +69,13 @@ class Explorable(Protocol):
 
 
 def _rank(step: Step) -> int:
-    """How simple a fault is to reason about: a status, then a connection fault, then a stream fault."""
-    fault = step.fault
+    """How simple a fault is to reason about: a status, then one before any event (a hang, a refused
+    or reset connection), then one inside a stream (it has an ``after``)."""
     if step.action == "ok":
         return -1
-    if fault.status is not None or step.action in ("status", "proxy_error"):
+    if step.fault.status is not None or step.action in ("status", "proxy_error"):
         return 0
-    if step.action in ("hang", "refuse", "reset", "garbage") and (fault.param("after") is None or
-                                                                 step["after"] is None):
-        return 1
-    return 2
+    return 1 if step.fault.param("after") is None or step["after"] is None else 2
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ class Report:
         seen: dict[str, str] = {}
         for run in self.failures:
             message = run.message or ""
-            seen.setdefault(_IDS.sub(r"\1_…", message), message)
+            seen.setdefault(_masked(message), message)
         return list(seen.values())
 
     def summary(self) -> str:
@@ -226,10 +227,9 @@ def _describe(error: BaseException) -> str:
 
 
 def same_failure(one: Trial, other: Trial) -> bool:
-    """Whether two runs failed the same way: what escaped, and its message up to the ids in it
-    (a smaller schedule makes fewer requests, so its ids differ)."""
+    """Whether two runs failed the same way: what escaped, and its message up to the ids in it."""
     return (one.outcome == other.outcome and one.message is not None and other.message is not None
-            and _IDS.sub(r"\1_", one.message) == _IDS.sub(r"\1_", other.message))
+            and _masked(one.message) == _masked(other.message))
 
 
 def run_schedule(fake: Explorable, fn: Callable[[], object], space: Space, schedule: tuple[Step, ...],

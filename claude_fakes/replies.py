@@ -12,6 +12,7 @@ an SSE stream. A reply is also a script step (an ``ok`` that answers with this c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union
@@ -115,11 +116,20 @@ def tool_use(name: str, input: Mapping[str, Any] | None = None, *, id: str | Non
     ``input`` left out: one valid against the tool's ``input_schema`` in the request, built when
     the reply is sent. ``id`` defaults to a deterministic ``toolu_01…`` derived from the fake's seed.
     """
-    if not name or not isinstance(name, str):
-        raise ValueError("replies.tool_use() needs a tool name")
+    check_tool_name(name, "replies.tool_use()")
     if input is None:
         return Reply((ToolUseBlock(name, None, id),))
     return Reply((ToolUseBlock(name, tool_input_json(input, "replies.tool_use() input"), id),))
+
+
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+"""What the API accepts as a tool's name."""
+
+
+def check_tool_name(name: object, where: str) -> None:
+    """Raise ValueError unless ``name`` is a name the API accepts for a tool."""
+    if not isinstance(name, str) or not _TOOL_NAME.fullmatch(name):
+        raise ValueError(f"{where} takes a tool name (1 to 128 letters, digits, _ and -), got {name!r}")
 
 
 def tool_input_json(value: Any, where: str) -> str:

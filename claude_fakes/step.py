@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, signature
-from .replies import Reply, TextBlock, ThinkingBlock, ToolUseBlock, tool_input_json
+from .replies import Reply, TextBlock, ThinkingBlock, ToolUseBlock, check_tool_name, tool_input_json
 from .wire import ERROR_KINDS
 
 __all__ = ["ScriptError", "Step"]
@@ -222,9 +222,10 @@ def _reply_from(action: str, params: dict[str, Any]) -> Reply | None:
     tool_key, input_key = ("name", "input") if action == "tool_use" else ("tool", "input")
     if tool_key in params:
         tool = params[tool_key] if action == "tool_use" else params.pop(tool_key)
-        if not isinstance(tool, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", tool):
-            raise ScriptError(f"{action}({tool_key}=...) takes a tool name (letters, digits, _ and -), got {tool!r}",
-                              argument=tool_key)
+        try:
+            check_tool_name(tool, f"{action}({tool_key}=...)")
+        except ValueError as err:
+            raise ScriptError(str(err), argument=tool_key) from None
         raw = params.get(input_key) if action == "tool_use" else params.pop(input_key, None)
         try:
             input_json = None if raw is None or raw == "none" else tool_input_json(raw, f"{action}({input_key}=...)")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from .conversation import last_results, last_user_text, text_of, turn_key
@@ -22,7 +22,14 @@ from .journal import Exchange
 from .script import StepLike, Turns, to_turns
 from .step import ScriptError, Step
 
-__all__ = ["Route", "ScriptState"]
+__all__ = ["Route", "ScriptState", "TurnNumbers"]
+
+
+class TurnNumbers(dict[str, int]):
+    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival."""
+
+    def of(self, key: str) -> int:
+        return self.setdefault(key, len(self) + 1)
 
 
 @dataclass
@@ -56,18 +63,24 @@ class ScriptState:
     """One script: per attempt (a queue every attempt takes from) or per turn (a queue per turn,
     counted from the first turn this script serves after it was set)."""
 
-    def __init__(self, label: str = "") -> None:
+    def __init__(self, lock: threading.RLock, label: str = "") -> None:
+        self._lock = lock
+        """The engine's: a script changes while requests may be taking its steps."""
         self.label = label
         """How unused-step reports name this script's owner (empty for the fake's own)."""
         self._entries: list[Scripted] = []
         self._queue: list[Scripted] = []
         self._turns: list[list[Scripted]] | None = None
-        self._turn_numbers: dict[str, int] = {}
+        self._turn_numbers = TurnNumbers()
         self._first_turn = 0
         self._scripts = 0
 
     def set(self, turns: Turns, *, default: bool = False) -> None:
         """Replace the steps not yet reached (``turns`` of one part: per attempt; of several: per turn)."""
+        with self._lock:
+            self._replace(turns, default)
+
+    def _replace(self, turns: Turns, default: bool) -> None:
         self._entries = [entry for entry in self._entries if not entry.default]
         self._scripts += 1
         number = self._scripts
@@ -85,7 +98,7 @@ class ScriptState:
 
     def take(self, messages_key: str) -> Step | None:
         """The step for one attempt of the turn ``messages_key`` names; None: past the script (``ok``)."""
-        number = self._turn_numbers.setdefault(messages_key, len(self._turn_numbers) + 1)
+        number = self._turn_numbers.of(messages_key)
         if self._turns is None:
             queue = self._queue
         else:
@@ -192,32 +205,25 @@ class Route:
 
     number: int
     match: Match
-    lock: threading.RLock = field(repr=False)
-    """The engine's lock, held while the script changes."""
+    lock: InitVar[threading.RLock]
     all_exchanges: Callable[[], list[Exchange]] = field(repr=False)
     """The engine's journal, which this route's is a part of."""
+    name: str = field(init=False)
+    """``route 1 (model='claude-haiku-4-5')``: how the journal and reports name it."""
     state: ScriptState = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.state = ScriptState(self.name)
-
-    @property
-    def name(self) -> str:
-        """``route 1 (model='claude-haiku-4-5')``: how the journal and reports name it."""
-        return f"route {self.number} ({self.match})"
+    def __post_init__(self, lock: threading.RLock) -> None:
+        self.name = f"route {self.number} ({self.match})"
+        self.state = ScriptState(lock, self.name)
 
     def script(self, *items: StepLike) -> Route:
         """Set this route's steps (a turn script with ``;`` gives its turns theirs)."""
-        turns = to_turns(items)
-        with self.lock:
-            self.state.set(turns)
+        self.state.set(to_turns(items))
         return self
 
     def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> Route:
         """Set this route's turn script, one argument per turn."""
-        turns = turns_of(scripts)
-        with self.lock:
-            self.state.set(turns)
+        self.state.set(turns_of(scripts))
         return self
 
     @property

@@ -122,16 +122,17 @@ def error_body(error_type: str, message: str, request_id: str, error_code: str |
     )
 
 
+CLOUDFLARE_TITLES = {520: "Web server is returning an unknown error", 521: "Web server is down",
+                     522: "Connection timed out", 523: "Origin is unreachable", 524: "A timeout occurred",
+                     529: "Site is overloaded"}
+"""Cloudflare's page titles for its own 52x statuses, which have no reason phrase."""
 PROXY_BODIES = ("html", "text")
 """``proxy_error``'s page kinds: Cloudflare's HTML page, Envoy's one line of plain text."""
 
 
 def proxy_page(status: int, kind: str) -> tuple[tuple[tuple[str, str], ...], bytes]:
     """The headers and body of an error page from a proxy in front of the API (not JSON)."""
-    phrase = reason(status).decode() or {520: "Web server is returning an unknown error",
-                                         521: "Web server is down", 522: "Connection timed out",
-                                         523: "Origin is unreachable", 524: "A timeout occurred",
-                                         529: "Site is overloaded"}.get(status, "Error")
+    phrase = reason(status).decode() or CLOUDFLARE_TITLES.get(status, "Error")
     if kind == "text":
         body = b"upstream connect error or disconnect/reset before headers. reset reason: connection termination"
         return (("content-type", "text/plain"), ("server", "envoy")), body

@@ -46,6 +46,9 @@ def results_for(message: anthropic.types.Message) -> dict[str, Any]:
         for block in message.content if block.type == "tool_use"]}
 
 
+SORRY = "Sorry, something went wrong. Please ask again."
+
+
 class NaiveAgent:
     """Keeps the history across questions; when a turn fails, drops the message it just added."""
 
@@ -54,18 +57,27 @@ class NaiveAgent:
         self.history: list[dict[str, Any]] = []
 
     def ask(self, question: str) -> str:
+        start = len(self.history)
         self.history.append({"role": "user", "content": question})
         for _ in range(MAX_TURNS):
-            try:
-                message = call_turn(self.client, self.history)
-            except Exception:
-                self.history.pop()  # the bug: the model's tool_use before it stays in the history
-                return "Sorry, something went wrong. Please ask again."
+            message = self._turn()
+            if message is None:
+                self._roll_back(start)
+                return SORRY
             self.history.append({"role": "assistant", "content": [b.model_dump() for b in message.content]})
             if message.stop_reason != "tool_use":
                 return "".join(block.text for block in message.content if block.type == "text")
             self.history.append(results_for(message))
         raise RuntimeError("the model kept calling tools")
+
+    def _turn(self) -> anthropic.types.Message | None:
+        try:
+            return call_turn(self.client, self.history)
+        except Exception:
+            return None
+
+    def _roll_back(self, start: int) -> None:
+        self.history.pop()  # the bug: the model's tool_use before it stays in the history
 
 
 class Agent(NaiveAgent):
@@ -73,20 +85,6 @@ class Agent(NaiveAgent):
     history back to where the question began: never a tool_use without its result."""
 
     TURN_TRIES = 3
-
-    def ask(self, question: str) -> str:
-        start = len(self.history)
-        self.history.append({"role": "user", "content": question})
-        for _ in range(MAX_TURNS):
-            message = self._turn()
-            if message is None:
-                del self.history[start:]
-                return "Sorry, something went wrong. Please ask again."
-            self.history.append({"role": "assistant", "content": [b.model_dump() for b in message.content]})
-            if message.stop_reason != "tool_use":
-                return "".join(block.text for block in message.content if block.type == "text")
-            self.history.append(results_for(message))
-        raise RuntimeError("the model kept calling tools")
 
     def _turn(self) -> anthropic.types.Message | None:
         for _ in range(self.TURN_TRIES):
@@ -98,6 +96,9 @@ class Agent(NaiveAgent):
             except Exception:  # the stream broke mid-body: the HTTP library's own errors, raw
                 continue
         return None
+
+    def _roll_back(self, start: int) -> None:
+        del self.history[start:]
 
 
 @pytest.mark.claude_fake("tool_use(name=get_weather); overloaded, ok(text=It is sunny in Paris.)")
@@ -123,9 +124,9 @@ def test_a_drop_inside_the_tool_calls_json_is_retried_by_the_app(claude_fake: Cl
 @pytest.mark.claude_fake("tool_use(name=get_weather); drop(after=2)")
 def test_an_interrupted_turn_sends_an_orphan_tool_use_and_the_api_rejects_it(claude_fake: ClaudeFake) -> None:
     agent = NaiveAgent(anthropic.Anthropic())
-    assert agent.ask("Weather in Paris?") == "Sorry, something went wrong. Please ask again."
+    assert agent.ask("Weather in Paris?") == SORRY
     # From here on every question fails: the history itself is what the API rejects.
-    assert agent.ask("And in Rome?") == "Sorry, something went wrong. Please ask again."
+    assert agent.ask("And in Rome?") == SORRY
     rejected = claude_fake.journal[-1]
     assert rejected.status == 400
     assert rejected.json["messages"][-1] == {"role": "user", "content": "And in Rome?"}
@@ -137,7 +138,7 @@ def test_an_interrupted_turn_sends_an_orphan_tool_use_and_the_api_rejects_it(cla
 @pytest.mark.claude_fake("tool_use(name=get_weather); drop(after=2)*3; ok(text=Rome is sunny too.)")
 def test_rolling_back_the_whole_question_keeps_the_history_valid(claude_fake: ClaudeFake) -> None:
     agent = Agent(anthropic.Anthropic())
-    assert agent.ask("Weather in Paris?") == "Sorry, something went wrong. Please ask again."
+    assert agent.ask("Weather in Paris?") == SORRY
     assert agent.ask("And in Rome?") == "Rome is sunny too."
     assert [exchange.turn for exchange in claude_fake.journal] == [1, 2, 2, 2, 3]
     assert "orphan_tool_use" not in claude_fake.verdict().codes

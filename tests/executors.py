@@ -19,18 +19,16 @@ from claude_fakes import ClaudeFake
 from claude_fakes.journal import Exchange
 from claude_fakes.server import SCOPED_PREFIX, FakeServer
 
-from .sdk import REQUEST
+from .sdk import REQUEST, Outcome
 
 EXECUTORS = ["sync", "async", "sync-stream", "async-stream", "aiohttp", "aiohttp-stream", "socket", "socket-stream"]
 _scopes = itertools.count(1)
 
 
 @dataclass
-class Seen:
-    """What the caller saw, and what the fake journalled."""
+class Seen(Outcome):
+    """What the caller saw (:class:`~tests.sdk.Outcome`), and what the fake journalled."""
 
-    message: Any = None
-    error: Exception | None = None
     journal: list[Exchange] = field(default_factory=list)
 
     @property

@@ -164,3 +164,11 @@ def test_a_reply_made_in_python_keeps_its_order() -> None:
         seen = call("sync", tools=[WEATHER_TOOL])
     assert [block.type for block in seen.message.content] == ["thinking", "text", "tool_use"]
     assert seen.message.stop_reason == "tool_use"
+
+
+@pytest.mark.parametrize("name", ["", "get weather", "x" * 129])
+def test_a_tool_name_the_api_would_refuse_is_refused_in_python_and_in_scripts(name: str) -> None:
+    with pytest.raises(ValueError, match="takes a tool name"):
+        replies.tool_use(name)
+    with pytest.raises(ValueError, match="takes a tool name"):
+        faults.tool_use(name)

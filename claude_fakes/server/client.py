@@ -35,10 +35,9 @@ class ServerScope(Assertions):
         """The base URL that routes a client to this scope (``ANTHROPIC_BASE_URL``)."""
         return f"{self.server_url}{SCOPED_PREFIX}{urllib.parse.quote(self.scope, safe='')}"
 
-    def _admin(self, method: str, action: str, body: bytes | None = None) -> Any:
-        query = urllib.parse.urlencode({"scope": self.scope})
-        joiner = "&" if "?" in action else "?"
-        request = urllib.request.Request(f"{self.server_url}{ADMIN_PREFIX}/{action}{joiner}{query}", data=body,
+    def _admin(self, method: str, action: str, body: bytes | None = None, **query: str) -> Any:
+        parameters = urllib.parse.urlencode({"scope": self.scope, **query})
+        request = urllib.request.Request(f"{self.server_url}{ADMIN_PREFIX}/{action}?{parameters}", data=body,
                                          method=method, headers={"content-type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -51,13 +50,16 @@ class ServerScope(Assertions):
 
     def script(self, *items: StepLike) -> ServerScope:
         """Set this scope's script (``;`` for a turn script), as text, steps or replies."""
-        self._admin("POST", "script", json.dumps({"script": script_text(to_turns(items))}).encode())
+        self._send_script(to_turns(items))
         return self
 
     def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> ServerScope:
         """Set this scope's turn script, one argument per turn."""
-        self._admin("POST", "script", json.dumps({"script": script_text(turns_of(scripts))}).encode())
+        self._send_script(turns_of(scripts))
         return self
+
+    def _send_script(self, turns: Turns, **route: str) -> None:
+        self._admin("POST", "script", json.dumps({"script": script_text(turns)}).encode(), **route)
 
     def when(self, *, model: str | None = None, contains: str | None = None, system: str | None = None,
              tools: str | None = None, tool_result: bool | str | None = None,
@@ -120,13 +122,11 @@ class ServerRoute:
         self.name = name
 
     def script(self, *items: StepLike) -> ServerRoute:
-        self._scope._admin("POST", f"script?route={urllib.parse.quote(self.name)}",
-                           json.dumps({"script": script_text(to_turns(items))}).encode())
+        self._scope._send_script(to_turns(items), route=self.name)
         return self
 
     def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> ServerRoute:
-        self._scope._admin("POST", f"script?route={urllib.parse.quote(self.name)}",
-                           json.dumps({"script": script_text(turns_of(scripts))}).encode())
+        self._scope._send_script(turns_of(scripts), route=self.name)
         return self
 
     @property

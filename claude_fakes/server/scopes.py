@@ -24,7 +24,7 @@ from ..latency import latency_model
 from ..plan import Head, Plan, Send
 from ..script import ScriptError, Turns, parse_script, parse_turns
 from ..step import Step
-from ..turns import Route, key_of
+from ..turns import Route, TurnNumbers, key_of
 from ..wire import JSON_CONTENT_TYPE, error_body, json_bytes
 
 ADMIN_PREFIX = "/_claude_fakes"
@@ -39,7 +39,7 @@ class Scope:
     engine: Engine
     header_turns: dict[tuple[str, str], int] = field(default_factory=dict)
     """Attempts seen per (header script, messages), for clients that send no retry count."""
-    header_turn_numbers: dict[str, dict[str, int]] = field(default_factory=dict)
+    header_turn_numbers: dict[str, TurnNumbers] = field(default_factory=dict)
     """Per header turn script, the turn each ``messages`` is (1, 2, … by first arrival)."""
 
 
@@ -134,8 +134,7 @@ class Scopes:
         key = key_of(incoming.json)
         steps = turns[0]
         if len(turns) > 1:
-            numbers = scope.header_turn_numbers.setdefault(script, {})
-            turn = numbers.setdefault(key, len(numbers) + 1)
+            turn = scope.header_turn_numbers.setdefault(script, TurnNumbers()).of(key)
             steps = turns[turn - 1] if turn <= len(turns) else ()
         step = _step_for_attempt(steps, self._attempt_of_call(scope, script, incoming, key))
         return scope, scope.engine.begin(incoming, _client_timeouts(incoming), step=step)
