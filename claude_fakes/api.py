@@ -3,7 +3,9 @@
 Routing and request validation live here, once, for both executors; each fault's shape is its
 catalogue entry's (:mod:`claude_fakes.catalogue`), which sees the request through :class:`_Exchange`.
 Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
-``POST /v1/messages/count_tokens``, ``GET /v1/models`` and ``GET /v1/models/{id}``.
+``POST /v1/messages/count_tokens``, ``GET /v1/models`` and ``GET /v1/models/{id}``; and the same
+Messages request as Amazon Bedrock and Google Vertex AI take it, each platform's wire its own
+(:mod:`claude_fakes.platforms`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from . import conversation, replies
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .plan import Head, Plan, Response, Send
+from .platforms import ANTHROPIC, MESSAGES_PATH, Endpoint, Platform, endpoint_of
 from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
 from .step import Step
@@ -26,12 +29,10 @@ from .tools import forced_tool, offered, synthesise
 from .wire import (
     ERROR_KINDS,
     JSON_CONTENT_TYPE,
+    MESSAGE_STOP,
     MODELS,
-    SSE_CONTENT_TYPE,
+    PING,
     Ids,
-    error_body,
-    error_event,
-    error_message,
     http_date,
     input_tokens,
     json_bytes,
@@ -40,13 +41,16 @@ from .wire import (
     response_headers,
 )
 
-MESSAGES_PATH = "/v1/messages"
 OK = Step.make("ok")
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """A request as the API sees it: the path relative to the API root, lower-case header names."""
+    """A request as the API sees it: the path relative to the API root, lower-case header names.
+
+    A Bedrock or Vertex request keeps its own path; :attr:`endpoint` says what it stands for and
+    :attr:`json` is the Messages request it carries (the model and stream its path names added).
+    """
 
     method: str
     path: str
@@ -54,10 +58,19 @@ class Incoming:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
+    @cached_property
+    def endpoint(self) -> Endpoint:
+        """The platform and the API endpoint the path stands for."""
+        return endpoint_of(self.path)
+
+    @property
+    def platform(self) -> Platform:
+        return self.endpoint.platform
+
     @property
     def is_attempt(self) -> bool:
-        """A ``POST /v1/messages``: the requests a script's steps apply to."""
-        return self.method == "POST" and self.path == MESSAGES_PATH
+        """A ``POST /v1/messages`` (on any platform): the requests a script's steps apply to."""
+        return self.method == "POST" and self.endpoint.path == MESSAGES_PATH
 
     @cached_property
     def retry_count(self) -> int | None:
@@ -66,12 +79,18 @@ class Incoming:
         return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
     @cached_property
-    def json(self) -> Any:
-        """The parsed body, or None when there is none or it is not JSON."""
+    def body_json(self) -> Any:
+        """The parsed body as sent, or None when there is none or it is not JSON."""
         try:
             return json.loads(self.body) if self.body else None
         except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to parse
             return None
+
+    @cached_property
+    def json(self) -> Any:
+        """The Messages request: the body, with what a platform's path carries (model, stream) added."""
+        endpoint = self.endpoint
+        return endpoint.platform.messages_json(self.body_json, endpoint)
 
 
 def _number(value: float) -> str:
@@ -99,58 +118,67 @@ class Api:
         status: int | None = None,
         headers: Sequence[tuple[str, str]] = (),
         error_code: str | None = None,
+        platform: Platform = ANTHROPIC,
     ) -> Plan:
+        """An error reply; ``error_type`` is an Anthropic error type or one of the platform's own
+        kinds, which the platform puts on the wire its way."""
         kind = ERROR_KINDS.get(error_type)
         status = status if status is not None else (kind.status if kind else 500)
-        request_id = self.ids.request()
-        head = Head(status, tuple(self._headers(JSON_CONTENT_TYPE, request_id, now)) + tuple(headers))
-        body = error_body(error_type, message or error_message(error_type, status), request_id, error_code)
-        return Plan.of(head, Send(body))
+        request_id = platform.request_id(self.ids.request())
+        status, own, body = platform.error(status, error_type, message, request_id,
+                                           lambda: self._anthropic_headers(JSON_CONTENT_TYPE, request_id, now),
+                                           error_code)
+        return Plan.of(Head(status, (*own, *headers)), Send(body))
 
-    def _headers(self, content_type: str, request_id: str, now: float) -> list[tuple[str, str]]:
+    def _anthropic_headers(self, content_type: str, request_id: str, now: float) -> list[tuple[str, str]]:
         ids = self.ids
         return response_headers(content_type=content_type, request_id=request_id, organization_id=ids.organization,
                                 now=now, limits=self.quota.headers(now), workspace_id=ids.workspace)
 
     def reject(self, incoming: Incoming, *, now: float) -> Plan | None:
         """The error the real API gives a request it will not serve, or None when it is well-formed."""
+        platform = incoming.platform
         route = self._route(incoming)
         if route is None:
-            return self._error("not_found_error", f"{incoming.method} {incoming.path} not found", now=now)
-        method, _ = route
+            return self._error("not_found_error", f"{incoming.method} {incoming.path} not found", now=now,
+                               platform=platform)
+        method, path = route
         if incoming.method != method:
             return self._error("invalid_request_error", f"{incoming.method} is not allowed on {incoming.path}",
-                               status=405, now=now)
+                               status=405, now=now, platform=platform)
         headers = incoming.headers
-        authorization = headers.get("authorization", "")
-        if not headers.get("x-api-key") and not authorization.lower().startswith("bearer "):
-            return self._error("authentication_error", "x-api-key header is required", now=now)
-        if not headers.get("anthropic-version"):
-            return self._error("invalid_request_error", "anthropic-version: header is required", now=now)
+        refusal = platform.refuse(headers, incoming.body_json if method == "POST" else {})
+        if refusal is not None:
+            return self._error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
         retry = headers.get("x-stainless-retry-count")
         if retry is not None and incoming.retry_count is None:
             # No SDK sends this; a request that does gets an error instead of silently using a step.
             return self._error("invalid_request_error",
-                               f"x-stainless-retry-count: expected a whole number, got {retry!r}", now=now)
+                               f"x-stainless-retry-count: expected a whole number, got {retry!r}", now=now,
+                               platform=platform)
         if method == "GET":
             return self._check_query(incoming, now)
         body = incoming.json
         if not isinstance(body, dict):
             return self._error("invalid_request_error",
-                               "There was an error parsing the body of your request as a JSON object.", now=now)
-        problem = _check_body(body, incoming.path, self.validate)
-        return None if problem is None else self._error("invalid_request_error", problem, now=now)
+                               "There was an error parsing the body of your request as a JSON object.", now=now,
+                               platform=platform)
+        problem = _check_body(body, path, self.validate)
+        return None if problem is None else self._error("invalid_request_error", problem, now=now, platform=platform)
 
-    def over_quota(self, now: float) -> Plan | None:
+    def over_quota(self, now: float, platform: Platform = ANTHROPIC) -> Plan | None:
         """Count an attempt against the rate limits; the 429 the API sends once one is spent."""
         wait = self.quota.admit(now)
         if wait is None:
             return None
         return self._error("rate_limit_error", "This request would exceed your organization's rate limit. "
-                           "Please try again later.", now=now, headers=[("retry-after", _number(wait))])
+                           "Please try again later.", now=now, headers=[("retry-after", _number(wait))],
+                           platform=platform)
 
     def _route(self, incoming: Incoming) -> tuple[str, str] | None:
-        path = incoming.path.rstrip("/")
+        path = incoming.endpoint.path.rstrip("/")
+        if incoming.platform is not ANTHROPIC:
+            return ("POST", path) if path.startswith(MESSAGES_PATH) else None
         if path in (MESSAGES_PATH, MESSAGES_PATH + "/count_tokens"):
             return "POST", path
         if path == "/v1/models" or (path.startswith("/v1/models/") and path.count("/") == 3):
@@ -168,12 +196,13 @@ class Api:
 
         ``notes``: where to say what shaped the reply besides the step (a tool the request does not offer).
         """
-        path = incoming.path.rstrip("/")
+        path = incoming.endpoint.path.rstrip("/")
+        platform = incoming.platform
         if incoming.is_attempt:
             step = step or OK
-            return step.fault.shape(_Exchange(self, incoming.json, step, now, notes), step)
+            return step.fault.shape(_Exchange(self, incoming.json, step, now, notes, platform), step)
         if path.endswith("/count_tokens"):
-            return self._json({"input_tokens": input_tokens(incoming.json)}, now)
+            return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)
         if path == "/v1/models":
             limit = int(incoming.query.get("limit", "20"))
             return self._json(models_page(incoming.query.get("after_id"), incoming.query.get("before_id"), limit),
@@ -184,11 +213,15 @@ class Api:
                 return self._json(model.to_json(), now)
         return self._error("not_found_error", f"model: {model_id}", now=now)
 
-    def _head(self, content_type: str, now: float, request_id: str | None = None) -> Head:
-        return Head(200, tuple(self._headers(content_type, request_id or self.ids.request(), now)))
+    def _head(self, content_type: str, now: float, request_id: str | None = None, platform: Platform = ANTHROPIC,
+              usage: tuple[int, int] | None = None) -> Head:
+        request_id = request_id or platform.request_id(self.ids.request())
+        return Head(200, tuple(platform.headers(content_type, request_id,
+                                                lambda: self._anthropic_headers(content_type, request_id, now),
+                                                usage)))
 
-    def _json(self, value: Any, now: float) -> Plan:
-        return Plan.of(self._head(JSON_CONTENT_TYPE, now), Send(json_bytes(value)))
+    def _json(self, value: Any, now: float, platform: Platform = ANTHROPIC) -> Plan:
+        return Plan.of(self._head(JSON_CONTENT_TYPE, now, platform=platform), Send(json_bytes(value)))
 
     def speed(self, step: Step, model: str) -> Speed | None:
         """The pace of this reply: ``slow``'s own figures, else the fake's latency model, else none."""
@@ -203,12 +236,13 @@ class _Exchange:
     """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.catalogue.Shaping`)."""
 
     def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float,
-                 notes: list[str] | None = None) -> None:
+                 notes: list[str] | None = None, platform: Platform = ANTHROPIC) -> None:
         self._api = api
         self._body = body
         self._step = step
         self._now = now
         self._notes = notes if notes is not None else []
+        self._platform = platform
         self._request_id: str | None = None
         self.stream = body.get("stream") is True
 
@@ -239,34 +273,37 @@ class _Exchange:
         return replies.Reply(tuple(blocks))
 
     def response(self, *, split: bool = False) -> Response:
-        api, body, step = self._api, self._body, self._step
+        api, body, step, platform = self._api, self._body, self._step, self._platform
         model, max_tokens = str(body["model"]), int(body["max_tokens"])
         speed = api.speed(step, model)
         reply = self._reply(max_tokens)
         prompt_tokens = input_tokens(body)
         rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=prompt_tokens,
                                   ids=api.ids, delta_tokens=api.latency.delta_tokens if api.latency else 1,
-                                  events=self.stream or split)
+                                  events=self.stream or split, id_tag=platform.id_tag)
         api.quota.spend_tokens(prompt_tokens + rendered.output_tokens)
-        self._request_id = api.ids.request()
+        self._request_id = request_id = platform.request_id(api.ids.request())
+        usage = (prompt_tokens, rendered.output_tokens)
         if not self.stream:
-            head = api._head(JSON_CONTENT_TYPE, self._now, self._request_id)
+            head = api._head(JSON_CONTENT_TYPE, self._now, request_id, platform, usage)
             body_bytes = json_bytes(rendered.message)
             parts = sum(event.name != "ping" for event in rendered.events) if split else 0
             pieces = _split(body_bytes, parts) if split else ((0.0, Send(body_bytes)),)
             # A JSON body is sent once the last token exists: its whole generation time comes first.
             before = speed.generation_time(rendered.output_tokens) if speed else 0.0
             return Response(before, head, pieces)
-        head = api._head(SSE_CONTENT_TYPE, self._now, self._request_id)
+        head = api._head(platform.stream_content_type, self._now, request_id, platform)
         timed: list[tuple[float, Send]] = []
         first_token = True
+        encode = platform.event
         for event, tokens in zip(rendered.events, rendered.token_gaps, strict=True):
             gap = 0.0
             if speed and tokens:
                 # The first token arrives at ttft; a delta leaves with the last token it carries.
                 gap = speed.ttft + (tokens - 1) / speed.tps if first_token else tokens / speed.tps
                 first_token = False
-            timed.append((gap, Send(event.encode(), 0 if event.name == "ping" else 1)))
+            data = platform.last_event(event, usage) if event is MESSAGE_STOP else encode(event)
+            timed.append((gap, Send(data, 0 if event.name == "ping" else 1)))
         return Response(0.0, head, tuple(timed))
 
     def status_error(self, status: int, error_type: str, args: Args, error_code: str | None = None) -> Plan:
@@ -285,14 +322,19 @@ class _Exchange:
         if should_retry is not None:
             headers.append(("x-should-retry", "true" if should_retry else "false"))
         return self._api._error(error_type, _arg(args, "message"), status=status, headers=headers, now=self._now,
-                                error_code=error_code)
+                                error_code=error_code, platform=self._platform)
 
     def head(self, status: int, headers: tuple[tuple[str, str], ...]) -> Head:
         return Head(status, headers)
 
     def error_event(self, error_type: str, message: str | None) -> Send:
-        text = message or ERROR_KINDS[error_type].message
-        return Send(error_event(error_type, text, self._request_id or "").encode(), 1)
+        return Send(self._platform.error_event(error_type, message, self._request_id or ""), 1)
+
+    def keepalive(self) -> Send:
+        return Send(self._platform.event(PING))
+
+    def malformed(self, data: bytes) -> bytes:
+        return self._platform.malformed(data, self.stream)
 
 
 def _arg(args: Args, name: str) -> Any:

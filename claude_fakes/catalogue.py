@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
-from .wire import ERROR_KINDS, PING, PROXY_BODIES, error_type_for_status, malformed, proxy_page
+from .wire import ERROR_KINDS, PROXY_BODIES, error_type_for_status, proxy_page
 
 __all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping"]
 
@@ -67,7 +67,15 @@ class Shaping(Protocol):
         ``error.details``."""
 
     def error_event(self, error_type: str, message: str | None) -> Send:
-        """An ``event: error`` for the stream, with the request's id."""
+        """A failure inside the stream (an ``event: error`` with the request's id; on Bedrock an
+        exception frame); ``error_type``: an Anthropic error type or a platform fault's name."""
+
+    def keepalive(self) -> Send:
+        """The ping that keeps a quiet stream alive, framed as the platform frames events."""
+
+    def malformed(self, data: bytes) -> bytes:
+        """``data`` (one piece of the reply) made unparseable: an event whose JSON stops halfway,
+        or a JSON body with junk after it."""
 
     def head(self, status: int, headers: tuple[tuple[str, str], ...]) -> Head:
         """A response head with exactly these headers (a proxy's, not the API's)."""
@@ -93,6 +101,11 @@ class Fault:
     """Whether ``chaos`` may pick it (it must then need no argument besides ``after``/``seconds``)."""
     check: Callable[[Args], str | None] | None = None
     """What is wrong with a combination of arguments, if anything (each one alone is valid)."""
+    platforms: tuple[str, ...] = ()
+    """The platforms whose own fault this is (``bedrock``, ``vertex``); empty: every platform's."""
+
+    def serves(self, platform: str) -> bool:
+        return not self.platforms or platform in self.platforms
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -138,7 +151,7 @@ def _truncate(api: Shaping, args: Args) -> Plan:
 def _stall(api: Shaping, args: Args) -> Plan:
     every = args["ping_every"]
     # Only a stream can carry pings; a JSON body has no way to keep its silence alive.
-    keepalive = Send(PING.encode()) if every is not None and api.stream else None
+    keepalive = api.keepalive() if every is not None and api.stream else None
     return api.response(split=True).stalled(args["after"], args["seconds"], keepalive, every or 0.0)
 
 
@@ -158,8 +171,7 @@ def _check_stall(args: Args) -> str | None:
 
 
 def _malformed(api: Shaping, args: Args) -> Plan:
-    stream = api.stream
-    return api.response(split=True).replaced(args["after"], lambda data: malformed(data, stream))
+    return api.response(split=True).replaced(args["after"], api.malformed)
 
 
 def _proxy_error(api: Shaping, args: Args) -> Plan:
@@ -189,6 +201,20 @@ def _fixed_status(error_type: str) -> Shaper:
     return shape
 
 
+def _platform_status(kind: str, status: int) -> Shaper:
+    def shape(api: Shaping, args: Args) -> Plan:
+        return api.status_error(status, kind, args)
+
+    return shape
+
+
+def _model_stream_error(api: Shaping, args: Args) -> Plan:
+    if not api.stream:
+        # InvokeModel has no stream to break: the model's failure is its 424 ModelErrorException.
+        return api.status_error(424, "model_error", args)
+    return api.response(split=True).until(args["after"], api.error_event("model_stream_error", args["message"]))
+
+
 def _chaos(api: Shaping, args: Args) -> Plan:
     raise AssertionError("chaos is resolved into a concrete step before a plan is made")
 
@@ -205,6 +231,11 @@ _STATUS_PARAMS = (
 _ERROR_CODE = "word"
 """``error.details.error_code``: ``code=`` on the fixed-status actions, ``error_code=`` on ``status``
 (whose ``code=`` is the HTTP status)."""
+
+
+def _platform_action(name: str, status: int, platforms: tuple[str, ...], summary: str) -> Fault:
+    # No retry-after by default: Bedrock and Vertex send none (docs/facts.md).
+    return Fault(name, summary, _platform_status(name, status), _STATUS_PARAMS, status=status, platforms=platforms)
 
 
 def _error_action(name: str, error_type: str, retry_after: float | None = None) -> Fault:
@@ -263,6 +294,17 @@ FAULTS: dict[str, Fault] = {
                Param("message", "word", None, nullable=True)), takes_reply=True),
         Fault("truncate", "K SSE events, then a clean end with no message_stop", _truncate,
               (Param("after", "count"),), takes_reply=True),
+        _platform_action("throttling", 429, ("bedrock",), "Bedrock: 429 ThrottlingException"),
+        _platform_action("model_timeout", 408, ("bedrock",), "Bedrock: 408 ModelTimeoutException"),
+        _platform_action("service_unavailable", 503, ("bedrock", "vertex"),
+                         "Bedrock: 503 ServiceUnavailableException; Vertex: 503 UNAVAILABLE"),
+        _platform_action("model_error", 424, ("bedrock",), "Bedrock: 424 ModelErrorException"),
+        _platform_action("quota_exceeded", 400, ("bedrock",), "Bedrock: 400 ServiceQuotaExceededException"),
+        Fault("model_stream_error", "Bedrock: K events, then a modelStreamErrorException frame inside the stream "
+              "(not streamed: 424 ModelErrorException)", _model_stream_error,
+              (Param("after", "count", 0), Param("message", "word", None, nullable=True)), takes_reply=True,
+              platforms=("bedrock",)),
+        _platform_action("resource_exhausted", 429, ("vertex",), "Vertex: 429 RESOURCE_EXHAUSTED"),
         Fault("chaos", "per attempt, one of the faults given as ACTION=P (probability P, drawn from the seed), "
               "else ok", _chaos, chaos=False),
         Fault("slow", "time to first token S, then R output tokens per second (default: the latency model's)",

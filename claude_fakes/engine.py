@@ -20,11 +20,13 @@ from typing import Any
 
 from .api import Api, Incoming
 from .assertions import Assertions
+from .catalogue import FAULTS
 from .clock import Clock
 from .gateways import Gateway
 from .journal import Exchange, Outcome, format_timeline
 from .latency import LatencyModel
 from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Next, Plan, Send
+from .platforms import PLATFORMS
 from .quota import RateLimits
 from .script import StepLike, to_turns
 from .step import Step, pick_chaos
@@ -242,8 +244,9 @@ class Engine(Assertions):
             attempt = incoming.is_attempt
             body = incoming.json
             key = key_of(body) if attempt else ""
+            platform = incoming.platform
             if plan is None and attempt:
-                plan = api.over_quota(now)
+                plan = api.over_quota(now, platform)
                 if plan is not None:
                     notes.append("over quota")
                 else:
@@ -251,6 +254,8 @@ class Engine(Assertions):
                 if step is not None and step.action == "chaos":
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
+                if step is not None and not step.fault.serves(platform.name):
+                    plan = self._wrong_platform(step, incoming, now)
             if plan is None:
                 plan = api.respond(incoming, step, now=now, notes=notes)
             if self.gateway is not None:
@@ -276,9 +281,21 @@ class Engine(Assertions):
                 notes=notes,
                 turn=turn,
                 route=route.name if route is not None else None,
+                platform=platform.name,
             )
             self._journal.append(exchange)
         return Run(self, exchange, plan, read_timeout)
+
+    def _wrong_platform(self, step: Step, incoming: Incoming, now: float) -> Plan:
+        """A platform's own fault met a request to another platform: a finding, and a 400 saying so."""
+        owners = " or ".join(p.title for p in PLATFORMS if p.name in step.fault.platforms)
+        here = [name for name, fault in FAULTS.items() if fault.platforms and fault.serves(incoming.platform.name)]
+        problem = (f"{step} is a fault of {owners}, but attempt {self._attempts + 1} ({incoming.method} "
+                   f"{incoming.path}) went to {incoming.platform.title}; faults of this platform: "
+                   f"{', '.join(here) or 'none of its own (every generic fault applies)'}")
+        self._findings.append(problem)
+        return self._api._error("invalid_request_error", f"claude_fakes: {problem}", status=400, now=now,
+                                platform=incoming.platform)
 
     def finish(self, exchange: Exchange, outcome: str, error: str | None = None) -> None:
         """Record how an exchange ended (once: later calls change nothing)."""

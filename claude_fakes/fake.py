@@ -19,13 +19,30 @@ from .intercept import Interception
 from .latency import LatencyModel, latency_model
 from .quota import RateLimits
 from .script import StepLike
-from .targets import ANTHROPIC_API, Target, match
+from .targets import Target, default_targets, match
 from .transport import bridged_errors, handle, handle_async, library_of
 from .virtual_time import VirtualTime
 
 __all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
 
 FAKE_API_KEY = "sk-ant-api03-claude-fakes-not-a-real-key"
+BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHROPIC_VERTEX_BASE_URL")
+"""Where the SDK's clients read a base URL from; a fake answers each one set when it starts."""
+
+
+def fake_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables a fake sets while it runs, where the test has not: the SDK refuses to build a
+    client without a key (Anthropic) or a region (Bedrock), and boto3 without credentials would
+    ask the EC2 metadata service on the network for some. None of them is real."""
+    missing: dict[str, str] = {}
+    if not environ.get("ANTHROPIC_API_KEY") and not environ.get("ANTHROPIC_AUTH_TOKEN"):
+        missing["ANTHROPIC_API_KEY"] = FAKE_API_KEY
+    if not any(environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK")):
+        missing["AWS_ACCESS_KEY_ID"] = "AKIACLAUDEFAKES00000"
+        missing["AWS_SECRET_ACCESS_KEY"] = "claude-fakes-not-a-real-secret"
+    if not environ.get("AWS_REGION") and not environ.get("AWS_DEFAULT_REGION"):
+        missing["AWS_REGION"] = "us-east-1"
+    return missing
 
 
 class FakeAlreadyActive(RuntimeError):
@@ -69,7 +86,8 @@ class ClaudeFake(Engine):
         super().__init__(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
                          gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate)
         self.intercept = intercept
-        self._targets = [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in base_urls)]
+        anthropic, *platforms = default_targets()
+        self._targets = [anthropic, *(Target.parse(url) for url in base_urls), *platforms]
         self._stack: ExitStack | None = None
         self._time: VirtualTime | None = None
         self._jitter = random.Random(seed)
@@ -169,9 +187,10 @@ class ClaudeFake(Engine):
         stack = ExitStack()
         try:
             targets = list(self._targets)
-            env_base = os.environ.get("ANTHROPIC_BASE_URL")
-            if env_base:
-                targets.append(Target.parse(env_base))
+            for variable in BASE_URL_VARIABLES:
+                env_base = os.environ.get(variable)
+                if env_base:
+                    targets.append(Target.parse(env_base))
             if self.intercept:
                 interception = Interception(targets, self, self._wait)
                 stack.callback(interception.uninstall)
@@ -204,7 +223,6 @@ class ClaudeFake(Engine):
 
     @staticmethod
     def _patch_environment(stack: ExitStack) -> None:
-        # The SDK refuses to build a client without a key; the fake needs none.
-        if not os.environ.get("ANTHROPIC_API_KEY") and not os.environ.get("ANTHROPIC_AUTH_TOKEN"):
-            os.environ["ANTHROPIC_API_KEY"] = FAKE_API_KEY
-            stack.callback(os.environ.pop, "ANTHROPIC_API_KEY", None)
+        for name, value in fake_environment(os.environ).items():
+            os.environ[name] = value
+            stack.callback(os.environ.pop, name, None)

@@ -28,18 +28,25 @@ __all__ = [
     "hang",
     "invalid_request_error",
     "malformed",
+    "model_error",
+    "model_stream_error",
+    "model_timeout",
     "not_found_error",
     "ok",
     "overloaded",
     "permission_error",
     "proxy_error",
+    "quota_exceeded",
     "rate_limited",
     "refuse",
     "request_too_large",
     "reset",
+    "resource_exhausted",
+    "service_unavailable",
     "slow",
     "stall",
     "status",
+    "throttling",
     "timeout_error",
     "tool_use",
     "truncate",
@@ -125,6 +132,12 @@ def error_event(
 ) -> Step:
     """``after`` SSE events, then ``event: error`` inside the HTTP 200 stream."""
     return Step.make("error_event", after=after, type=type, message=message, reply=reply)
+
+
+def model_stream_error(after: int = 0, message: str | None = None, *, reply: Reply | None = None) -> Step:
+    """Bedrock: ``after`` events, then a ``modelStreamErrorException`` frame inside the stream (a
+    request that does not stream gets 424 ``ModelErrorException``)."""
+    return Step.make("model_stream_error", after=after, message=message, reply=reply)
 
 
 def truncate(after: int, *, reply: Reply | None = None) -> Step:
@@ -216,3 +229,43 @@ permission_error = _error_builder("permission_error", "HTTP 403 ``permission_err
 not_found_error = _error_builder("not_found_error", "HTTP 404 ``not_found_error``.")
 conflict_error = _error_builder("conflict_error", "HTTP 409 ``conflict_error``.")
 request_too_large = _error_builder("request_too_large", "HTTP 413 ``request_too_large``.")
+
+
+class PlatformStepBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        retry_after: Duration | None = ...,
+        retry_after_ms: float | None = ...,
+        retry_after_date: bool = ...,
+        should_retry: bool | None = ...,
+        message: str | None = ...,
+    ) -> Step: ...
+
+
+def _platform_builder(action: str, doc: str) -> PlatformStepBuilder:
+    def build(
+        *,
+        retry_after: Duration | None = None,
+        retry_after_ms: float | None = None,
+        retry_after_date: bool = False,
+        should_retry: bool | None = None,
+        message: str | None = None,
+    ) -> Step:
+        return Step.make(action, **_status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message))
+
+    build.__name__ = build.__qualname__ = action
+    build.__doc__ = doc
+    return build
+
+
+throttling = _platform_builder("throttling", "Bedrock: HTTP 429 ``ThrottlingException`` (no ``retry-after``).")
+model_timeout = _platform_builder("model_timeout", "Bedrock: HTTP 408 ``ModelTimeoutException``.")
+service_unavailable = _platform_builder(
+    "service_unavailable", "Bedrock: HTTP 503 ``ServiceUnavailableException``; Vertex: HTTP 503 ``UNAVAILABLE``."
+)
+model_error = _platform_builder("model_error", "Bedrock: HTTP 424 ``ModelErrorException``.")
+quota_exceeded = _platform_builder("quota_exceeded", "Bedrock: HTTP 400 ``ServiceQuotaExceededException``.")
+resource_exhausted = _platform_builder(
+    "resource_exhausted", "Vertex: HTTP 429 ``RESOURCE_EXHAUSTED`` in Google's error body (no ``retry-after``)."
+)

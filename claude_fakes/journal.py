@@ -69,6 +69,8 @@ class Exchange:
     (every retry of a call, the SDK's or the application's, sends them unchanged)."""
     route: str | None = None
     """The route that served it (``route 1 (model='…')``), or None: the fake's own script."""
+    platform: str = "anthropic"
+    """Where the request went, by its path: ``anthropic``, ``bedrock`` or ``vertex``."""
 
     @property
     def duration(self) -> float | None:

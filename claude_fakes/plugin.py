@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from .explore import DEFAULT_LIMIT, Report, Space, explore
-from .fake import FAKE_API_KEY, ClaudeFake
+from .fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
 from .journal import TIMELINE_HEADER
 from .script import ScriptError, parse_turns
 from .server.client import ServerScope
@@ -430,9 +430,10 @@ def claude_fake_server(
     script = marker_script if marker_script is not None else default_script
     if script:
         fake.script(script)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
-    if not os.environ.get("ANTHROPIC_API_KEY") and not os.environ.get("ANTHROPIC_AUTH_TOKEN"):
-        monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_API_KEY)
+    for variable in BASE_URL_VARIABLES:
+        monkeypatch.setenv(variable, fake.url)
+    for name, value in fake_environment(os.environ).items():
+        monkeypatch.setenv(name, value)
     request.node.stash[_FAKE] = fake
     yield fake
     __tracebackhide__ = True

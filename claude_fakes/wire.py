@@ -210,14 +210,15 @@ class Ids:
         # Real ids are base62; base64 with its two symbols swapped for letters looks the same.
         return base64.b64encode(digest).translate(_ALPHANUMERIC).decode()[:length]
 
-    def message(self) -> str:
-        return "msg_01" + self._token("msg", 22)
+    def message(self, tag: str = "") -> str:
+        """``tag``: a platform's mark after the prefix (``msg_bdrk_01…``, ``msg_vrtx_01…``)."""
+        return "msg_" + tag + "01" + self._token("msg", 22)
 
     def request(self) -> str:
         return "req_011C" + self._token("req", 20)
 
-    def tool_use(self) -> str:
-        return "toolu_01" + self._token("toolu", 22)
+    def tool_use(self, tag: str = "") -> str:
+        return "toolu_" + tag + "01" + self._token("toolu", 22)
 
     @functools.cached_property
     def workspace(self) -> str:
@@ -296,13 +297,15 @@ def render_message(
     ids: Ids,
     delta_tokens: int = 1,
     events: bool = True,
+    id_tag: str = "",
 ) -> RenderedMessage:
     """Render ``reply`` as the real API would, cutting it at ``max_tokens`` (stop_reason ``max_tokens``).
 
     Each text or thinking delta carries up to ``delta_tokens`` tokens. ``events=False`` renders the
-    JSON body only (a non-streaming reply needs no SSE events).
+    JSON body only (a non-streaming reply needs no SSE events). ``id_tag``: the platform's mark in
+    the message and tool-call ids.
     """
-    message_id = ids.message()
+    message_id = ids.message(id_tag)
     budget = max_tokens
     stop_reason = reply.stop_reason
     blocks: list[tuple[Block, list[str]]] = []
@@ -317,7 +320,7 @@ def render_message(
                 break
             budget -= cost
             if block.id is None:
-                block = ToolUseBlock(block.name, block.input_json, ids.tool_use())
+                block = ToolUseBlock(block.name, block.input_json, ids.tool_use(id_tag))
             blocks.append((block, []))
             continue
         tokens = split_tokens(block.text if isinstance(block, TextBlock) else block.thinking)

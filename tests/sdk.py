@@ -23,6 +23,25 @@ REQUEST: dict[str, Any] = {"model": MODEL, "max_tokens": 1024, "messages": [{"ro
 
 MODES = ["sync", "async", "sync-stream", "async-stream"]
 
+PLATFORMS = ["anthropic", "bedrock", "vertex"]
+MODELS = {"anthropic": MODEL, "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+          "vertex": "claude-sonnet-4-5@20250929"}
+"""The model each platform's users name: Bedrock's model id, Vertex's versioned name."""
+
+
+def client(platform: str, asynchronous: bool = False, **options: Any) -> Any:
+    """The SDK client a user of ``platform`` builds, with dummy credentials."""
+    if platform == "bedrock":
+        bedrock = anthropic.AsyncAnthropicBedrock if asynchronous else anthropic.AnthropicBedrock
+        return bedrock(aws_region="us-east-1", aws_access_key="AKIAEXAMPLEEXAMPLE00",
+                       aws_secret_key="not-a-real-secret", **options)
+    if platform == "vertex":
+        vertex = anthropic.AsyncAnthropicVertex if asynchronous else anthropic.AnthropicVertex
+        return vertex(region="us-east5", project_id="claude-fakes-test", access_token="ya29.not-a-real-token",
+                      **options)
+    first_party = anthropic.AsyncAnthropic if asynchronous else anthropic.Anthropic
+    return first_party(**options)
+
 
 @dataclass
 class Outcome:
@@ -37,19 +56,17 @@ class Outcome:
         return "".join(block.text for block in self.message.content if block.type == "text")
 
 
-def call(mode: str, client_options: dict[str, Any] | None = None, **request: Any) -> Outcome:
-    """One ``messages.create`` (or ``messages.stream``) call in ``mode``, the way user code makes it."""
-    options = client_options or {}
-    params = {**REQUEST, **request}
+def call(mode: str, client_options: dict[str, Any] | None = None, *, platform: str = "anthropic",
+         **request: Any) -> Outcome:
+    """One ``messages.create`` (or ``messages.stream``) call in ``mode`` on ``platform``, the way
+    user code makes it."""
+    options = {**(client_options or {}), "platform": platform}
+    params = {**REQUEST, "model": MODELS[platform], **request}
     outcome = Outcome()
     try:
-        if mode == "sync":
-            outcome.message = anthropic.Anthropic(**options).messages.create(**params)
-        elif mode == "sync-stream":
-            with anthropic.Anthropic(**options).messages.stream(**params) as stream:
-                for event in stream:
-                    outcome.events.append(event.type)
-                outcome.message = stream.get_final_message()
+        if mode.startswith("sync"):
+            with client(**options) as sync_client:
+                _call_sync(sync_client, mode, params, outcome)
         else:
             asyncio.run(_call_async(mode, options, params, outcome))
     except Exception as err:  # the test inspects what the caller saw (a BaseException is the test's to see)
@@ -57,15 +74,25 @@ def call(mode: str, client_options: dict[str, Any] | None = None, **request: Any
     return outcome
 
 
-async def _call_async(mode: str, options: dict[str, Any], params: dict[str, Any], outcome: Outcome) -> None:
-    client = anthropic.AsyncAnthropic(**options)
-    if mode == "async":
-        outcome.message = await client.messages.create(**params)
+def _call_sync(sync_client: Any, mode: str, params: dict[str, Any], outcome: Outcome) -> None:
+    if mode == "sync":
+        outcome.message = sync_client.messages.create(**params)
         return
-    async with client.messages.stream(**params) as stream:
-        async for event in stream:
+    with sync_client.messages.stream(**params) as stream:
+        for event in stream:
             outcome.events.append(event.type)
-        outcome.message = await stream.get_final_message()
+        outcome.message = stream.get_final_message()
+
+
+async def _call_async(mode: str, options: dict[str, Any], params: dict[str, Any], outcome: Outcome) -> None:
+    async with client(asynchronous=True, **options) as async_client:
+        if mode == "async":
+            outcome.message = await async_client.messages.create(**params)
+            return
+        async with async_client.messages.stream(**params) as stream:
+            async for event in stream:
+                outcome.events.append(event.type)
+            outcome.message = await stream.get_final_message()
 
 
 def content_events(events: list[str]) -> list[str]:

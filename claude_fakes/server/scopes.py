@@ -64,6 +64,7 @@ def exchange_json(exchange: Exchange) -> dict[str, Any]:
         "error": exchange.error,
         "turn": exchange.turn,
         "route": exchange.route,
+        "platform": exchange.platform,
     }
 
 
@@ -77,6 +78,7 @@ def exchange_from_json(data: dict[str, Any]) -> Exchange:
         events=data["events"], stream=data["stream"], response_headers=data["response_headers"],
         notes=data.get("notes", []),
         error=data["error"], turn=data.get("turn"), route=data.get("route"),
+        platform=data.get("platform", "anthropic"),
     )
 
 
