@@ -8,7 +8,9 @@
    set-up, measured alone too).
 3. N ``ok`` calls through the fake vs N calls through the SDK on a canned-response
    ``MockTransport`` (the least an HTTP-level mock can cost): the fake's overhead as a ratio.
-4. The same for streamed calls (``messages.stream`` + ``get_final_message``).
+4. The same for streamed calls (``messages.stream`` + ``get_final_message``), then both again
+   through ``AnthropicBedrock`` (SigV4 signing, event-stream frames decoded by botocore) against
+   a canned transport serving the fake's own Bedrock bytes.
 5. An Opus ``max_tokens=8192`` stream paced by the realistic latency model (1,000-odd deltas over
    104 virtual seconds) vs the canned transport serving the same bytes at once; then the seed's
    whole slow case: the request times out at 60 s without streaming, then streams.
@@ -77,19 +79,36 @@ def canned_client(request: dict[str, Any] = REQUEST, latency: str | None = None)
     return anthropic.Anthropic(api_key="sk-bench", http_client=HTTP.Client(transport=HTTP.MockTransport(handler)))
 
 
-def recorded(request: dict[str, Any], stream: bool, latency: str | None = None) -> tuple[list[tuple[str, str]], bytes]:
+def canned_bedrock_client() -> anthropic.AnthropicBedrock:
+    """The same, for ``AnthropicBedrock``: the fake's Bedrock replies, event-stream frames included."""
+    replies = {stream: recorded(REQUEST, stream, platform="bedrock") for stream in (False, True)}
+
+    def handler(sent: Any) -> Any:
+        headers, body = replies[sent.url.path.endswith("-stream")]
+        return HTTP.Response(200, headers=headers, content=body)
+
+    return anthropic.AnthropicBedrock(aws_region="us-east-1", aws_access_key="AKIABENCH", aws_secret_key="bench",
+                                      http_client=HTTP.Client(transport=HTTP.MockTransport(handler)))
+
+
+def recorded(request: dict[str, Any], stream: bool, latency: str | None = None,
+             platform: str = "anthropic") -> tuple[list[tuple[str, str]], bytes]:
     """The fake's own headers and body for ``request``, so both sides parse the same reply."""
     from claude_fakes.api import Api, Incoming
     from claude_fakes.latency import latency_model
     from claude_fakes.plan import Send
 
-    body = json.dumps({**request, "stream": stream}).encode()
-    plan = Api(latency=latency_model(latency)).respond(Incoming("POST", "/v1/messages", {}, {}, body), None, now=0)
+    path, sent = "/v1/messages", {**request, "stream": stream}
+    if platform == "bedrock":
+        path = f"/model/{request['model']}/invoke" + ("-with-response-stream" if stream else "")
+        sent = {key: value for key, value in request.items() if key != "model"}
+    body = json.dumps(sent).encode()
+    plan = Api(latency=latency_model(latency)).respond(Incoming("POST", path, {}, {}, body), None, now=0)
     assert plan.head is not None
     return list(plan.head.headers), b"".join(action.data for action in plan.actions if isinstance(action, Send))
 
 
-def calls(client: anthropic.Anthropic, n: int, stream: bool, request: dict[str, Any] = REQUEST) -> Callable[[], None]:
+def calls(client: Any, n: int, stream: bool, request: dict[str, Any] = REQUEST) -> Callable[[], None]:
     def run() -> None:
         for _ in range(n):
             if stream:
@@ -142,6 +161,12 @@ def main() -> int:
     for label, stream in (("non-streaming ok calls", False), ("streamed ok calls", True)):
         baseline, ours = paired(args.repeats, calls(canned, args.calls, stream), calls(fake_client, args.calls, stream),
                                 ClaudeFake("ok*inf", strict=False))
+        print(f"{f'{args.calls} {label}':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x")
+    canned_bedrock, fake_bedrock = canned_bedrock_client(), anthropic.AnthropicBedrock(
+        aws_region="us-east-1", aws_access_key="AKIABENCH", aws_secret_key="bench")
+    for label, stream in (("Bedrock ok calls", False), ("Bedrock ok calls, streamed", True)):
+        baseline, ours = paired(args.repeats, calls(canned_bedrock, args.calls, stream),
+                                calls(fake_bedrock, args.calls, stream), ClaudeFake("ok*inf", strict=False))
         print(f"{f'{args.calls} {label}':<34}{baseline:>11.3f}s{ours:>13.3f}s{ours / baseline:>7.2f}x")
 
     fake = ClaudeFake(latency="realistic", strict=False)
