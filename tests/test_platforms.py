@@ -312,3 +312,22 @@ def test_the_bedrock_base_url_variable_reaches_the_server(server: FakeServer, mo
     server.scopes.get("bedrock-env").engine.script("ok(text=from the server)")
     outcome = call("sync-stream", platform="bedrock")
     assert outcome.text == "from the server"
+
+
+def test_claude_fake_server_points_bedrock_and_vertex_clients_at_its_scope(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+        import anthropic
+        import pytest
+
+        @pytest.mark.claude_fake("throttling, ok; resource_exhausted, ok")
+        def test_both(claude_fake_server):
+            messages = [{"role": "user", "content": "hi"}]
+            anthropic.AnthropicBedrock(aws_region="us-east-1").messages.create(
+                model="anthropic.claude-sonnet-4-5-20250929-v1:0", max_tokens=10, messages=messages)
+            anthropic.AnthropicVertex(region="us-east5", project_id="p", access_token="t").messages.create(
+                model="claude-sonnet-4-5@20250929", max_tokens=10, messages=[*messages, {"role": "assistant",
+                "content": "hello"}, {"role": "user", "content": "again"}])
+            assert [(e.platform, e.status) for e in claude_fake_server.journal] == [
+                ("bedrock", 429), ("bedrock", 200), ("vertex", 429), ("vertex", 200)]
+    ''')
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
