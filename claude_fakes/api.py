@@ -140,8 +140,8 @@ class Api:
         platform = incoming.platform
         route = self._route(incoming)
         if route is None:
-            return self._error("not_found_error", f"{incoming.method} {incoming.path} not found", now=now,
-                               platform=platform)
+            return self._error("not_found_error", f"{incoming.method} {incoming.path} not found; claude_fakes "
+                               f"answers {platform.endpoints} on {platform.title}", now=now, platform=platform)
         method, path = route
         if incoming.method != method:
             return self._error("invalid_request_error", f"{incoming.method} is not allowed on {incoming.path}",

@@ -79,6 +79,8 @@ class Platform:
     id_tag = ""
     """What follows ``msg_``/``toolu_``/``req_`` in the platform's ids (``bdrk_``, ``vrtx_``)."""
     stream_content_type = SSE_CONTENT_TYPE
+    endpoints = "POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{id}"
+    """What the fake answers on this platform, for the 404 of any other path."""
     error_kinds: ClassVar[Mapping[str, tuple[int, str, str]]] = {}
     """The platform's own faults, by name: their status, the platform's name for them, a message."""
 
@@ -143,6 +145,7 @@ class Bedrock(Platform):
     title = "Amazon Bedrock"
     id_tag = "bdrk_"
     stream_content_type = eventstream.CONTENT_TYPE
+    endpoints = "InvokeModel (POST /model/{id}/invoke), InvokeModelWithResponseStream (…/invoke-with-response-stream)"
     _PATH = re.compile(r"/model/(?P<model>[^/]+)/(?P<op>invoke|invoke-with-response-stream)")
     error_kinds: ClassVar[Mapping[str, tuple[int, str, str]]] = {
         "throttling": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
@@ -289,6 +292,7 @@ class Vertex(Platform):
     name = "vertex"
     title = "Google Vertex AI"
     id_tag = "vrtx_"
+    endpoints = "…/publishers/anthropic/models/{model}:rawPredict and :streamRawPredict, …/count-tokens:rawPredict"
     _PATH = re.compile(r"(?:/v1(?:beta1)?)?/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)"
                        r"/publishers/anthropic/models/(?P<model>[^/:]+):(?P<op>rawPredict|streamRawPredict)")
     error_kinds: ClassVar[Mapping[str, tuple[int, str, str]]] = {

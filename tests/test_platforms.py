@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -331,3 +332,24 @@ def test_claude_fake_server_points_bedrock_and_vertex_clients_at_its_scope(pytes
                 ("bedrock", 429), ("bedrock", 200), ("vertex", 429), ("vertex", 200)]
     ''')
     pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_a_bedrock_client_without_credentials_never_asks_aws_for_them(monkeypatch: pytest.MonkeyPatch,
+                                                                     guard: list[str]) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
+                 "AWS_DEFAULT_REGION", "AWS_BEARER_TOKEN_BEDROCK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    with ClaudeFake("ok") as fake:
+        anthropic.AnthropicBedrock().messages.create(**{**REQUEST, "model": MODELS["bedrock"]})
+    assert fake.journal[0].headers["authorization"] == "[redacted]"
+    assert "AWS_ACCESS_KEY_ID" not in os.environ, "the dummy keys go with the fake"
+
+
+@pytest.mark.parametrize("mode", ["sync-stream", "async-stream"])
+def test_a_bedrock_stall_kept_alive_by_pings_outlasts_the_read_timeout(mode: str, guard: list[str]) -> None:
+    with ClaudeFake("stall(after=2, seconds=900, ping_every=15)") as fake:
+        outcome = call(mode, {"timeout": 60}, platform="bedrock")
+    assert outcome.error is None
+    assert fake.clock.elapsed == 900
