@@ -94,7 +94,8 @@ class Platform:
     def refuse(self, headers: Mapping[str, str], body: Any) -> Refusal | None:
         """What the platform itself turns away (credentials, its own body rules), or None."""
         authorization = headers.get("authorization", "")
-        if not headers.get("x-api-key") and not authorization.lower().startswith("bearer "):
+        # Bedrock's Mantle endpoint serves this wire too, and takes a SigV4 signature.
+        if not headers.get("x-api-key") and not authorization.lower().startswith(("bearer ", "aws4-hmac-sha256 ")):
             return Refusal("authentication_error", "x-api-key header is required")
         if not headers.get("anthropic-version"):
             return Refusal("invalid_request_error", "anthropic-version: header is required")

@@ -15,6 +15,8 @@ PLATFORM_HOSTS = (
     "https://bedrock-runtime.*.amazonaws.com",
     "https://bedrock-runtime-fips.*.amazonaws.com",
     "https://bedrock-runtime.*.amazonaws.com.cn",
+    # AnthropicBedrockMantle: the Anthropic API's own paths and wire, on AWS.
+    "https://bedrock-mantle.*.api.aws/anthropic",
     # AnthropicVertex: https://{region}-aiplatform.googleapis.com/v1, the global and multi-region hosts.
     "https://*-aiplatform.googleapis.com/v1 anthropic",
     "https://aiplatform.googleapis.com/v1 anthropic",

@@ -88,12 +88,20 @@ def _next_same(attempts: Sequence[Exchange], index: int) -> Exchange | None:
     return next((later for later in attempts[index + 1 :] if later.json == body), None)
 
 
-def transient_error_event(exchange: Exchange) -> bool:
-    """Whether a stream ended in an ``event: error`` whose type the SDK would retry as a status."""
-    if exchange.step is None or exchange.step.action != "error_event" or exchange.outcome != Outcome.COMPLETE:
-        return False
-    status = ERROR_KINDS[exchange.step["type"]].status
-    return status >= 500 or status in TRANSIENT_STATUSES
+IN_STREAM_ERRORS = ("error_event", "model_stream_error")
+"""The actions that end a 200 stream with an error of the API's own (an ``event: error``, a
+Bedrock exception frame)."""
+
+
+def transient_stream_error(exchange: Exchange) -> str | None:
+    """The error a stream ended in, when the SDK would have retried it as a status; else None."""
+    step = exchange.step
+    if step is None or step.action not in IN_STREAM_ERRORS or exchange.outcome != Outcome.COMPLETE:
+        return None
+    if step.action == "model_stream_error":
+        return "modelStreamErrorException"
+    status = ERROR_KINDS[step["type"]].status
+    return step["type"] if status >= 500 or status in TRANSIENT_STATUSES else None
 
 
 def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
@@ -135,11 +143,10 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
                     f"{label}'s stream failed mid-body ({exchange.outcome} after {exchange.events} events) "
                     "and the request was not repeated: the SDK never retries these",
                 ))
-            elif transient_error_event(exchange):
-                assert exchange.step is not None
+            elif (error := transient_stream_error(exchange)) is not None:
                 findings.append(Finding(
                     "stream_failure_not_retried", exchange.attempt,
-                    f"{label}'s stream ended in an error event ({exchange.step['type']}, transient) after "
+                    f"{label}'s stream ended in an error event ({error}, transient) after "
                     f"{exchange.events - 1} events and the request was not repeated: the SDK never retries these",
                 ))
     findings.extend(_storms(attempts))
@@ -207,7 +214,7 @@ def _amplified(attempts: Sequence[Exchange]) -> list[Finding]:
 
 def _succeeded(exchange: Exchange) -> bool:
     return exchange.status == 200 and exchange.outcome == Outcome.COMPLETE and (
-        exchange.step is None or exchange.step.action not in ("truncate", "error_event", "malformed"))
+        exchange.step is None or exchange.step.action not in ("truncate", "malformed", *IN_STREAM_ERRORS))
 
 
 def _duplicate_results(attempts: Sequence[Exchange]) -> list[Finding]:

@@ -174,6 +174,7 @@ def test_a_path_names_its_platform() -> None:
      True),
     ("https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/google/models/gemini:"
      "generateContent", False),
+    ("https://bedrock-mantle.us-west-2.api.aws/anthropic/v1/messages", True),
     ("https://s3.us-east-1.amazonaws.com/bucket", False),
     ("https://bedrock.us-east-1.amazonaws.com/foundation-models", False),
 ])
@@ -353,3 +354,18 @@ def test_a_bedrock_stall_kept_alive_by_pings_outlasts_the_read_timeout(mode: str
         outcome = call(mode, {"timeout": 60}, platform="bedrock")
     assert outcome.error is None
     assert fake.clock.elapsed == 900
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_bedrock_mantle_is_the_anthropic_wire_on_aws(stream: bool, guard: list[str]) -> None:
+    mantle = anthropic.AnthropicBedrockMantle(aws_region="us-west-2", aws_access_key="AKIAEXAMPLEEXAMPLE00",
+                                              aws_secret_key="not-a-real-secret")
+    with ClaudeFake("overloaded, ok(text=from Mantle)") as fake:
+        if stream:
+            with mantle.messages.stream(**REQUEST) as events:
+                text = events.get_final_text()
+        else:
+            text = mantle.messages.create(**REQUEST).content[0].text  # type: ignore[union-attr]
+    assert text == "from Mantle"
+    assert [(exchange.path, exchange.status) for exchange in fake.journal] == [("/v1/messages", 529),
+                                                                              ("/v1/messages", 200)]

@@ -9,7 +9,7 @@ import pytest
 
 from claude_fakes import ClaudeFake
 
-from .sdk import HTTP, REQUEST, SDK_MAJOR
+from .sdk import HTTP, MODELS, REQUEST, SDK_MAJOR, client
 
 
 def create(**options: object) -> None:
@@ -136,6 +136,15 @@ def test_a_transient_error_event_not_retried(script: str, codes: list[str]) -> N
     assert fake.verdict().codes == codes
     if codes:
         assert "error event (" in str(fake.verdict()) and "after 3 events" in str(fake.verdict())
+
+
+def test_a_bedrock_exception_frame_not_retried_is_a_stream_failure() -> None:
+    request = {**REQUEST, "model": MODELS["bedrock"]}
+    with ClaudeFake("model_stream_error(after=3)") as fake, pytest.raises((anthropic.APIStatusError, ValueError)):
+        with client("bedrock").messages.stream(**request) as stream:
+            stream.until_done()
+    assert fake.verdict().codes == ["stream_failure_not_retried"]
+    assert "error event (modelStreamErrorException, transient) after 3 events" in str(fake.verdict())
 
 
 @pytest.mark.claude_fake("drop(after=4), ok")
