@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 import random
 import threading
@@ -30,6 +32,12 @@ BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHR
 """Where the SDK's clients read a base URL from; a fake answers each one set when it starts."""
 
 
+@functools.cache
+def _boto3_installed() -> bool:
+    """Whether ``AnthropicBedrock`` can sign requests here (``anthropic[bedrock]`` brings boto3)."""
+    return importlib.util.find_spec("boto3") is not None
+
+
 def fake_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables a fake sets while it runs, where the test has not: the SDK refuses to build a
     client without a key (Anthropic) or a region (Bedrock), and boto3 without credentials would
@@ -37,6 +45,8 @@ def fake_environment(environ: Mapping[str, str]) -> dict[str, str]:
     missing: dict[str, str] = {}
     if not environ.get("ANTHROPIC_API_KEY") and not environ.get("ANTHROPIC_AUTH_TOKEN"):
         missing["ANTHROPIC_API_KEY"] = FAKE_API_KEY
+    if not _boto3_installed():
+        return missing  # no Bedrock client can run: nothing to set (a fake starts per test)
     if not any(environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK")):
         missing["AWS_ACCESS_KEY_ID"] = "AKIACLAUDEFAKES00000"
         missing["AWS_SECRET_ACCESS_KEY"] = "claude-fakes-not-a-real-secret"

@@ -3,6 +3,7 @@ HTTP packages a client may use."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import types
@@ -84,9 +85,11 @@ class Target:
         return f"{self.scheme}://{self.host}{port}{self.prefix}"
 
 
-def default_targets() -> list[Target]:
-    """What a fake answers for unless told more: the Anthropic API, and Claude on Bedrock and Vertex."""
-    return [Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in PLATFORM_HOSTS)]
+@functools.cache
+def default_targets() -> tuple[Target, ...]:
+    """What a fake answers for unless told more: the Anthropic API, and Claude on Bedrock and Vertex
+    (parsed once: a fake is built per test)."""
+    return (Target.parse(ANTHROPIC_API), *(Target.parse(url) for url in PLATFORM_HOSTS))
 
 
 def match(targets: list[Target], scheme: str, host: str, port: int | None, path: str) -> str | None:
