@@ -163,6 +163,9 @@ class Api:
             return self._error("invalid_request_error",
                                "There was an error parsing the body of your request as a JSON object.", now=now,
                                platform=platform)
+        refusal = platform.model_problem(incoming.endpoint) if self.validate else None
+        if refusal is not None:
+            return self._error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
         problem = _check_body(body, path, self.validate)
         return None if problem is None else self._error("invalid_request_error", problem, now=now, platform=platform)
 

@@ -101,6 +101,10 @@ class Platform:
             return Refusal("invalid_request_error", "anthropic-version: header is required")
         return None
 
+    def model_problem(self, endpoint: Endpoint) -> Refusal | None:
+        """What is wrong with the model a path names, if anything (checked with the API's checks)."""
+        return None
+
     def request_id(self, anthropic_id: str) -> str:
         return anthropic_id
 
@@ -233,6 +237,16 @@ class Bedrock(Platform):
             return Refusal("invalid_request_error", "Malformed input request: #: required key [anthropic_version] "
                            "not found, please reformat your input and try again.")
         return None
+
+    _MODEL_ID = re.compile(r"arn:aws[a-z-]*:bedrock:.+|([a-z]+\.)?anthropic\..+|.*claude.*")
+    """A foundation model id (``anthropic.claude-…``), a cross-region profile (``us.anthropic.…``), an
+    ARN (provisioned throughput, an application inference profile), or a Claude model's name."""
+
+    def model_problem(self, endpoint: Endpoint) -> Refusal | None:
+        # A path built from an unset model (/model/None/invoke, anthropic-sdk-python #590) is refused.
+        if endpoint.model is None or self._MODEL_ID.fullmatch(endpoint.model):
+            return None
+        return Refusal("invalid_request_error", "The provided model identifier is invalid.")
 
     def request_id(self, anthropic_id: str) -> str:
         # x-amzn-requestid is a UUID; made from the fake's own deterministic id.

@@ -146,12 +146,21 @@ def test_a_vertex_overload_is_the_models_own_529() -> None:
     (BEDROCK_PATH, SIGNED, {"max_tokens": 5, "messages": REQUEST["messages"]}, 400, "[anthropic_version]"),
     (BEDROCK_PATH, SIGNED, {**BODY, "max_tokens": 0}, 400, "max_tokens"),
     ("/model/x/converse", SIGNED, BODY, 404, "not found"),
+    ("/model/None/invoke", SIGNED, BODY, 400, "The provided model identifier is invalid."),
     (VERTEX_PATH, {}, BODY, 401, "OAuth 2 access token"),
     (VERTEX_PATH, BEARER, {"max_tokens": 5, "messages": REQUEST["messages"]}, 400, "anthropic_version"),
 ])
 def test_what_each_platform_refuses(path: str, headers: dict[str, str], body: Any, status: int, says: str) -> None:
     got, _, data = answer(path, headers, body)
     assert (got, says in data.decode()) == (status, True), data
+
+
+@pytest.mark.parametrize("model", ["anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-opus-4-1-v1:0",
+                                   "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3",
+                                   "claude-sonnet-4-6"])
+def test_bedrock_accepts_each_way_of_naming_a_claude_model(model: str) -> None:
+    status, _, _ = answer(f"/model/{quote(model, safe=':')}/invoke", SIGNED, BODY)
+    assert status == 200
 
 
 def test_a_path_names_its_platform() -> None:
