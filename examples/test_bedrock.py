@@ -6,16 +6,21 @@ Bedrock's 429 ``ThrottlingException`` like any 429, with its own backoff (Bedroc
 ``retry-after``). A failure *inside* a stream is an exception frame, and nothing retries it: the
 200 has been received. anthropic 2.x raises ``APIStatusError`` with ``status_code == 200`` and
 the exception's name as the error type; anthropic 0.125 raises a bare ``ValueError`` from the
-frame decoder. An application that streams must catch both and start the stream again.
+frame decoder. An application that streams must catch both and start the stream again; an
+exploration of every fault schedule shows that a restarter that forgets dropped connections
+still loses the answer.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
 
+http = importlib.import_module("httpx2" if int(anthropic.__version__.split(".")[0]) >= 1 else "httpx")
 MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 PROMPT: list[anthropic.types.MessageParam] = [{"role": "user", "content": "Summarise the report."}]
 
@@ -94,3 +99,33 @@ def test_overload_on_bedrock_is_a_503() -> None:
         bedrock().messages.create(model=MODEL, max_tokens=1024, messages=PROMPT)
     assert unavailable.value.status_code == 503, "Bedrock's ServiceUnavailableException, never a 529"
     assert fake.journal[0].response_headers["x-amzn-errortype"].startswith("ServiceUnavailableException")
+
+
+# Built once: an exploration runs its body once per schedule.
+shared = anthropic.AnthropicBedrock(aws_region="us-east-1")
+STREAM_FAULTS = ["throttling", "model_stream_error(after=2)", "drop(after=2)"]
+
+
+def stream_text_restarting_on_anything(client: anthropic.AnthropicBedrock, attempts: int = 3) -> str:
+    """:func:`stream_text`, also starting again when the connection itself drops midway."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return stream_text(client, attempts=1)
+        except (anthropic.APIStatusError, ValueError, http.TransportError):
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def test_exploring_finds_the_drop_the_restarter_forgot() -> None:
+    def whole_answer() -> None:
+        assert stream_text(shared) == "Hello! This is a reply from claude_fakes."
+
+    report = ClaudeFake().explore(whole_answer, faults=STREAM_FAULTS, attempts=2)
+    assert report.runs == 16
+    assert report.minimal == "drop(after=0)", "shrunk: a connection lost before the first frame is enough"
+
+
+@pytest.mark.claude_explore(faults=STREAM_FAULTS, attempts=2)
+def test_restarting_on_drops_too_survives_every_schedule(claude_fake: ClaudeFake) -> None:
+    assert stream_text_restarting_on_anything(shared) == "Hello! This is a reply from claude_fakes."
