@@ -51,6 +51,13 @@ def chunk(event_json: bytes) -> bytes:
                  json.dumps(body, separators=(",", ":")).encode())
 
 
+def chunk_event(message: bytes) -> bytes:
+    """The event JSON a :func:`chunk` frame carries (the inverse of :func:`chunk`)."""
+    (headers_length,) = struct.unpack_from(">I", message, 4)
+    payload = json.loads(message[12 + headers_length : -4])
+    return base64.b64decode(payload["bytes"])
+
+
 def exception(exception_type: str, message: str) -> bytes:
     """An ``exception`` frame: the error Bedrock sends inside a stream that has already begun."""
     return frame(((":exception-type", exception_type), (":content-type", "application/json"),

@@ -10,8 +10,8 @@ that send model content take ``reply=`` (see :mod:`claude_fakes.replies`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from .replies import Reply
 from .step import Step
@@ -208,9 +208,21 @@ def _error_builder(action: str, doc: str) -> ErrorStepBuilder:
         message: str | None = None,
         code: str | None = None,
     ) -> Step:
-        args = _status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message)
-        return Step.make(action, code=code, **{key: value for key, value in args.items() if value is not _DEFAULT})
+        return _status_step(action, retry_after, retry_after_ms, retry_after_date, should_retry, message, code=code)
 
+    return _named(build, action, doc)
+
+
+def _status_step(action: str, retry_after: Duration | None, retry_after_ms: float | None, retry_after_date: bool,
+                 should_retry: bool | None, message: str | None, **extra: Any) -> Step:
+    args = _status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message)
+    return Step.make(action, **extra, **{key: value for key, value in args.items() if value is not _DEFAULT})
+
+
+_Builder = TypeVar("_Builder", bound=Callable[..., Step])
+
+
+def _named(build: _Builder, action: str, doc: str) -> _Builder:
     build.__name__ = build.__qualname__ = action
     build.__doc__ = doc
     return build
@@ -244,6 +256,8 @@ class PlatformStepBuilder(Protocol):
 
 
 def _platform_builder(action: str, doc: str) -> PlatformStepBuilder:
+    # The same arguments as the Anthropic API's status actions but code=: Bedrock's and Google's
+    # error bodies have no error.details to carry it.
     def build(
         *,
         retry_after: Duration | None = None,
@@ -252,11 +266,9 @@ def _platform_builder(action: str, doc: str) -> PlatformStepBuilder:
         should_retry: bool | None = None,
         message: str | None = None,
     ) -> Step:
-        return Step.make(action, **_status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message))
+        return _status_step(action, retry_after, retry_after_ms, retry_after_date, should_retry, message)
 
-    build.__name__ = build.__qualname__ = action
-    build.__doc__ = doc
-    return build
+    return _named(build, action, doc)
 
 
 throttling = _platform_builder("throttling", "Bedrock: HTTP 429 ``ThrottlingException`` (no ``retry-after``).")

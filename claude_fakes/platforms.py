@@ -38,6 +38,7 @@ from .wire import (
     error_body,
     error_event,
     error_message,
+    half,
     json_bytes,
     malformed,
 )
@@ -129,7 +130,6 @@ class Platform:
 
     def error_event(self, kind: str, message: str | None, request_id: str) -> bytes:
         """A failure inside a stream that has begun."""
-        kind = kind if kind in ERROR_KINDS else "api_error"
         return error_event(kind, message or ERROR_KINDS[kind].message, request_id).encode()
 
     def malformed(self, data: bytes, stream: bool) -> bytes:
@@ -165,25 +165,23 @@ class Bedrock(Platform):
         "model_stream_error": (424, "ModelStreamErrorException",
                                "The model encountered an error while streaming the response."),
     }
-    _GENERIC: ClassVar[Mapping[str, tuple[str, int, str | None]]] = {
-        # What Bedrock sends where the Anthropic API sends each documented error.
-        "invalid_request_error": ("ValidationException", 400, None),
-        "authentication_error": ("UnrecognizedClientException", 403,
+    _DENIED = (403, "AccessDeniedException", "You don't have access to the model with the specified model ID.")
+    _GENERIC: ClassVar[Mapping[str, tuple[int, str, str | None]]] = {
+        # What Bedrock sends where the Anthropic API sends each documented error (None: the message as given).
+        "invalid_request_error": (400, "ValidationException", None),
+        "authentication_error": (403, "UnrecognizedClientException",
                                  "The security token included in the request is invalid."),
-        "billing_error": ("AccessDeniedException", 403, "You don't have access to the model with the specified "
-                          "model ID."),
-        "permission_error": ("AccessDeniedException", 403, "You don't have access to the model with the specified "
-                             "model ID."),
-        "not_found_error": ("ResourceNotFoundException", 404,
+        "billing_error": _DENIED,
+        "permission_error": _DENIED,
+        "not_found_error": (404, "ResourceNotFoundException",
                             "Could not resolve the foundation model from the provided model identifier."),
-        "conflict_error": ("ConflictException", 409, None),
-        "request_too_large": ("ValidationException", 400, "Input is too long for requested model."),
-        "rate_limit_error": ("ThrottlingException", 429, "Too many requests, please wait before trying again."),
-        "api_error": ("InternalServerException", 500,
+        "conflict_error": (409, "ConflictException", None),
+        "request_too_large": (400, "ValidationException", "Input is too long for requested model."),
+        "rate_limit_error": error_kinds["throttling"],
+        "api_error": (500, "InternalServerException",
                       "The system encountered an unexpected error during processing. Try your request again."),
-        "timeout_error": ("ModelTimeoutException", 408,
-                          "Model has timed out in processing the request. Try your request again."),
-        "overloaded_error": ("ServiceUnavailableException", 503, "Bedrock is unable to process your request."),
+        "timeout_error": error_kinds["model_timeout"],
+        "overloaded_error": error_kinds["service_unavailable"],
     }
     _BY_STATUS: ClassVar[Mapping[int, str]] = {
         400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
@@ -269,7 +267,7 @@ class Bedrock(Platform):
         if own is not None:
             status, name, default = own
         elif _generic_kind(kind, status):
-            name, status, fixed = self._GENERIC[kind]
+            status, name, fixed = self._GENERIC[kind]
             default = fixed or error_message(kind, status)
         elif kind in ERROR_KINDS:
             name = self._BY_STATUS.get(status) or ("InternalServerException" if status >= 500
@@ -292,15 +290,15 @@ class Bedrock(Platform):
         return eventstream.chunk(json_bytes({**event.data, "amazon-bedrock-invocationMetrics": metrics}))
 
     def error_event(self, kind: str, message: str | None, request_id: str) -> bytes:
-        name = self._STREAM_EXCEPTIONS.get(kind, "modelStreamErrorException")
-        default = self.error_kinds.get(kind, (0, "", ""))[2] or ERROR_KINDS.get(kind, ERROR_KINDS["api_error"]).message
-        return eventstream.exception(name, message or default)
+        own = self.error_kinds.get(kind)
+        default = own[2] if own is not None else ERROR_KINDS[kind].message
+        return eventstream.exception(self._STREAM_EXCEPTIONS.get(kind, "modelStreamErrorException"), message or default)
 
     def malformed(self, data: bytes, stream: bool) -> bytes:
         if not stream:
             return malformed(data, stream)
-        # The frame is intact; the event it carries is not JSON (half of it, as on the other platforms).
-        return eventstream.chunk(b'{"type":"content_block_delta","index":0,"delta":{"ty')
+        # The frame stays intact; the event it carries stops halfway, as on the other platforms.
+        return eventstream.chunk(half(eventstream.chunk_event(data)))
 
 
 class Vertex(Platform):

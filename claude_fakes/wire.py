@@ -148,8 +148,12 @@ def malformed(data: bytes, stream: bool) -> bytes:
     head, sep, rest = data.partition(b"\ndata: ")
     if not sep:
         return b"data: {\n\n"
-    payload = rest.rstrip(b"\n")
-    return head + sep + payload[: max(1, len(payload) // 2)] + b"\n\n"
+    return head + sep + half(rest.rstrip(b"\n")) + b"\n\n"
+
+
+def half(event_json: bytes) -> bytes:
+    """An event's JSON stopped halfway: what ``malformed`` puts in place of the whole."""
+    return event_json[: max(1, len(event_json) // 2)]
 
 
 @dataclass(frozen=True)

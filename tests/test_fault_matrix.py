@@ -158,15 +158,27 @@ def test_fault_in_every_executor(fault: str, executor: str, server: FakeServer) 
 
 GROUPS = {"not streamed: httpx, httpx2, sockets": "sync", "not streamed: aiohttp": "aiohttp",
           "streamed: httpx, httpx2, sockets": "sync-stream", "streamed: aiohttp": "aiohttp-stream"}
+MEMBERS = {"sync": ["sync", "async", "socket"], "aiohttp": ["aiohttp"],
+           "sync-stream": ["sync-stream", "async-stream", "socket-stream"], "aiohttp-stream": ["aiohttp-stream"]}
+"""The executors each README column stands for."""
+
+
+def cell(outcome: Any, attempts: int) -> str:
+    """One cell of a README table: what the caller sees, and the attempts."""
+    name = outcome if isinstance(outcome, (str, SdkClass)) else outcome.__name__
+    return f"{name}, {attempts} attempt{'s' if attempts > 1 else ''}"
+
+
+def assert_groups_agree(rows: dict[str, Row]) -> None:
+    """Each column's executors expect the same of every row, so that one cell stands for them."""
+    __tracebackhide__ = True
+    for fault, row in rows.items():
+        for shown, executors in MEMBERS.items():
+            assert {str(row.expected(executor)) for executor in executors} == {str(row.expected(shown))}, fault
 
 
 def conformance_table() -> str:
     """The table this module proves, as README shows it (independent of the installed SDK)."""
-
-    def cell(outcome: Any, attempts: int) -> str:
-        name = outcome if isinstance(outcome, (str, SdkClass)) else outcome.__name__
-        return f"{name}, {attempts} attempt{'s' if attempts > 1 else ''}"
-
     lines = [f"| action | script | {' | '.join(GROUPS)} |", "|---" * (len(GROUPS) + 2) + "|"]
     for fault in ANTHROPIC_FAULTS:
         row = ROWS[fault]
@@ -177,12 +189,9 @@ def conformance_table() -> str:
 
 def test_the_groups_cover_every_executor() -> None:
     """The README table shows one column per group; each group's executors expect the same."""
-    members = {"sync": ["sync", "async", "socket"], "aiohttp": ["aiohttp"],
-               "sync-stream": ["sync-stream", "async-stream", "socket-stream"], "aiohttp-stream": ["aiohttp-stream"]}
-    assert sorted(executor for group in members.values() for executor in group) == sorted(EXECUTORS)
-    for fault, row in ROWS.items():
-        for shown, executors in members.items():
-            assert {str(row.expected(executor)) for executor in executors} == {str(row.expected(shown))}, fault
+    assert sorted(executor for group in MEMBERS.values() for executor in group) == sorted(EXECUTORS)
+    assert sorted(GROUPS.values()) == sorted(MEMBERS)
+    assert_groups_agree(ROWS)
 
 
 def test_readme_shows_the_conformance_table() -> None:

@@ -22,11 +22,10 @@ from botocore.eventstream import EventStreamBuffer
 
 from claude_fakes import ClaudeFake, UnusedStepsError
 from claude_fakes.api import Api, Incoming
-from claude_fakes.eventstream import chunk, exception, frame
+from claude_fakes.eventstream import chunk, chunk_event, exception, frame
 from claude_fakes.platforms import ANTHROPIC, BEDROCK, VERTEX, endpoint_of
 from claude_fakes.script import parse_script
 from claude_fakes.server import FakeServer
-from claude_fakes.step import Step
 from claude_fakes.targets import default_targets, match
 
 from .guard import no_network
@@ -51,7 +50,7 @@ def answer(path: str, headers: dict[str, str], body: Any, step: str = "ok") -> t
     """The sans-I/O API's answer to one request: status, headers, the body's bytes."""
     api = Api()
     incoming = Incoming("POST", path, headers=headers, body=json.dumps(body).encode())
-    plan = api.reject(incoming, now=0.0) or api.respond(incoming, Step.make(step), now=0.0)
+    plan = api.reject(incoming, now=0.0) or api.respond(incoming, parse_script(step)[0], now=0.0)
     head = plan.head
     assert head is not None
     return head.status, dict(head.headers), b"".join(getattr(action, "data", b"") for action in plan.actions)
@@ -101,6 +100,19 @@ def test_a_bedrock_exception_frame_names_the_exception() -> None:
     assert json.loads(message.payload) == {"message": "Too many requests"}
 
 
+def test_a_malformed_bedrock_event_is_half_of_the_event_in_an_intact_frame() -> None:
+    stream_path = BEDROCK_PATH.replace("invoke", "invoke-with-response-stream")
+    _, _, whole = answer(stream_path, SIGNED, BODY)
+    _, _, broken = answer(stream_path, SIGNED, BODY, "malformed(after=2)")
+    # message_start, content_block_start, a ping (not counted), then the event malformed replaces
+    original, halved = (base64.b64decode(json.loads(frames(data)[3].payload)["bytes"]) for data in (whole, broken))
+    assert original.startswith(halved) and 0 < len(halved) < len(original)
+
+
+def test_a_chunk_frame_gives_back_its_event() -> None:
+    assert chunk_event(chunk(b'{"type":"ping"}')) == b'{"type":"ping"}'
+
+
 def test_a_bedrock_error_is_named_by_x_amzn_errortype() -> None:
     status, headers, body = answer(BEDROCK_PATH, SIGNED, BODY, "throttling")
     assert status == 429
@@ -116,11 +128,8 @@ def test_a_bedrock_error_is_named_by_x_amzn_errortype() -> None:
     ("quota_exceeded", 400, "ServiceQuotaExceededException"), ("status(code=502)", 502, "InternalServerException"),
 ])
 def test_each_error_is_the_exception_bedrock_sends(step: str, status: int, name: str) -> None:
-    api = Api()
-    incoming = Incoming("POST", BEDROCK_PATH, headers=SIGNED, body=json.dumps(BODY).encode())
-    head = api.respond(incoming, parse_script(step)[0], now=0.0).head
-    assert head is not None
-    assert (head.status, head.header("x-amzn-errortype").split(":")[0]) == (status, name)  # type: ignore[union-attr]
+    got, headers, _ = answer(BEDROCK_PATH, SIGNED, BODY, step)
+    assert (got, headers["x-amzn-errortype"].split(":")[0]) == (status, name)
 
 
 def test_a_vertex_rate_limit_is_googles_error_body() -> None:

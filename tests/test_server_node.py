@@ -21,13 +21,13 @@ from claude_fakes.server.client import ServerScope
 NODE_DIR = Path(__file__).parent / "node"
 
 
-def run_node(fake: ServerScope, *args: str, script: str = "client.mjs") -> dict[str, Any]:
+def run_node(fake: ServerScope, *args: str, platform: str = "anthropic") -> dict[str, Any]:
     node = shutil.which("node")
     assert node is not None, "these tests need Node.js (scripts/setup installs the SDK with npm)"
     assert (NODE_DIR / "node_modules" / "@anthropic-ai" / "sdk").is_dir(), "run scripts/setup: npm ci in tests/node"
-    result = subprocess.run([node, str(NODE_DIR / script), *args], capture_output=True, text=True,
+    result = subprocess.run([node, str(NODE_DIR / "client.mjs"), *args], capture_output=True, text=True,
                             timeout=120, env={"PATH": "/usr/bin:/bin", "ANTHROPIC_BASE_URL": fake.url,
-                                              "CLAUDE_FAKES_URL": fake.url, "ANTHROPIC_API_KEY": "sk-ant-test"})
+                                              "CLAUDE_FAKES_PLATFORM": platform, "ANTHROPIC_API_KEY": "sk-ant-test"})
     assert result.returncode == 0, result.stderr
     outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return outcome
@@ -87,7 +87,7 @@ def test_an_orphan_tool_use_is_a_bad_request(claude_fake_server: ServerScope) ->
 
 @pytest.mark.claude_fake("throttling, ok")
 def test_the_bedrock_sdk_retries_throttling(claude_fake_server: ServerScope) -> None:
-    seen = run_node(claude_fake_server, "bedrock", "create", script="platforms.mjs")
+    seen = run_node(claude_fake_server, "create", platform="bedrock")
     assert seen["ok"] and seen["id"].startswith("msg_bdrk_")
     assert [(exchange.platform, exchange.status) for exchange in claude_fake_server.journal] == [
         ("bedrock", 429), ("bedrock", 200)]
@@ -96,7 +96,7 @@ def test_the_bedrock_sdk_retries_throttling(claude_fake_server: ServerScope) -> 
 
 @pytest.mark.claude_fake("ok(text=It is sunny.)")
 def test_the_bedrock_sdk_decodes_the_event_stream_frames(claude_fake_server: ServerScope) -> None:
-    seen = run_node(claude_fake_server, "bedrock", "stream", script="platforms.mjs")
+    seen = run_node(claude_fake_server, "stream", platform="bedrock")
     assert seen["ok"] and seen["text"] == "It is sunny."
     assert seen["events"][0] == "message_start" and seen["events"][-1] == "message_stop"
     assert "eventstream" in claude_fake_server.journal[0].response_headers["content-type"]
@@ -106,7 +106,7 @@ def test_the_bedrock_sdk_decodes_the_event_stream_frames(claude_fake_server: Ser
 def test_a_bedrock_exception_frame_is_an_api_error_without_status_in_typescript(
     claude_fake_server: ServerScope,
 ) -> None:
-    seen = run_node(claude_fake_server, "bedrock", "stream", script="platforms.mjs")
+    seen = run_node(claude_fake_server, "stream", platform="bedrock")
     assert seen["error"] == "APIError" and seen["status"] is None
     assert "modelStreamErrorException" in seen["message"]
     assert claude_fake_server.attempts == 1, "not retried: the stream had begun"
@@ -114,7 +114,7 @@ def test_a_bedrock_exception_frame_is_an_api_error_without_status_in_typescript(
 
 @pytest.mark.claude_fake("resource_exhausted, overloaded, ok")
 def test_the_vertex_sdk_retries_resource_exhausted_and_overloaded(claude_fake_server: ServerScope) -> None:
-    seen = run_node(claude_fake_server, "vertex", "create", script="platforms.mjs")
+    seen = run_node(claude_fake_server, "create", platform="vertex")
     assert seen["ok"] and seen["id"].startswith("msg_vrtx_")
     assert [exchange.status for exchange in claude_fake_server.journal] == [429, 529, 200]
     assert all(exchange.path.endswith(":rawPredict") for exchange in claude_fake_server.journal)
@@ -122,6 +122,6 @@ def test_the_vertex_sdk_retries_resource_exhausted_and_overloaded(claude_fake_se
 
 @pytest.mark.claude_fake("drop(after=3)")
 def test_a_vertex_stream_cut_midway_is_terminated_in_typescript(claude_fake_server: ServerScope) -> None:
-    seen = run_node(claude_fake_server, "vertex", "stream", script="platforms.mjs")
+    seen = run_node(claude_fake_server, "stream", platform="vertex")
     assert not seen["ok"] and seen["message"] == "terminated"
     assert claude_fake_server.attempts == 1

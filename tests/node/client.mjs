@@ -1,11 +1,28 @@
-// Drives @anthropic-ai/sdk the way a Node app does, against ANTHROPIC_BASE_URL (a claude-fakes
-// scope). Usage: node client.mjs create|stream|toolloop|orphan [timeoutMs]. Prints one JSON line:
-// what the caller saw.
+// Drives @anthropic-ai/sdk (or bedrock-sdk, vertex-sdk) the way a Node app does, against
+// ANTHROPIC_BASE_URL (a claude-fakes scope). Usage: node client.mjs create|stream|toolloop|orphan
+// [timeoutMs]; CLAUDE_FAKES_PLATFORM=bedrock|vertex for the platform SDKs, with dummy credentials.
+// Prints one JSON line: what the caller saw.
 import Anthropic from "@anthropic-ai/sdk";
+import { AnthropicBedrock } from "@anthropic-ai/bedrock-sdk";
+import { AnthropicVertex } from "@anthropic-ai/vertex-sdk";
 
 const [mode, timeoutArg] = process.argv.slice(2);
-const client = new Anthropic(timeoutArg ? { timeout: Number(timeoutArg) } : {});
-const request = { model: "claude-sonnet-4-6", max_tokens: 100, messages: [{ role: "user", content: "hi" }] };
+const platform = process.env.CLAUDE_FAKES_PLATFORM ?? "anthropic";
+const options = { ...(timeoutArg ? { timeout: Number(timeoutArg) } : {}), baseURL: process.env.ANTHROPIC_BASE_URL };
+const clients = {
+  anthropic: () => new Anthropic(options),
+  bedrock: () => new AnthropicBedrock({ ...options, awsRegion: "us-east-1", awsAccessKey: "AKIAEXAMPLEEXAMPLE00",
+                                        awsSecretKey: "not-a-real-secret" }),
+  // vertex-sdk 1.1 takes its token from an AuthClient only (accessToken is kept but unused): a stub
+  // one, so google-auth never looks for credentials on the network.
+  vertex: () => new AnthropicVertex({ ...options, region: "us-east5", projectId: "claude-fakes-test",
+                                      authClient: { getRequestHeaders: async () => new Headers(
+                                        { authorization: "Bearer ya29.not-a-real-token" }) } }),
+};
+const models = { anthropic: "claude-sonnet-4-6", bedrock: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                 vertex: "claude-sonnet-4-5@20250929" };
+const client = clients[platform]();
+const request = { model: models[platform], max_tokens: 100, messages: [{ role: "user", content: "hi" }] };
 const started = Date.now();
 const weatherTool = {
   name: "get_weather",
@@ -24,13 +41,14 @@ function report(fields) {
 try {
   if (mode === "create") {
     const message = await client.messages.create(request);
-    report({ ok: true, stop_reason: message.stop_reason, text: message.content[0]?.text ?? null });
+    report({ ok: true, id: message.id, stop_reason: message.stop_reason, text: message.content[0]?.text ?? null });
   } else if (mode === "stream") {
     const events = [];
     const stream = client.messages.stream(request);
     stream.on("streamEvent", (event) => events.push(event.type));
     const message = await stream.finalMessage();
-    report({ ok: true, stop_reason: message.stop_reason, events });
+    report({ ok: true, id: message.id, stop_reason: message.stop_reason, text: message.content[0]?.text ?? null,
+             events });
   } else if (mode === "toolloop") {
     // A tool loop: answer every tool call until the model answers with text (at most 8 turns).
     const messages = [{ role: "user", content: "Weather in Paris?" }];
