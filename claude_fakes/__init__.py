@@ -14,6 +14,9 @@ What a test imports is here. The rest lives in public submodules: :mod:`claude_f
 models), :mod:`claude_fakes.gateways` (gateways in front of the API), :mod:`claude_fakes.script`
 (the grammar), :mod:`claude_fakes.server` (the socket server), :mod:`claude_fakes.explore` (every
 fault schedule, and the smallest failing one), :mod:`claude_fakes.strategies` (Hypothesis).
+Everything else is internal, in folders by layer (README, "How it is built"): ``wire`` (bytes),
+``core`` (sans-I/O: catalogue, scripts, plans, planner, verdict), ``engine``, ``executors``,
+``activation``, ``explore``, ``plugin``; their names may change in any release.
 
 Names are imported on first use, so that ``claude-fakes serve`` handles signals from its first
 milliseconds and a plain ``import claude_fakes`` costs nothing.
@@ -26,20 +29,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import faults, replies
+    from .core.gateways import Gateway
+    from .core.journal import Exchange, Outcome
+    from .core.plan import WouldHangForever
+    from .core.quota import RateLimits
+    from .core.step import ScriptError, Step
+    from .core.verdict import Finding, Verdict
     from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
-    from .gateways import Gateway
-    from .journal import Exchange, Outcome
-    from .quota import RateLimits
     from .server import FakeServer, ServerScope
-    from .step import ScriptError, Step
-    from .transport import WouldHangForever
-    from .verdict import Finding, Verdict
 
 _WHERE = {
     "ClaudeFake": "fake", "FakeAlreadyActive": "fake", "UnusedStepsError": "fake", "Gateway": "gateways",
-    "Exchange": "journal", "Outcome": "journal", "RateLimits": "quota", "FakeServer": "server",
-    "ServerScope": "server", "ScriptError": "step", "Step": "step", "WouldHangForever": "transport",
-    "Finding": "verdict", "Verdict": "verdict", "faults": None, "replies": None,
+    "Exchange": "core.journal", "Outcome": "core.journal", "RateLimits": "core.quota", "FakeServer": "server",
+    "ServerScope": "server", "ScriptError": "core.step", "Step": "core.step", "WouldHangForever": "core.plan",
+    "Finding": "core.verdict", "Verdict": "core.verdict", "faults": None, "replies": None,
 }
 
 __all__ = [

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .catalogue import describe
-from .gateways import GATEWAYS
-from .latency import MODELS
-from .quota import RateLimits
-from .script import ScriptError, parse_turns
-from .server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
+from .core.catalogue import describe
+from .core.gateways import GATEWAYS
+from .core.latency import MODELS
+from .core.quota import RateLimits
+from .core.script import ScriptError, parse_turns
+from .executors.server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 """The scenario files shipped with the package (their source: fixtures/scenarios/ in the repository)."""

@@ -12,18 +12,21 @@ from contextlib import ExitStack
 from types import TracebackType
 from typing import Any
 
-from .aio import wait
-from .clock import Clock
-from .engine import Engine, UnusedStepsError
-from .explore import DEFAULT_LIMIT, Report, Space, explore
-from .gateways import Gateway, gateway_from
-from .intercept import Interception
-from .latency import LatencyModel, latency_model
-from .quota import RateLimits
-from .script import StepLike
-from .targets import Target, default_targets, match
-from .transport import bridged_errors, handle, handle_async, library_of
-from .virtual_time import VirtualTime
+from .activation.aio import wait
+from .activation.intercept import Interception, bridged_errors
+from .activation.targets import Target, default_targets, match
+from .activation.virtual_time import VirtualTime
+from .core.assertions import Assertions
+from .core.clock import Clock
+from .core.gateways import Gateway, gateway_from
+from .core.journal import Exchange
+from .core.latency import LatencyModel, latency_model
+from .core.quota import RateLimits
+from .core.script import StepLike
+from .core.turns import Route
+from .engine.engine import Engine, UnusedStepsError
+from .executors.httpx_transport import handle, handle_async, library_of
+from .explore.explorer import DEFAULT_LIMIT, Report, Space, explore
 
 __all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
 
@@ -63,7 +66,7 @@ _active_lock = threading.Lock()
 _active: ClaudeFake | None = None
 
 
-class ClaudeFake(Engine):
+class ClaudeFake(Assertions):
     """A fake Claude API. Use it as a context manager, or through the ``claude_fake`` fixture.
 
     ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
@@ -76,6 +79,9 @@ class ClaudeFake(Engine):
     no transport, only time; requests reach the fake through :meth:`respond`, as a route of
     respx or pytest-httpx2. ``validate=False``: accept conversations the API rejects (an orphan
     ``tool_use``, an unknown ``tool_result``, ``max_tokens`` above the model's limit).
+
+    A fake wraps an engine (the script, journal and findings, on the fake's virtual clock) and
+    adds activation: interception of in-process clients and virtual time while it is active.
     """
 
     def __init__(
@@ -93,8 +99,8 @@ class ClaudeFake(Engine):
     ) -> None:
         if isinstance(rate_limits, Mapping):
             rate_limits = RateLimits(**rate_limits)
-        super().__init__(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
-                         gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate)
+        self._engine = Engine(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
+                              gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate)
         self.intercept = intercept
         anthropic, *platforms = default_targets()
         self._targets = [anthropic, *(Target.parse(url) for url in base_urls), *platforms]
@@ -105,14 +111,134 @@ class ClaudeFake(Engine):
         if script is not None:
             self.script(*(script if isinstance(script, (list, tuple)) else (script,)))
 
+    # -- the script ---------------------------------------------------------------------------
+
     def script(self, *items: StepLike) -> ClaudeFake:
-        super().script(*items)
+        """Set the steps for the next attempts, replacing any not yet reached.
+
+        With ``;`` it is a turn script: each part serves one turn (a call and all its retries),
+        counted from the next new turn. Steps replaced before use still count as unused for a
+        strict fake.
+        """
+        self._engine.script(*items)
         return self
 
+    def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> ClaudeFake:
+        """Set a turn script, one argument per turn: a string, a step, a reply, or a list of them."""
+        self._engine.turns(*scripts)
+        return self
+
+    def default_script(self, *items: StepLike) -> ClaudeFake:
+        """Set a default script: it serves until the first :meth:`script` call, which replaces it
+        whole (its steps, used or not, are then no longer checked)."""
+        self._engine.default_script(*items)
+        return self
+
+    def when(
+        self,
+        *,
+        model: str | None = None,
+        contains: str | None = None,
+        system: str | None = None,
+        tools: str | None = None,
+        tool_result: bool | str | None = None,
+        stream: bool | None = None,
+        predicate: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> Route:
+        """A route: the requests that match are served from its own script (``.script()``,
+        ``.turns()``), and journalled as its own. The first route that matches, in the order
+        added, serves a request; the rest use the fake's script.
+
+        ``model``: the request's model. ``contains``: text in the last user message. ``system``:
+        text in the system prompt. ``tools``: a tool name the request offers. ``tool_result``:
+        True (the last message answers a tool call) or the ``tool_use`` id it answers.
+        ``stream``: streamed or not. ``predicate``: a callable on the request JSON.
+        """
+        return self._engine.when(model=model, contains=contains, system=system, tools=tools,
+                                 tool_result=tool_result, stream=stream, predicate=predicate)
+
+    @property
+    def routes(self) -> list[Route]:
+        """The routes, in the order added."""
+        return self._engine.routes
+
     def reset(self) -> None:
-        """Forget everything served and start the clock and the SDK's jitter over (see :meth:`Engine.reset`)."""
-        super().reset()
+        """Forget everything served (journal, attempts, turns, routes, findings, scripts, ids and
+        quotas) and start the clock and the SDK's jitter over: as a new fake with the same options."""
+        self._engine.reset()
         self._jitter.seed(self.seed)
+
+    # -- options ------------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The fake's virtual clock: ``now()``, ``elapsed``, ``sleeps``."""
+        return self._engine.clock
+
+    @property
+    def seed(self) -> int:
+        return self._engine.seed
+
+    @property
+    def strict(self) -> bool:
+        """Whether a scripted step no request met fails :meth:`verify` (and the test)."""
+        return self._engine.strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        self._engine.strict = value
+
+    @property
+    def validate(self) -> bool:
+        """Whether the API's conversation checks apply: orphan ``tool_use``, unknown ``tool_result``,
+        ``max_tokens`` above the model's limit, each a 400 as the API words it."""
+        return self._engine.validate
+
+    @validate.setter
+    def validate(self, value: bool) -> None:
+        self._engine.validate = value
+
+    @property
+    def latency(self) -> LatencyModel | None:
+        return self._engine.latency
+
+    @property
+    def gateway(self) -> Gateway | None:
+        return self._engine.gateway
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        return self._engine.rate_limits
+
+    # -- what happened ------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Exchange]:
+        """Every HTTP exchange so far, in order."""
+        return self._engine.journal
+
+    @property
+    def attempts(self) -> int:
+        """How many ``POST /v1/messages`` requests reached the fake."""
+        return self._engine.attempts
+
+    def timeline(self) -> str:
+        """The journal and the sleeps between attempts, one line each, in time order."""
+        return self._engine.timeline()
+
+    def unused_steps(self) -> list[str]:
+        """The scripted steps no attempt has met yet, described."""
+        return self._engine.unused_steps()
+
+    @property
+    def findings(self) -> list[str]:
+        """Problems found while serving that fail the test whatever its assertions (a hang forever)."""
+        return self._engine.findings
+
+    def verify(self) -> None:
+        """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        __tracebackhide__ = True
+        self._engine.verify()
 
     def explore(
         self,
@@ -155,11 +281,11 @@ class ClaudeFake(Engine):
 
         Returns that library's ``Response`` or raises its transport error, on the virtual clock.
         """
-        return handle(self, library_of(request), request, self._api_path(request), bridged_errors())
+        return handle(self._engine, library_of(request), request, self._api_path(request), bridged_errors())
 
     async def respond_async(self, request: Any) -> Any:
         """:meth:`respond` for async clients."""
-        return await handle_async(self, library_of(request), request, self._api_path(request), self._wait,
+        return await handle_async(self._engine, library_of(request), request, self._api_path(request), self._wait,
                                   bridged_errors())
 
     def _api_path(self, request: Any) -> str:
@@ -202,7 +328,7 @@ class ClaudeFake(Engine):
                 if env_base:
                     targets.append(Target.parse(env_base))
             if self.intercept:
-                interception = Interception(targets, self, self._wait)
+                interception = Interception(targets, self._engine, self._wait)
                 stack.callback(interception.uninstall)
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "

@@ -1,9 +1,9 @@
 """Python builders for script steps: ``faults.drop(after=3)`` is the step ``drop(after=3)``.
 
-One builder per entry of the fault catalogue (:mod:`claude_fakes.catalogue`), with the same
+One builder per entry of the fault catalogue (:mod:`claude_fakes.core.catalogue`), with the same
 parameter names; ``tests/test_catalogue.py`` proves the parity.
 
-Each builder returns a :class:`~claude_fakes.script.Step`; ``faults.overloaded() * 2`` covers two
+Each builder returns a :class:`~claude_fakes.core.step.Step`; ``faults.overloaded() * 2`` covers two
 attempts. Durations are seconds (``float``) or strings with a unit (``"500ms"``, ``"10m"``). Steps
 that send model content take ``reply=`` (see :mod:`claude_fakes.replies`).
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from .replies import Reply
-from .step import Step
+from .core.replies import Reply
+from .core.step import Step
 
 __all__ = [
     "api_error",

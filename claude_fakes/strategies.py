@@ -1,33 +1,7 @@
-"""Hypothesis strategies for fault scripts (install ``claude-fakes[hypothesis]``).
-
-``scripts(faults=..., attempts=N)`` draws one choice among ``ok`` and the faults for each of N
-attempts (``turns=N``: for each of N turns) and gives it as script text, the same schedules
-``claude_explore`` enumerates. ``ok`` is the first choice, so Hypothesis shrinks a failing script
-towards ``ok`` at every attempt but the ones that matter::
-
-    @given(script=strategies.scripts(faults=["overloaded", "truncate(after=3)"], attempts=2))
-    def test_answers_or_fails_loudly(script):
-        with ClaudeFake(script, strict=False):
-            ...
-"""
+"""Hypothesis strategies of fault scripts. Defined in :mod:`claude_fakes.explore.strategies`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from .explore import Space
-from .script import StepLike
+from .explore.strategies import scripts
 
 __all__ = ["scripts"]
-
-
-def scripts(faults: Sequence[StepLike], *, attempts: int | None = None, turns: int | None = None) -> Any:
-    """A strategy of scripts: for each attempt (or turn), ``ok`` or one of ``faults``."""
-    try:
-        from hypothesis import strategies
-    except ImportError:  # pragma: no cover - the message is the point
-        raise ImportError("claude_fakes.strategies needs Hypothesis: pip install 'claude-fakes[hypothesis]'") from None
-    space = Space.of(faults, attempts=attempts, turns=turns)
-    choice = strategies.sampled_from(space.choices)
-    return strategies.lists(choice, min_size=space.slots, max_size=space.slots).map(space.script)

@@ -19,7 +19,7 @@ from typing import Any
 import anthropic
 
 from claude_fakes import ClaudeFake
-from claude_fakes.journal import Exchange
+from claude_fakes.core.journal import Exchange
 from claude_fakes.server import SCOPED_PREFIX, FakeServer
 
 from .sdk import MODELS, REQUEST, Outcome, client

@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 from claude_fakes import faults
-from claude_fakes.catalogue import ALIASES, FAULTS, chaos_choices, describe
+from claude_fakes.core.catalogue import ALIASES, FAULTS, chaos_choices, describe
+from claude_fakes.core.step import Step
 from claude_fakes.script import parse_script
-from claude_fakes.step import Step
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 

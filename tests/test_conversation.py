@@ -1,4 +1,4 @@
-"""The API's checks on a conversation (claude_fakes.conversation) and the findings a loop's
+"""The API's checks on a conversation (claude_fakes.core.conversation) and the findings a loop's
 history shows, on the installed SDK, in-process and over the server."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
-from claude_fakes.conversation import problem
+from claude_fakes.core.conversation import problem
 from claude_fakes.server.client import ServerScope
 
 from .agent import WEATHER_TOOL

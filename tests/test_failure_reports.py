@@ -31,7 +31,7 @@ def test_counts(claude_fake):
     output = result.stdout.str()
     result.stdout.fnmatch_lines(["test_inner.py:13: in test_counts", "*claude_fake.assert_attempts(3)",
                                  "E   AssertionError: expected 3 attempt(s), the fake saw 2"])
-    assert "claude_fakes/assertions.py" not in output
+    assert "claude_fakes/core/assertions.py" not in output
     report = output.split("short test summary info")[0]  # under CI=true pytest repeats the message there
     assert report.count("claude_fakes timeline:") == 1
 
@@ -46,7 +46,7 @@ def test_streams(claude_fake):
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
     assert "RemoteProtocolError: peer closed connection without sending complete message body" in output
-    assert "def _fail" not in output and "claude_fakes/transport.py" not in output
+    assert "def _fail" not in output and "claude_fakes/executors/httpx_transport.py" not in output
     report = output.split("short test summary info")[0]
     assert report.count("claude_fakes timeline:") == 1, "the report section carries the timeline"
 

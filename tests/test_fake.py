@@ -111,7 +111,7 @@ def test_other_hosts_are_not_intercepted(real_server: str) -> None:
 
 
 def test_every_http_library_is_restored_on_exit() -> None:
-    from claude_fakes.intercept import http_libraries
+    from claude_fakes.activation.intercept import http_libraries
 
     before = [(lib.HTTPTransport.handle_request, lib.AsyncHTTPTransport.handle_async_request)
               for lib in http_libraries()]

@@ -23,7 +23,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from claude_fakes.catalogue import FAULTS
+from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
 from .executors import EXECUTORS, Seen, run, streaming

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from claude_fakes import replies
-from claude_fakes.api import Api, Incoming
-from claude_fakes.plan import Head, Send
+from claude_fakes.core.plan import Head, Send
+from claude_fakes.core.planner import Api, Incoming
 from claude_fakes.replies import Reply
 from claude_fakes.script import Step
 

@@ -12,7 +12,7 @@ import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake, Outcome, UnusedStepsError, WouldHangForever
-from claude_fakes.intercept import Target
+from claude_fakes.activation.intercept import Target
 
 from .guard import NetworkAttempt, no_network
 from .inner import run_inner

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_fakes.catalogue import FAULTS
+from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
 from .executors import EXECUTORS, run

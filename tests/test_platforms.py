@@ -21,12 +21,12 @@ import pytest
 from botocore.eventstream import EventStreamBuffer
 
 from claude_fakes import ClaudeFake, UnusedStepsError
-from claude_fakes.api import Api, Incoming
-from claude_fakes.eventstream import chunk, chunk_event, exception, frame
-from claude_fakes.platforms import ANTHROPIC, BEDROCK, VERTEX, endpoint_of
+from claude_fakes.activation.targets import default_targets, match
+from claude_fakes.core.planner import Api, Incoming
 from claude_fakes.script import parse_script
 from claude_fakes.server import FakeServer
-from claude_fakes.targets import default_targets, match
+from claude_fakes.wire.eventstream import chunk, chunk_event, exception, frame
+from claude_fakes.wire.platforms import ANTHROPIC, BEDROCK, VERTEX, endpoint_of
 
 from .guard import no_network
 from .sdk import HTTP, MODELS, MODES, ON_HTTPX2, REQUEST, call, client

@@ -6,7 +6,7 @@ import pytest
 
 import claude_fakes
 from claude_fakes import ClaudeFake, ServerScope, replies
-from claude_fakes.assertions import Assertions
+from claude_fakes.core.assertions import Assertions
 
 
 def test_the_top_level_is_what_a_test_imports() -> None:

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from claude_fakes import ScriptError, Step, faults, replies
-from claude_fakes.catalogue import FAULTS
+from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.script import parse_script, to_steps
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import anthropic
 import pytest
 
+from claude_fakes.executors.server import http as server_http
 from claude_fakes.server import FakeServer
-from claude_fakes.server import http as server_http
 
 from .sdk import REQUEST
 

@@ -1,4 +1,4 @@
-"""Tool calls (claude_fakes.tools): inputs built from a tool's schema, and replies that follow
+"""Tool calls (claude_fakes.core.tools): inputs built from a tool's schema, and replies that follow
 ``tool_choice``, as JSON and streamed, on the installed SDK; instructor's forced-tool call."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 from claude_fakes import ClaudeFake, faults, replies
-from claude_fakes.tools import forced_tool, synthesise
+from claude_fakes.core.tools import forced_tool, synthesise
 
 from .agent import WEATHER_TOOL
 from .sdk import HTTP, MODES, call

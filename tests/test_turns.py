@@ -1,4 +1,4 @@
-"""Turns and routes (claude_fakes.turns): steps per logical call, whatever retried it, and scripts
+"""Turns and routes (claude_fakes.core.turns): steps per logical call, whatever retried it, and scripts
 per kind of request. On the installed SDK, in-process and over the server."""
 
 from __future__ import annotations

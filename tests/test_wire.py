@@ -8,10 +8,11 @@ import math
 import pytest
 
 from claude_fakes import replies
-from claude_fakes.api import Api, Incoming
-from claude_fakes.plan import CUT, END, FOREVER, READ_TIMEOUT, REFUSE, Cursor, Head, Plan, Send, Wait
+from claude_fakes.core.messages import render_message, split_tokens
+from claude_fakes.core.plan import CUT, END, FOREVER, READ_TIMEOUT, REFUSE, Cursor, Head, Plan, Send, Wait
+from claude_fakes.core.planner import Api, Incoming
 from claude_fakes.script import parse_script
-from claude_fakes.wire import Ids, error_body, render_message, split_tokens
+from claude_fakes.wire.anthropic import Ids, error_body
 
 HEADERS = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
 
@@ -178,7 +179,7 @@ def test_malformed_requests_get_anthropic_shaped_errors(
 
 @pytest.mark.parametrize("text", ["Hello", " world", 'a "quoted" \\ word', "tab\tnew\nline \x01", "é ü 日本 🙂", ""])
 def test_events_written_from_templates_are_the_bytes_their_data_encodes_to(text: str) -> None:
-    from claude_fakes.wire import MESSAGE_STOP, PING, SseEvent, block_stop, text_delta
+    from claude_fakes.wire.anthropic import MESSAGE_STOP, PING, SseEvent, block_stop, text_delta
 
     for event in (text_delta(3, text), block_stop(2), MESSAGE_STOP):
         assert event.frame == SseEvent(event.name, event.data).encode()

@@ -14,7 +14,7 @@ import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
-from claude_fakes.journal import Outcome
+from claude_fakes.core.journal import Outcome
 from claude_fakes.server import FakeServer
 
 from .executors import EXECUTORS, run, streaming

@@ -41,7 +41,7 @@ class Assertions(ABC):
         ]
 
     def verdict(self) -> Verdict:
-        """What the journal shows the client did wrong (see :mod:`claude_fakes.verdict`)."""
+        """What the journal shows the client did wrong (see :mod:`claude_fakes.core.verdict`)."""
         return assess(self.journal, self.timeline())
 
     def assert_attempts(self, expected: int) -> None:

@@ -5,7 +5,7 @@ While a fake is active, on the thread that started it:
 - ``time.time``/``time_ns``, ``time.monotonic``/``monotonic_ns``, ``time.localtime``/``gmtime``
   and ``datetime.datetime.now/utcnow/today``, ``datetime.date.today`` read the fake's clock;
 - ``time.sleep``, ``asyncio.sleep`` and ``anyio.sleep`` take their time on it (recorded in
-  ``clock.sleeps``), and the asyncio loops of the thread run on it (:mod:`claude_fakes.aio`).
+  ``clock.sleeps``), and the asyncio loops of the thread run on it (:mod:`claude_fakes.activation.aio`).
 
 Every other thread reads and sleeps in real time, whatever its call stack. The replacements sit
 on the ``time`` and ``datetime`` modules, and on the names that the project's own modules (not
@@ -38,8 +38,8 @@ from contextlib import ExitStack
 from types import ModuleType
 from typing import Any, cast
 
+from ..core.clock import Clock
 from .aio import VirtualLoops
-from .clock import Clock
 
 _get_ident = threading.get_ident
 _utc = datetime_module.timezone.utc
@@ -191,7 +191,7 @@ def _virtual_of(value: Any) -> Any:
 def _installed_prefixes() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     found = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    found.add(os.path.dirname(__file__))
+    found.add(os.path.dirname(os.path.dirname(__file__)))  # the package itself
     found |= {os.path.realpath(path) for path in found}
     return tuple(sorted(path + os.sep for path in found))
 

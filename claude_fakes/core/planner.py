@@ -1,11 +1,11 @@
 """The fake Claude API, sans-I/O: a request (plus the script's step) in, a :class:`Plan` out.
 
 Routing and request validation live here, once, for both executors; each fault's shape is its
-catalogue entry's (:mod:`claude_fakes.catalogue`), which sees the request through :class:`_Exchange`.
+catalogue entry's (:mod:`claude_fakes.core.catalogue`), which sees the request through :class:`_Exchange`.
 Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
 ``POST /v1/messages/count_tokens``, ``GET /v1/models`` and ``GET /v1/models/{id}``; and the same
 Messages request as Amazon Bedrock and Google Vertex AI take it, each platform's wire its own
-(:mod:`claude_fakes.platforms`).
+(:mod:`claude_fakes.wire.platforms`).
 """
 
 from __future__ import annotations
@@ -17,29 +17,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..wire.anthropic import ERROR_KINDS, MESSAGE_STOP, PING, Ids, response_headers
+from ..wire.http import JSON_CONTENT_TYPE, http_date, json_bytes
+from ..wire.models import MODELS, models_page
+from ..wire.platforms import ANTHROPIC, MESSAGES_PATH, Endpoint, Platform, endpoint_of
 from . import conversation, replies
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
+from .messages import input_tokens, render_message
 from .plan import Head, Plan, Response, Send
-from .platforms import ANTHROPIC, MESSAGES_PATH, Endpoint, Platform, endpoint_of
 from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
 from .step import Step
 from .tools import forced_tool, offered, synthesise
-from .wire import (
-    ERROR_KINDS,
-    JSON_CONTENT_TYPE,
-    MESSAGE_STOP,
-    MODELS,
-    PING,
-    Ids,
-    http_date,
-    input_tokens,
-    json_bytes,
-    models_page,
-    render_message,
-    response_headers,
-)
 
 OK = Step.make("ok")
 
@@ -106,10 +96,10 @@ class Api:
         self.latency = latency
         self.quota = Quota(rate_limits)
         self.validate = validate
-        """Whether the API's checks on a conversation apply (:mod:`claude_fakes.conversation`) and on
+        """Whether the API's checks on a conversation apply (:mod:`claude_fakes.core.conversation`) and on
         ``max_tokens`` against the model's limit."""
 
-    def _error(
+    def error(
         self,
         error_type: str,
         message: str | None = None,
@@ -140,41 +130,41 @@ class Api:
         platform = incoming.platform
         route = self._route(incoming)
         if route is None:
-            return self._error("not_found_error", f"{incoming.method} {incoming.path} not found; claude_fakes "
+            return self.error("not_found_error", f"{incoming.method} {incoming.path} not found; claude_fakes "
                                f"answers {platform.endpoints} on {platform.title}", now=now, platform=platform)
         method, path = route
         if incoming.method != method:
-            return self._error("invalid_request_error", f"{incoming.method} is not allowed on {incoming.path}",
+            return self.error("invalid_request_error", f"{incoming.method} is not allowed on {incoming.path}",
                                status=405, now=now, platform=platform)
         headers = incoming.headers
         refusal = platform.refuse(headers, incoming.body_json if method == "POST" else {})
         if refusal is not None:
-            return self._error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
+            return self.error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
         retry = headers.get("x-stainless-retry-count")
         if retry is not None and incoming.retry_count is None:
             # No SDK sends this; a request that does gets an error instead of silently using a step.
-            return self._error("invalid_request_error",
+            return self.error("invalid_request_error",
                                f"x-stainless-retry-count: expected a whole number, got {retry!r}", now=now,
                                platform=platform)
         if method == "GET":
             return self._check_query(incoming, now)
         body = incoming.json
         if not isinstance(body, dict):
-            return self._error("invalid_request_error",
+            return self.error("invalid_request_error",
                                "There was an error parsing the body of your request as a JSON object.", now=now,
                                platform=platform)
         refusal = platform.model_problem(incoming.endpoint) if self.validate else None
         if refusal is not None:
-            return self._error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
+            return self.error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
         problem = _check_body(body, path, self.validate)
-        return None if problem is None else self._error("invalid_request_error", problem, now=now, platform=platform)
+        return None if problem is None else self.error("invalid_request_error", problem, now=now, platform=platform)
 
     def over_quota(self, now: float, platform: Platform = ANTHROPIC) -> Plan | None:
         """Count an attempt against the rate limits; the 429 the API sends once one is spent."""
         wait = self.quota.admit(now)
         if wait is None:
             return None
-        return self._error("rate_limit_error", "This request would exceed your organization's rate limit. "
+        return self.error("rate_limit_error", "This request would exceed your organization's rate limit. "
                            "Please try again later.", now=now, headers=[("retry-after", _number(wait))],
                            platform=platform)
 
@@ -191,7 +181,7 @@ class Api:
     def _check_query(self, incoming: Incoming, now: float) -> Plan | None:
         limit = incoming.query.get("limit", "20")
         if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= 1000:
-            return self._error("invalid_request_error", "limit: Input should be between 1 and 1000", now=now)
+            return self.error("invalid_request_error", "limit: Input should be between 1 and 1000", now=now)
         return None
 
     def respond(self, incoming: Incoming, step: Step | None, *, now: float, notes: list[str] | None = None) -> Plan:
@@ -214,7 +204,7 @@ class Api:
         for model in MODELS:
             if model.id == model_id:
                 return self._json(model.to_json(), now)
-        return self._error("not_found_error", f"model: {model_id}", now=now)
+        return self.error("not_found_error", f"model: {model_id}", now=now)
 
     def _head(self, content_type: str, now: float, request_id: str | None = None, platform: Platform = ANTHROPIC,
               usage: tuple[int, int] | None = None) -> Head:
@@ -236,7 +226,7 @@ class Api:
 
 
 class _Exchange:
-    """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.catalogue.Shaping`)."""
+    """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.core.catalogue.Shaping`)."""
 
     def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float,
                  notes: list[str] | None = None, platform: Platform = ANTHROPIC) -> None:
@@ -324,7 +314,7 @@ class _Exchange:
             headers.append(("retry-after-ms", _number(retry_after_ms)))
         if should_retry is not None:
             headers.append(("x-should-retry", "true" if should_retry else "false"))
-        return self._api._error(error_type, _arg(args, "message"), status=status, headers=headers, now=self._now,
+        return self._api.error(error_type, _arg(args, "message"), status=status, headers=headers, now=self._now,
                                 error_code=error_code, platform=self._platform)
 
     def head(self, status: int, headers: tuple[tuple[str, str], ...]) -> Head:

@@ -6,7 +6,7 @@
   included.
 - aiohttp (the SDK's ``DefaultAioHttpClient`` on both generations, litellm's async path, plain
   ``aiohttp.ClientSession``): the patch is on ``TCPConnector._create_connection``, which then
-  returns an in-memory connection to the fake (:mod:`claude_fakes.aiohttp_executor`) instead of
+  returns an in-memory connection to the fake (:mod:`claude_fakes.executors.aiohttp_connection`) instead of
   resolving and dialling the host. aiohttp parses real HTTP/1.1 bytes and raises its own errors.
 
 A target matches whatever spelling reaches it: host case, a trailing dot, ``http`` or ``https``
@@ -16,15 +16,17 @@ original method untouched. Everything is restored on exit.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import types
 from collections.abc import Callable
 from typing import Any
 
-from .aiohttp_executor import connect
-from .engine import Engine
+from ..engine.engine import Engine
+from ..executors.aiohttp_connection import connect
+from ..executors.httpx_transport import TransportErrors, Waiter, handle, handle_async
+from .aio import when_stuck
 from .targets import ANTHROPIC_API, Target, http_libraries, match
-from .transport import Waiter, handle, handle_async
 
 __all__ = ["ANTHROPIC_API", "Interception", "Target", "http_libraries", "match"]
 
@@ -92,7 +94,7 @@ class Interception:
                 url = req.url
                 if match(targets, url.scheme, url.raw_host or "", url.explicit_port, url.path) is None:
                     return await original(self, req, traces, timeout)
-                return connect(self, req, targets, engine)
+                return connect(self, req, functools.partial(match, targets), engine, when_stuck)
 
             return _create_connection
 
@@ -102,6 +104,26 @@ class Interception:
         while self._restore:
             cls, name, original = self._restore.pop()
             setattr(cls, name, original)
+
+
+@functools.cache
+def bridged_errors() -> TransportErrors:
+    """Errors that are instances of every installed HTTP package's classes at once.
+
+    For :meth:`ClaudeFake.respond` behind another mock: respx's httpcore2 mocker hands the side
+    effect a plain ``httpx`` request for an ``httpx2`` client and passes exceptions through
+    unmapped, so only an exception that is both ``httpx.ReadTimeout`` and ``httpx2.ReadTimeout``
+    reaches the SDK as the timeout it is.
+    """
+    libs = http_libraries()
+    if len(libs) == 1:
+        return TransportErrors.of(libs[0])
+
+    def merged(name: str) -> Callable[..., Exception]:
+        return type(name, tuple(getattr(lib, name) for lib in libs), {"__module__": __name__})
+
+    return TransportErrors(*(merged(name) for name in ("ReadTimeout", "RemoteProtocolError", "ConnectError",
+                                                        "ReadError")))
 
 
 def _optional(module: str) -> Any:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..wire.anthropic import ERROR_KINDS
 from .conversation import answered, duplicate_results, orphans
 from .journal import Exchange, Outcome
-from .wire import ERROR_KINDS
 
 FINAL_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
 """Statuses the API means as final: repeating the same request gets the same answer."""

@@ -18,19 +18,33 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .api import Api, Incoming
-from .assertions import Assertions
-from .catalogue import FAULTS
-from .clock import Clock
-from .gateways import Gateway
-from .journal import Exchange, Outcome, format_timeline
-from .latency import LatencyModel
-from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Cursor, Head, Next, Plan, Send
-from .platforms import PLATFORMS
-from .quota import RateLimits
-from .script import StepLike, to_turns
-from .step import Step, pick_chaos
-from .turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
+from ..core.assertions import Assertions
+from ..core.catalogue import FAULTS
+from ..core.clock import Clock
+from ..core.gateways import Gateway
+from ..core.journal import Exchange, Outcome, format_timeline
+from ..core.latency import LatencyModel
+from ..core.plan import (
+    CUT,
+    END,
+    FOREVER,
+    GARBAGE,
+    READ_TIMEOUT,
+    REFUSE,
+    RESET,
+    Cursor,
+    Head,
+    Next,
+    Plan,
+    Send,
+    WouldHangForever,
+)
+from ..core.planner import Api, Incoming
+from ..core.quota import RateLimits
+from ..core.script import StepLike, to_turns
+from ..core.step import Step, pick_chaos
+from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
+from ..wire.platforms import PLATFORMS
 
 __all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
 
@@ -294,7 +308,7 @@ class Engine(Assertions):
                    f"{incoming.path}) went to {incoming.platform.title}; faults of this platform: "
                    f"{', '.join(here) or 'none of its own (every generic fault applies)'}")
         self._findings.append(problem)
-        return self._api._error("invalid_request_error", f"claude_fakes: {problem}", status=400, now=now,
+        return self._api.error("invalid_request_error", f"claude_fakes: {problem}", status=400, now=now,
                                 platform=incoming.platform)
 
     def finish(self, exchange: Exchange, outcome: str, error: str | None = None) -> None:
@@ -341,6 +355,12 @@ class Run:
             self.exchange.status = then.status
             self.exchange.response_headers = dict(then.headers)
         return step
+
+    def hang_forever(self) -> WouldHangForever:
+        """End as a hang forever (a finding) and say so, for the executor to raise or hand the client."""
+        exchange = self.exchange
+        self.end(FOREVER, WouldHangForever.NAME)
+        return WouldHangForever.of(exchange.method, exchange.path, exchange.step)
 
     def end(self, marker: object, error: str | None = None) -> None:
         """The plan ended on ``marker`` (``END``, ``CUT``, …); ``error``: what the client got."""

@@ -173,6 +173,25 @@ FOREVER = _Marker("FOREVER")
 """An endless silence against a client that has no read timeout."""
 
 
+class WouldHangForever(BaseException):
+    """A request would wait forever: the plan never answers (:data:`FOREVER`) and the client has no
+    read timeout.
+
+    A ``BaseException`` so that neither the SDK (which wraps any ``Exception`` from the transport
+    into ``APIConnectionError`` and retries it) nor the application's ``except Exception`` can
+    swallow it: a test must not wait out infinity, and must not pass either.
+    """
+
+    NAME = "claude_fakes.WouldHangForever"
+    """How the journal names it."""
+
+    @classmethod
+    def of(cls, method: str, path: str, step: object) -> WouldHangForever:
+        return cls(f"{method} {path} would hang forever: the fake never answers (step {step}) and this client "
+                   "has no timeout that would end the wait. Give the client a timeout, e.g. "
+                   "anthropic.Anthropic(timeout=60).")
+
+
 @dataclass(frozen=True)
 class Next:
     """What happens next on the connection: after ``wait`` seconds of silence, ``then``."""

@@ -1,6 +1,6 @@
 """Scopes and the admin API of the fake server, without sockets.
 
-A scope is an :class:`~claude_fakes.engine.Engine` on the real clock: the same script state,
+A scope is an :class:`~claude_fakes.engine.engine.Engine` on the real clock: the same script state,
 journal, strictness and verdict as in-process. Requests pick
 their scope by the ``x-claude-fakes-scope`` header or by a path prefix
 ``/_claude_fakes/scopes/<name>/`` (so a base URL alone routes an unmodified client), and may
@@ -15,17 +15,18 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from ..api import OK, Incoming
-from ..clock import RealClock
-from ..engine import Engine, Run
-from ..gateways import gateway_from
-from ..journal import Exchange
-from ..latency import latency_model
-from ..plan import Head, Plan, Send
-from ..script import ScriptError, Turns, parse_script, parse_turns
-from ..step import Step
-from ..turns import Route, TurnNumbers, key_of
-from ..wire import JSON_CONTENT_TYPE, error_body, json_bytes
+from ...core.clock import RealClock
+from ...core.gateways import gateway_from
+from ...core.journal import Exchange
+from ...core.latency import latency_model
+from ...core.plan import Head, Plan, Send
+from ...core.planner import OK, Incoming
+from ...core.script import ScriptError, Turns, parse_script, parse_turns
+from ...core.step import Step
+from ...core.turns import Route, TurnNumbers, key_of
+from ...engine.engine import Engine, Run
+from ...wire.anthropic import error_body
+from ...wire.http import JSON_CONTENT_TYPE, json_bytes
 
 ADMIN_PREFIX = "/_claude_fakes"
 SCOPED_PREFIX = ADMIN_PREFIX + "/scopes/"

@@ -1,4 +1,5 @@
-"""The pytest plugin: the ``claude_fake`` fixture, its markers and options, and the failure report.
+"""Internal. The pytest plugin (pytest loads it by its entry point; a test uses its fixtures and
+markers and never imports it): the ``claude_fake`` fixture, its markers and options, and the failure report.
 
 Where each setting comes from, nearest first: the ``claude_fake`` marker (function, then class,
 then module ``pytestmark``), the command line, the ini file, the default.
@@ -18,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from .explore import DEFAULT_LIMIT, Report, Space, explore
-from .fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
-from .journal import TIMELINE_HEADER
-from .script import ScriptError, parse_turns
-from .server.client import ServerScope
-from .targets import Target
+from ..activation.targets import Target
+from ..core.journal import TIMELINE_HEADER
+from ..core.script import ScriptError, parse_turns
+from ..executors.server.client import ServerScope
+from ..explore.explorer import DEFAULT_LIMIT, Report, Space, explore
+from ..fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
 
 _CALL_FAILED = pytest.StashKey[bool]()
 _FAKE = pytest.StashKey["ClaudeFake | ServerScope"]()

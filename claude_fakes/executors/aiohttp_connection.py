@@ -3,7 +3,7 @@
 aiohttp (the SDK's ``DefaultAioHttpClient``, litellm, a plain ``ClientSession``) gets a
 connection whose transport is this module's :class:`MemoryTransport` instead of a socket: the
 request bytes aiohttp writes are parsed with h11, the engine decides the plan, and
-:func:`~claude_fakes.http1.perform` answers with the same bytes the socket server would send,
+:func:`~claude_fakes.executors.http1.perform` answers with the same bytes the socket server would send,
 fed to aiohttp's own parser. So every failure is the one aiohttp raises against a real server
 (``ClientPayloadError`` for a cut body, ``ServerDisconnectedError``, ``SocketTimeoutError`` from
 its own ``sock_read`` timer), and the SDK or litellm maps it as it would.
@@ -11,28 +11,37 @@ its own ``sock_read`` timer), and the SDK or litellm maps it as it would.
 Silences are timers on the event loop: on the test's thread the loop runs on the fake's clock,
 so a stall costs no wall time and aiohttp's timeouts fire at exact virtual seconds. A silence
 that could only end by itself forever (a hang against a client with no timeout) ends the request
-with :class:`~claude_fakes.transport.WouldHangForever` once the loop has nothing else to do.
+with :class:`~claude_fakes.WouldHangForever` once the loop has nothing else to do.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import h11
 
-from .aio import when_stuck
-from .engine import Engine, Run
+from ..engine.engine import Engine, Run
 from .http1 import ClientGone, incoming_of, perform, wants_close
-from .targets import Target, match
-from .transport import WouldHangForever
+
+ApiPath = Callable[[str, str, int | None, str], "str | None"]
+"""The API path a request's ``(scheme, host, port, path)`` stands for, or None (activation's matcher)."""
+WhenStuck = Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Callable[[], None]]
+"""Calls back once the loop has nothing else to do (a silence only the client could end); returns a cancel."""
 
 
-def connect(connector: Any, request: Any, targets: list[Target], engine: Engine) -> Any:
-    """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection)."""
+def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, when_stuck: WhenStuck) -> Any:
+    """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection).
+
+    ``api_path``: how the hosts activation answers map to API paths (a keep-alive connection may
+    carry several requests). ``when_stuck``: the virtual-time hook that ends a silence nothing
+    else could end.
+    """
     protocol = connector._factory()
-    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, targets, engine)
+    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, api_path, engine,
+                                when_stuck)
     protocol.connection_made(transport)
     return protocol
 
@@ -40,13 +49,14 @@ def connect(connector: Any, request: Any, targets: list[Target], engine: Engine)
 class MemoryTransport(asyncio.Transport):
     """aiohttp's side of the connection is ``protocol``; this object is the fake's side."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, scheme: str, targets: list[Target],
-                 engine: Engine) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, scheme: str, api_path: ApiPath,
+                 engine: Engine, when_stuck: WhenStuck) -> None:
         super().__init__()
         self._loop = loop
         self._protocol = protocol
         self._scheme = scheme
-        self._targets = targets
+        self._api_path = api_path
+        self._when_stuck = when_stuck
         self._engine = engine
         self._h11 = h11.Connection(h11.SERVER)
         self._request: h11.Request | None = None
@@ -121,7 +131,7 @@ class MemoryTransport(asyncio.Transport):
         incoming = incoming_of(request, body)
         host = incoming.headers.get("host", "").rsplit(":", 1)
         port = int(host[1]) if len(host) == 2 and host[1].isdigit() else None
-        api_path = match(self._targets, self._scheme, host[0], port, incoming.path)
+        api_path = self._api_path(self._scheme, host[0], port, incoming.path)
         if api_path is not None:
             incoming = replace(incoming, path=api_path)
         read = getattr(self._protocol, "read_timeout", None)
@@ -163,11 +173,11 @@ class MemoryTransport(asyncio.Transport):
         run = self._run
         if run is None or not run.open:
             return
-        self._lose(WouldHangForever.ending(run))
+        self._lose(run.hang_forever())
 
 
 class _Wire:
-    """:class:`~claude_fakes.http1.ByteWire` over a :class:`MemoryTransport`: bytes go to aiohttp's parser."""
+    """:class:`~claude_fakes.executors.http1.ByteWire` over a :class:`MemoryTransport`: bytes go to aiohttp's parser."""
 
     def __init__(self, transport: MemoryTransport) -> None:
         self._transport = transport
@@ -183,7 +193,7 @@ class _Wire:
         if transport.is_closing():
             raise ClientGone()
         if seconds is None:
-            stop = when_stuck(transport._loop, transport._stuck_forever)
+            stop = transport._when_stuck(transport._loop, transport._stuck_forever)
             try:
                 await asyncio.shield(transport._gone)
             finally:

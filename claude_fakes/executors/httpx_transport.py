@@ -19,34 +19,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import cache
 from typing import Any, NoReturn
 
-from .api import Incoming
-from .engine import Engine, Run
-from .plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Head, Send
-from .targets import http_libraries
-from .wire import GARBAGE_BYTES, reason
+from ..core.plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Head, Send
+from ..core.planner import Incoming
+from ..engine.engine import Engine, Run
+from ..wire.http import GARBAGE_BYTES, reason
 
 Waiter = Callable[[float], Awaitable[None]]
-
-
-class WouldHangForever(BaseException):
-    """A request would wait forever: the plan never answers and the client has no read timeout.
-
-    A ``BaseException`` so that neither the SDK (which wraps any ``Exception`` from the transport
-    into ``APIConnectionError`` and retries it) nor the application's ``except Exception`` can
-    swallow it: a test must not wait out infinity, and must not pass either.
-    """
-
-    NAME = "claude_fakes.WouldHangForever"
-    """How the journal names it."""
-
-    @classmethod
-    def ending(cls, run: Run) -> WouldHangForever:
-        """End ``run`` as a hang forever (a finding) and say so, for the caller to raise."""
-        exchange = run.exchange
-        run.end(FOREVER, cls.NAME)
-        return cls(f"{exchange.method} {exchange.path} would hang forever: the fake never answers (step "
-                   f"{exchange.step}) and this client has no timeout that would end the wait. Give the client "
-                   "a timeout, e.g. anthropic.Anthropic(timeout=60).")
 
 
 def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
@@ -80,26 +58,6 @@ class TransportErrors:
 
 
 _errors_of = cache(TransportErrors.of)
-
-
-@cache
-def bridged_errors() -> TransportErrors:
-    """Errors that are instances of every installed HTTP package's classes at once.
-
-    For :meth:`ClaudeFake.respond` behind another mock: respx's httpcore2 mocker hands the side
-    effect a plain ``httpx`` request for an ``httpx2`` client and passes exceptions through
-    unmapped, so only an exception that is both ``httpx.ReadTimeout`` and ``httpx2.ReadTimeout``
-    reaches the SDK as the timeout it is.
-    """
-    libs = http_libraries()
-    if len(libs) == 1:
-        return TransportErrors.of(libs[0])
-
-    def merged(name: str) -> Callable[..., Exception]:
-        return type(name, tuple(getattr(lib, name) for lib in libs), {"__module__": "claude_fakes.transport"})
-
-    return TransportErrors(*(merged(name) for name in ("ReadTimeout", "RemoteProtocolError", "ConnectError",
-                                                        "ReadError")))
 
 
 def library_of(request: Any) -> types.ModuleType:
@@ -209,7 +167,7 @@ class PlanRun:
         elif action is REFUSE:
             error = errors.connect("[Errno 111] Connection refused", request=request)
         elif action is FOREVER:
-            raise WouldHangForever.ending(self.run)
+            raise self.run.hang_forever()
         else:
             raise AssertionError(f"unexpected plan action {action!r}")
         self.run.end(action, f"{self.lib.__name__}.{type(error).__name__}")

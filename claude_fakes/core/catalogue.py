@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..wire.anthropic import ERROR_KINDS, PROXY_BODIES, error_type_for_status, proxy_page
 from .plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
-from .wire import ERROR_KINDS, PROXY_BODIES, error_type_for_status, proxy_page
 
 __all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping"]
 
@@ -45,7 +45,7 @@ class Param:
 
 
 class Args(Protocol):
-    """A step's arguments, by name (a :class:`~claude_fakes.step.Step` is one)."""
+    """A step's arguments, by name (a :class:`~claude_fakes.core.step.Step` is one)."""
 
     def __getitem__(self, name: str) -> Any: ...
 

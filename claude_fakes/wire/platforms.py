@@ -4,7 +4,7 @@ Claude answers the same Messages request on three platforms; what differs is the
 
 - **anthropic**: ``POST /v1/messages``, SSE streams, Anthropic error bodies (``wire.py``).
 - **bedrock**: ``POST /model/{model}/invoke`` (JSON) and ``/model/{model}/invoke-with-response-stream``
-  (event-stream frames, :mod:`claude_fakes.eventstream`); the body carries ``anthropic_version``
+  (event-stream frames, :mod:`claude_fakes.wire.eventstream`); the body carries ``anthropic_version``
   and no ``model`` or ``stream``; errors are ``{"message": …}`` named by ``x-amzn-errortype``, and
   a failure inside a stream is an exception frame.
 - **vertex**: ``…/projects/{p}/locations/{r}/publishers/anthropic/models/{model}:rawPredict`` and
@@ -16,7 +16,7 @@ Claude answers the same Messages request on three platforms; what differs is the
 transports and the socket server need no change: a Bedrock client pointed anywhere (the real
 host, a VPC endpoint, the fake server) is recognised. A platform turns the request into the
 Messages request it stands for, checks what that platform checks, and encodes heads, events and
-errors its own way; the API (:mod:`claude_fakes.api`) and the fault catalogue do the rest once.
+errors its own way; the API (:mod:`claude_fakes.core.planner`) and the fault catalogue do the rest once.
 
 Facts and sources: docs/facts.md, "Bedrock and Vertex".
 """
@@ -30,18 +30,8 @@ from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from . import eventstream
-from .wire import (
-    ERROR_KINDS,
-    JSON_CONTENT_TYPE,
-    SSE_CONTENT_TYPE,
-    SseEvent,
-    error_body,
-    error_event,
-    error_message,
-    half,
-    json_bytes,
-    malformed,
-)
+from .anthropic import ERROR_KINDS, SseEvent, error_body, error_event, error_message, half, malformed
+from .http import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, json_bytes
 
 __all__ = ["ANTHROPIC", "BEDROCK", "PLATFORMS", "VERTEX", "Endpoint", "Platform", "endpoint_of"]
 

@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from .clock import Clock
-from .journal import Exchange
-from .script import StepLike, to_steps
-from .step import ScriptError, Step
-from .transport import WouldHangForever
+from ..core.clock import Clock
+from ..core.journal import Exchange
+from ..core.plan import WouldHangForever
+from ..core.script import StepLike, to_steps
+from ..core.step import ScriptError, Step
 
 __all__ = ["DEFAULT_LIMIT", "Explorable", "Report", "Space", "Trial", "explore"]
 
@@ -51,7 +51,9 @@ class Explorable(Protocol):
     """What an exploration needs of a fake (:class:`~claude_fakes.ClaudeFake` is one)."""
 
     strict: bool
-    clock: Clock
+
+    @property
+    def clock(self) -> Clock: ...
 
     def reset(self) -> None: ...
 

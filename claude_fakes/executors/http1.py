@@ -1,7 +1,7 @@
 """A plan performed as HTTP/1.1 bytes: the part the socket server and the in-memory aiohttp
 connection share.
 
-:func:`perform` walks an engine :class:`~claude_fakes.engine.Run` and turns each action into
+:func:`perform` walks an engine :class:`~claude_fakes.engine.engine.Run` and turns each action into
 bytes (the head, chunks, the final chunk) or into what a connection does (close, reset),
 through a :class:`ByteWire` that the executor implements over a real socket or over an asyncio
 protocol in memory. Silences are the wire's: real sleeps on a socket, loop timers in memory. h11 parses requests;
@@ -16,10 +16,10 @@ from urllib.parse import parse_qsl
 
 import h11
 
-from .api import Incoming
-from .engine import Run
-from .plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Head, Send
-from .wire import GARBAGE_BYTES, reason
+from ..core.plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Head, Send
+from ..core.planner import Incoming
+from ..engine.engine import Run
+from ..wire.http import GARBAGE_BYTES, reason
 
 
 class ClientGone(Exception):

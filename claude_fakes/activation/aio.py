@@ -28,7 +28,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from .clock import Clock
+from ..core.clock import Clock
 
 # Captured at import: while a fake is active, `time.monotonic` and `asyncio.sleep` are replaced.
 _REAL = {"monotonic": time.monotonic}

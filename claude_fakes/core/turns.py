@@ -5,7 +5,7 @@ retried it (the SDK, the application, both). Scripting by attempt number breaks 
 retry shifts the count; a turn script (``"overloaded*2, ok; drop(after=3), ok"``) gives each
 turn its own steps. A :class:`ScriptState` holds one script (the fake's, or a route's) and knows
 which step an attempt of which turn gets; a :class:`Route` is a script for the requests that
-match it. The engine (:mod:`claude_fakes.engine`) numbers turns and picks the route; this module
+match it. The engine (:mod:`claude_fakes.engine.engine`) numbers turns and picks the route; this module
 knows nothing of HTTP or clocks.
 """
 

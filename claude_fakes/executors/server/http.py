@@ -19,8 +19,9 @@ from typing import Any
 
 import h11
 
+from ...wire.anthropic import error_body
+from ...wire.http import JSON_CONTENT_TYPE
 from ..http1 import ClientGone, incoming_of, perform, wants_close, whole_response
-from ..wire import JSON_CONTENT_TYPE, error_body
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -170,7 +171,7 @@ class Connection:
             if self.on_exchange is not None:
                 self.on_exchange(scope.name, run.exchange)
 
-    # -- the byte wire (claude_fakes.http1.ByteWire) ------------------------------------------
+    # -- the byte wire (claude_fakes.executors.http1.ByteWire) ------------------------------------------
 
     async def silence(self, seconds: float | None) -> None:
         """Say nothing for ``seconds`` (None: until the client leaves), watching for its hang-up."""

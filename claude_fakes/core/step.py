@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..wire.anthropic import ERROR_KINDS
 from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, signature
 from .replies import Reply, TextBlock, ThinkingBlock, ToolUseBlock, check_tool_name, tool_input_json
-from .wire import ERROR_KINDS
 
 __all__ = ["ScriptError", "Step"]
 

@@ -1,0 +1,121 @@
+"""The fake Claude API over real sockets, for clients claude_fakes cannot reach in-process.
+
+Point ``ANTHROPIC_BASE_URL`` at a :class:`FakeServer` (or at ``claude-fakes serve``) and any
+client, in any language or process, meets the same scripts, with real time and real FIN/RST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from .client import ServerScope
+from .http import Connection
+from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes, exchange_from_json
+
+__all__ = ["ADMIN_PREFIX", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
+           "exchange_from_json"]
+
+
+class FakeServer:
+    """An asyncio server of the fake API. ``start()`` inside a running loop, or
+    :meth:`run_in_thread` from synchronous code (a context manager)."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        script: str | None = None,
+        seed: int = 0,
+        on_exchange: Callable[[str, Any], None] | None = None,
+        **options: Any,
+    ) -> None:
+        """``options``: ``latency``, ``gateway``, ``rate_limits``, ``validate``, as for ``ClaudeFake``, per scope."""
+        self.host = host
+        self.port = port
+        self.scopes = Scopes(script, seed, **options)
+        self.on_exchange = on_exchange
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await Connection(self.scopes, reader, writer, self.on_exchange).serve()
+        except asyncio.CancelledError:
+            # close() cancels open connections. Ending normally matters on Python 3.11, whose
+            # stream callback calls exception() on the task and logs a cancelled one as an error.
+            pass
+        finally:
+            self._connections.discard(task)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
+            await self._server.wait_closed()
+            self._server = None
+
+    # -- in a thread, for synchronous callers ------------------------------------------------
+
+    def run_in_thread(self) -> FakeServer:
+        """Serve from a daemon thread with its own event loop until :meth:`stop_thread`."""
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def main() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as err:
+                failure.append(err)
+                started.set()
+                loop.close()
+                return
+            started.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self.close())
+                loop.close()
+
+        self._thread = threading.Thread(target=main, name=f"claude-fakes-server-{id(self)}", daemon=True)
+        self._thread.start()
+        started.wait(timeout=10)
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop_thread(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._thread = None
+
+    def __enter__(self) -> FakeServer:
+        return self.run_in_thread()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop_thread()
