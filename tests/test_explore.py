@@ -282,7 +282,7 @@ def test_the_hypothesis_strategy_shrinks_towards_ok() -> None:
 
 
 def test_a_large_exploration_shows_its_count_in_place_on_a_terminal() -> None:
-    from claude_fakes.plugin import _progress
+    from claude_fakes.plugin.exploration import _progress
 
     written: list[str] = []
 

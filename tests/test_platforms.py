@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -332,6 +333,39 @@ def test_the_bedrock_base_url_variable_reaches_the_server(server: FakeServer, mo
     server.scopes.get("bedrock-env").engine.script("ok(text=from the server)")
     outcome = call("sync-stream", platform="bedrock")
     assert outcome.text == "from the server"
+
+
+def _raw(server: FakeServer, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One raw HTTP/1.1 exchange on a fresh connection (the server closes it after an error)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        received = b""
+        for _ in range(1_000):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def test_the_servers_own_errors_take_the_shape_of_the_platform_asked(server: FakeServer) -> None:
+    # A script header the fake cannot parse, on a Bedrock path: Bedrock's error, not an Anthropic body.
+    body = json.dumps(BODY).encode()
+    headers = "".join(f"{name}: {value}\r\n" for name, value in SIGNED.items())
+    status, head, answer = _raw(server, (
+        f"POST {BEDROCK_PATH} HTTP/1.1\r\nhost: x\r\n{headers}x-claude-fakes-script: overloaded(after=\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body)
+    assert status == 400 and head["x-amzn-errortype"].startswith("ValidationException:")
+    assert json.loads(answer)["message"].startswith("x-claude-fakes-script: ")
+    # Headers too large on a Bedrock path, and on the Anthropic API's.
+    padding = "x-padding: " + "a" * 70_000 + "\r\n"
+    status, head, answer = _raw(server, f"POST {BEDROCK_PATH} HTTP/1.1\r\nhost: x\r\n{padding}\r\n".encode())
+    assert status == 431 and "x-amzn-errortype" in head and "too large" in json.loads(answer)["message"]
+    status, head, answer = _raw(server, f"POST /v1/messages HTTP/1.1\r\nhost: x\r\n{padding}\r\n".encode())
+    assert status == 431 and json.loads(answer)["error"]["type"] == "invalid_request_error"
 
 
 def test_claude_fake_server_points_bedrock_and_vertex_clients_at_its_scope(pytester: pytest.Pytester) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import Sleep
+from .script import parse_script
 from .step import Step
 
 
@@ -88,6 +89,47 @@ class Exchange:
         if self.notes:
             parts.append(f"[{', '.join(self.notes)}]")
         return " ".join(parts)
+
+
+def exchange_json(exchange: Exchange) -> dict[str, Any]:
+    """An exchange as the admin API sends it (JSON-ready; the step as script text)."""
+    return {
+        "attempt": exchange.attempt,
+        "retry_count": exchange.retry_count,
+        "method": exchange.method,
+        "path": exchange.path,
+        "headers": dict(exchange.headers),
+        "json": exchange.json,
+        "timeout": dict(exchange.timeout),
+        "step": None if exchange.step is None else str(exchange.step),
+        "start": exchange.start,
+        "end": exchange.end,
+        "status": exchange.status,
+        "outcome": exchange.outcome,
+        "events": exchange.events,
+        "stream": exchange.stream,
+        "response_headers": dict(exchange.response_headers),
+        "notes": list(exchange.notes),
+        "error": exchange.error,
+        "turn": exchange.turn,
+        "route": exchange.route,
+        "platform": exchange.platform,
+    }
+
+
+def exchange_from_json(data: dict[str, Any]) -> Exchange:
+    """An exchange from :func:`exchange_json`'s form: a server scope's journal, read by a test."""
+    step_text = data.get("step")
+    steps = parse_script(step_text) if step_text else ()
+    return Exchange(
+        attempt=data["attempt"], retry_count=data["retry_count"], method=data["method"], path=data["path"],
+        headers=data["headers"], json=data["json"], timeout=data["timeout"], step=steps[0] if steps else None,
+        start=data["start"], end=data["end"], status=data["status"], outcome=data["outcome"],
+        events=data["events"], stream=data["stream"], response_headers=data["response_headers"],
+        notes=data.get("notes", []),
+        error=data["error"], turn=data.get("turn"), route=data.get("route"),
+        platform=data.get("platform", "anthropic"),
+    )
 
 
 def _seconds(value: float | None) -> str:

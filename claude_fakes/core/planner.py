@@ -28,10 +28,8 @@ from .messages import input_tokens, render_message
 from .plan import Head, Plan, Response, Send
 from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
-from .step import Step
+from .step import OK, Step
 from .tools import forced_tool, offered, synthesise
-
-OK = Step.make("ok")
 
 
 @dataclass(frozen=True)

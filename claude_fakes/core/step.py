@@ -18,7 +18,7 @@ from ..wire.anthropic import ERROR_KINDS
 from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, signature
 from .replies import Reply, TextBlock, ThinkingBlock, ToolUseBlock, check_tool_name, tool_input_json
 
-__all__ = ["ScriptError", "Step"]
+__all__ = ["OK", "ScriptError", "Step"]
 
 
 class ScriptError(ValueError):
@@ -323,3 +323,7 @@ _ESCAPES = re.compile(r'[\\"\x00-\x1f\x7f]')
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     return {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+
+
+OK = Step.make("ok")
+"""The step every attempt gets past the end of its script."""

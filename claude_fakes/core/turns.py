@@ -14,15 +14,15 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 from typing import Any
 
 from .conversation import last_results, last_user_text, text_of, turn_key
 from .journal import Exchange
 from .script import StepLike, Turns, to_turns
-from .step import ScriptError, Step
+from .step import OK, ScriptError, Step
 
-__all__ = ["Route", "ScriptState", "TurnNumbers"]
+__all__ = ["CallScript", "Route", "ScriptState", "TurnNumbers"]
 
 
 class TurnNumbers(dict[str, int]):
@@ -117,6 +117,35 @@ class ScriptState:
     def unused(self) -> list[str]:
         owner = f"{self.label}, " if self.label else ""
         return [entry.describe(owner) for entry in self._entries if entry.unused]
+
+
+class CallScript:
+    """A script the call carries itself (a request header): step k serves the call's k-th attempt.
+
+    The attempt is the retry count the client sends (so every new call with the same script starts
+    it over), or, for a client that sends none, counted per turn by the request's ``messages``. With
+    ``;`` each part serves one turn, numbered by first arrival for this script.
+    """
+
+    def __init__(self, turns: Turns) -> None:
+        self.turns = turns
+        self._turn_numbers = TurnNumbers()
+        self._attempts: dict[str, int] = {}
+
+    def step(self, messages_key: str, retry_count: int | None) -> Step:
+        """The step for one attempt of the turn ``messages_key`` names (``ok`` past the script)."""
+        steps = self.turns[0]
+        if len(self.turns) > 1:
+            turn = self._turn_numbers.of(messages_key)
+            steps = self.turns[turn - 1] if turn <= len(self.turns) else ()
+        if retry_count is None:
+            retry_count = self._attempts.get(messages_key, 0)
+            self._attempts[messages_key] = retry_count + 1
+        for step in steps:
+            if retry_count < step.count:
+                return replace(step, count=1)
+            retry_count -= int(step.count)
+        return OK
 
 
 def _as_turn(item: StepLike | list[StepLike] | tuple[StepLike, ...]) -> tuple[Step, ...]:

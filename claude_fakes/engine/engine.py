@@ -300,6 +300,11 @@ class Engine(Assertions):
             self._journal.append(exchange)
         return Run(self, exchange, plan, read_timeout)
 
+    def error(self, incoming: Incoming, error_type: str, message: str, *, status: int | None = None) -> Plan:
+        """The API's error reply to ``incoming``, in its platform's shape: for a request an executor turns
+        away before the script is consulted (a malformed script header), passed to :meth:`begin`."""
+        return self._api.error(error_type, message, status=status, now=self.clock.now(), platform=incoming.platform)
+
     def _wrong_platform(self, step: Step, incoming: Incoming, now: float) -> Plan:
         """A platform's own fault met a request to another platform: a finding, and a 400 saying so."""
         owners = " or ".join(p.title for p in PLATFORMS if p.name in step.fault.platforms)

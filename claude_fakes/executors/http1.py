@@ -10,7 +10,7 @@ responses are written here, as the fake's own headers need no validation per exc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 from urllib.parse import parse_qsl
 
@@ -53,12 +53,10 @@ def response_head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
     return b"".join(lines)
 
 
-def whole_response(status: int, content_type: str, body: bytes, *, close: bool = False) -> bytes:
+def whole_response(status: int, headers: Sequence[tuple[str, str]], body: bytes, *, close: bool = False) -> bytes:
     """A complete response with a content-length (admin answers, rejections)."""
-    headers = [("content-type", content_type), ("content-length", str(len(body)))]
-    if close:
-        headers.append(("connection", "close"))
-    return response_head(status, headers) + body
+    closing = [("connection", "close")] if close else []
+    return response_head(status, [*headers, ("content-length", str(len(body))), *closing]) + body
 
 
 LAST_CHUNK = b"0\r\n\r\n"

@@ -30,7 +30,7 @@ from ..core.clock import Clock
 from ..core.journal import Exchange
 from ..core.plan import WouldHangForever
 from ..core.script import StepLike, to_steps
-from ..core.step import ScriptError, Step
+from ..core.step import OK, ScriptError, Step
 
 __all__ = ["DEFAULT_LIMIT", "Explorable", "Report", "Space", "Trial", "explore"]
 
@@ -38,7 +38,6 @@ DEFAULT_LIMIT = 10_000
 """The largest space explored whole; beyond it, seeded samples."""
 SHRINK_RUNS = 2_000
 """The most runs one shrink may take (each smaller candidate is one run)."""
-OK = Step.make("ok")
 _IDS = re.compile(r"\b(req|msg|toolu)_[A-Za-z0-9]+")
 
 

@@ -54,16 +54,12 @@ ERROR_KINDS: dict[str, ErrorKind] = {
         ErrorKind("overloaded_error", 529, "Overloaded"),
     )
 }
-
-
 """The documented error types (platform docs, "Errors"), with their status and a real message."""
 
 
 STATUS_MESSAGES = {408: "Request timed out", 412: "Precondition failed", 422: "Unprocessable entity",
                    431: "Request header fields too large", 499: "Client closed request", 501: "Not implemented",
                    502: "Bad gateway", 503: "Service unavailable"}
-
-
 """Messages for the statuses the docs give no ``error.type`` of their own (anthropic 2.x maps each to a class)."""
 
 
@@ -98,14 +94,10 @@ def error_body(error_type: str, message: str, request_id: str, error_code: str |
 CLOUDFLARE_TITLES = {520: "Web server is returning an unknown error", 521: "Web server is down",
                      522: "Connection timed out", 523: "Origin is unreachable", 524: "A timeout occurred",
                      529: "Site is overloaded"}
-
-
 """Cloudflare's page titles for its own 52x statuses, which have no reason phrase."""
 
 
 PROXY_BODIES = ("html", "text")
-
-
 """``proxy_error``'s page kinds: Cloudflare's HTML page, Envoy's one line of plain text."""
 
 
@@ -151,8 +143,6 @@ class SseEvent:
 
 
 PING = SseEvent("ping", {"type": "ping"}, b'event: ping\ndata: {"type": "ping"}\n\n')
-
-
 MESSAGE_STOP = SseEvent("message_stop", {"type": "message_stop"},
                         b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
 

@@ -33,8 +33,6 @@ MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z", 200_000, 32_000),
     ModelInfo("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z", 200_000, 64_000),
 )
-
-
 """Newest first, as GET /v1/models lists them."""
 
 

@@ -33,7 +33,7 @@ from . import eventstream
 from .anthropic import ERROR_KINDS, SseEvent, error_body, error_event, error_message, half, malformed
 from .http import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, json_bytes
 
-__all__ = ["ANTHROPIC", "BEDROCK", "PLATFORMS", "VERTEX", "Endpoint", "Platform", "endpoint_of"]
+__all__ = ["ANTHROPIC", "BEDROCK", "PLATFORMS", "VERTEX", "Endpoint", "Headers", "Platform", "endpoint_of"]
 
 Headers = list[tuple[str, str]]
 MESSAGES_PATH = "/v1/messages"
@@ -109,6 +109,11 @@ class Platform:
               anthropic: Callable[[], Headers], error_code: str | None = None) -> tuple[int, Headers, bytes]:
         """An error reply for ``kind`` (an Anthropic error type, or one of :attr:`error_kinds`)."""
         return status, anthropic(), error_body(kind, message or error_message(kind, status), request_id, error_code)
+
+    def own_error(self, status: int, kind: str, message: str, request_id: str) -> tuple[int, Headers, bytes]:
+        """An error of the fake's own, not the API's (its admin API, a request it cannot parse), in this
+        platform's error shape with no API headers but the content type."""
+        return self.error(status, kind, message, request_id, lambda: [("content-type", JSON_CONTENT_TYPE)])
 
     def event(self, event: SseEvent) -> bytes:
         """One stream event as this platform frames it."""

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from ...core.journal import exchange_from_json
 from .client import ServerScope
 from .http import Connection
-from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes, exchange_from_json
+from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes
 
 __all__ = ["ADMIN_PREFIX", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
            "exchange_from_json"]

@@ -13,12 +13,12 @@ import urllib.request
 from typing import Any
 
 from ...core.assertions import Assertions
-from ...core.journal import Exchange, format_timeline
+from ...core.journal import Exchange, exchange_from_json, format_timeline
 from ...core.script import StepLike, Turns, to_turns
 from ...core.step import reply_words
 from ...core.turns import turns_of
 from ...engine.engine import check_unused
-from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, exchange_from_json
+from .scopes import ADMIN_PREFIX, SCOPED_PREFIX
 
 
 class ServerScope(Assertions):

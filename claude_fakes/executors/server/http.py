@@ -19,9 +19,9 @@ from typing import Any
 
 import h11
 
-from ...wire.anthropic import error_body
-from ...wire.http import JSON_CONTENT_TYPE
+from ...wire.platforms import endpoint_of
 from ..http1 import ClientGone, incoming_of, perform, wants_close, whole_response
+from .admin import admin
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -118,7 +118,8 @@ class Connection:
             size = len(event.method) + len(event.target) + sum(len(name) + len(value) + 4 for name, value in pairs)
             if size > MAX_HEADER_BYTES:
                 await self._reject(431, "invalid_request_error",
-                                   f"Request header fields too large ({size} bytes; at most {MAX_HEADER_BYTES}).")
+                                   f"Request header fields too large ({size} bytes; at most {MAX_HEADER_BYTES}).",
+                                   event.target)
                 return None
             if any(name == b"expect" and value.lower() == b"100-continue" for name, value in pairs):
                 await self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -129,7 +130,8 @@ class Connection:
                     body += part.data
                     if len(body) > MAX_BODY_BYTES:
                         await self._reject(413, "request_too_large",
-                                           f"Request exceeds the maximum allowed number of bytes ({MAX_BODY_BYTES}).")
+                                           f"Request exceeds the maximum allowed number of bytes ({MAX_BODY_BYTES}).",
+                                           event.target)
                         return None
                 elif isinstance(part, h11.EndOfMessage):
                     return event, bytes(body)
@@ -144,10 +146,12 @@ class Connection:
                                f"The request did not arrive in full within {REQUEST_TIMEOUT:g} s.")
             return None
 
-    async def _reject(self, status: int, error_type: str, message: str) -> None:
-        """Answer a request h11 could not accept, then close: the stream is past trusting."""
-        body = error_body(error_type, message, "req_claude_fakes_rejected")
-        data = whole_response(status, JSON_CONTENT_TYPE, body, close=True)
+    async def _reject(self, status: int, error_type: str, message: str, target: bytes = b"") -> None:
+        """Answer a request h11 could not accept, then close: the stream is past trusting. ``target``:
+        the request line's path, when it was read, so that the error is in its platform's shape."""
+        platform = endpoint_of(target.decode("latin-1").partition("?")[0]).platform
+        status, headers, body = platform.own_error(status, error_type, message, "req_claude_fakes_rejected")
+        data = whole_response(status, headers, body, close=True)
         with contextlib.suppress(ConnectionError):
             self.writer.write(data)
             await self.writer.drain()
@@ -159,8 +163,8 @@ class Connection:
         path = incoming.path
         keep_alive = not wants_close(request, incoming)
         if path.startswith(ADMIN_PREFIX) and not path.startswith(SCOPED_PREFIX):
-            status, content_type, payload = self.scopes.admin(incoming)
-            await self.write(whole_response(status, content_type, payload, close=not keep_alive))
+            status, headers, payload = admin(self.scopes, incoming)
+            await self.write(whole_response(status, headers, payload, close=not keep_alive))
             return keep_alive
         scope, run = self.scopes.begin(incoming)
         try:

@@ -1,0 +1,118 @@
+"""The fake server's admin API, under ``/_claude_fakes/``: scripts, routes, journals, timelines, resets.
+
+Sans sockets: a request in, ``(status, headers, body)`` out. Every answer is JSON but the timeline
+(plain text); errors are Anthropic error bodies, so any client's error handling reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...core.journal import exchange_json
+from ...core.planner import Incoming
+from ...core.script import ScriptError, parse_turns
+from ...core.turns import Route
+from ...engine.engine import Engine
+from ...wire.http import JSON_CONTENT_TYPE, json_bytes
+from ...wire.platforms import ANTHROPIC, Headers
+from .scopes import ADMIN_PREFIX, DEFAULT_SCOPE, SCOPE_HEADER, Scopes
+
+Answer = tuple[int, Headers, bytes]
+
+
+def admin(scopes: Scopes, incoming: Incoming) -> Answer:
+    """Answer a request under ``/_claude_fakes/``."""
+    action = incoming.path[len(ADMIN_PREFIX):].strip("/")
+    scope_name = incoming.query.get("scope") or incoming.headers.get(SCOPE_HEADER) or DEFAULT_SCOPE
+    try:
+        if (incoming.method, action) == ("GET", "health"):
+            return _json(200, {"status": "ok", "scopes": scopes.names})
+        if (incoming.method, action) == ("POST", "script"):
+            turns = parse_turns(_script_from(incoming))
+            scope = scopes.get(scope_name)
+            route_name = incoming.query.get("route")
+            target: Engine | Route = scope.engine if route_name is None else _route(scope.engine, route_name)
+            if len(turns) > 1:
+                target.turns(*turns)
+            else:
+                target.script(*turns[0])
+            return _json(200, {"scope": scope_name, "route": route_name,
+                               "turns": [[str(step) for step in turn] for turn in turns]})
+        if (incoming.method, action) == ("POST", "routes"):
+            match = _match_from(incoming)
+            route = scopes.get(scope_name).engine.when(**match)
+            return _json(200, {"scope": scope_name, "route": route.name})
+        if (incoming.method, action) == ("GET", "journal"):
+            engine = scopes.get(scope_name).engine
+            return _json(200, {"scope": scope_name, "attempts": engine.attempts,
+                               "exchanges": [exchange_json(e) for e in engine.journal],
+                               "unused_steps": engine.unused_steps(), "findings": engine.findings})
+        if (incoming.method, action) == ("GET", "timeline"):
+            timeline = scopes.get(scope_name).engine.timeline()
+            return 200, [("content-type", "text/plain; charset=utf-8")], timeline.encode()
+        if (incoming.method, action) == ("POST", "reset"):
+            if "scope" in incoming.query or SCOPE_HEADER in incoming.headers:
+                scopes.forget(scope_name)
+                return _json(200, {"reset": scope_name})
+            scopes.forget()
+            return _json(200, {"reset": "all"})
+    except ScriptError as err:
+        return _error(400, str(err))
+    except TypeError as err:
+        return _error(400, str(err))
+    return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: GET health, "
+                       "POST script, POST routes, GET journal, GET timeline, POST reset")
+
+
+MATCH_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "model": str, "contains": str, "system": str, "tools": str, "tool_result": (bool, str), "stream": bool}
+"""What a route may match on over the admin API (a predicate is Python's alone)."""
+
+
+def _match_from(incoming: Incoming) -> dict[str, Any]:
+    try:
+        data = json.loads(incoming.body)
+    except (ValueError, RecursionError):
+        raise ScriptError('send the match as JSON: {"model": "...", "contains": "..."}') from None
+    if not isinstance(data, dict) or not data:
+        raise ScriptError(f"send the match as a JSON object with some of: {', '.join(MATCH_FIELDS)}")
+    for key, value in data.items():
+        kind = MATCH_FIELDS.get(key)
+        if kind is None:
+            raise ScriptError(f"routes cannot match on {key!r}; they match on {', '.join(MATCH_FIELDS)}")
+        if not isinstance(value, kind):
+            raise ScriptError(f"routes: {key} takes {'a string' if kind is str else 'true, false or a string'}, "
+                              f"got {value!r}")
+    return data
+
+
+def _route(engine: Engine, name: str) -> Route:
+    for route in engine.routes:
+        if route.name == name:
+            return route
+    known = ", ".join(route.name for route in engine.routes) or "none yet"
+    raise ScriptError(f"no route {name!r} in this scope; routes: {known}")
+
+
+def _script_from(incoming: Incoming) -> str:
+    if incoming.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(incoming.body)
+        except (ValueError, RecursionError):
+            raise ScriptError("the body is not JSON; send {\"script\": \"...\"} or the script as text/plain") from None
+        if not isinstance(data, dict) or not isinstance(data.get("script"), str):
+            raise ScriptError('send {"script": "..."}')
+        script: str = data["script"]
+        return script
+    return incoming.body.decode("utf-8", "replace")
+
+
+def _json(status: int, value: Any) -> Answer:
+    return status, [("content-type", JSON_CONTENT_TYPE)], json_bytes(value)
+
+
+def _error(status: int, message: str) -> Answer:
+    # The admin API is the fake's own, so its errors are the Anthropic API's shape, as every client here expects.
+    return ANTHROPIC.own_error(status, "not_found_error" if status == 404 else "invalid_request_error", message,
+                               "req_claude_fakes_admin")

@@ -1,0 +1,139 @@
+"""Internal. The ``claude_fake`` and ``claude_fake_server`` fixtures, and the markers that turn a test
+into several (``claude_faults``) or give it a fake it did not ask for."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from ..core.script import ScriptError, parse_turns
+from ..executors.server.client import ServerScope
+from ..fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
+from .exploration import parametrize_exploration
+from .reports import CALL_FAILED, FAKE
+from .settings import configured, marker_settings
+
+_SCOPE_NUMBERS = itertools.count(1)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("claude_explore") is not None:
+        parametrize_exploration(metafunc)
+        return
+    marker = metafunc.definition.get_closest_marker("claude_faults")
+    if marker is None:
+        return
+    where = f"{metafunc.definition.nodeid}: claude_faults"
+    problem = None
+    scripts = list(marker.args)
+    if marker.kwargs:
+        problem = f"takes scripts only; put options ({', '.join(marker.kwargs)}) on a claude_fake marker"
+    elif not scripts or not all(isinstance(script, str) for script in scripts):
+        problem = "needs one or more script strings"
+    for script in scripts if problem is None else ():
+        try:
+            parse_turns(script)
+        except ScriptError as err:
+            problem = f"script {script!r}: {err}"
+            break
+    if problem is not None:
+        # A collection error shows just this message, where a UsageError would show a traceback.
+        raise pytest.Collector.CollectError(f"{where} {problem}")
+    if "claude_fake" not in metafunc.fixturenames:
+        # Parametrizing needs the name here; the item gets the fixture in pytest_collection_modifyitems.
+        metafunc.fixturenames.append("claude_fake")
+    metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with a ``claude_fake`` marker gets the fake even when it does not ask for the fixture."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "claude_fake" in names or "claude_fake_server" in names:
+            continue
+        markers = ("claude_fake", "claude_faults", "claude_explore")
+        if any(item.get_closest_marker(name) is not None for name in markers):
+            names.append("claude_fake")
+
+
+@pytest.fixture
+def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
+    """A :class:`ClaudeFake` active for the whole test, configured by markers and options.
+
+    At teardown, a strict fake (the default) fails the test if a scripted step was never used,
+    and any fake fails it if a request would have hung forever. The check is skipped when the
+    test already failed, so that its own failure shows first; that failure's report carries the
+    fake's timeline.
+    """
+    default_script, options = configured(request.config)
+    marker_script, own, marker_options = marker_settings(request.node)
+    options.update(marker_options)
+    test_script = marker_script if own else None
+    if marker_script is not None and not own:
+        default_script = marker_script
+    if hasattr(request, "param"):
+        if test_script is not None:
+            raise pytest.UsageError(
+                f"{request.node.nodeid}: both claude_faults and a claude_fake script; give the script in one place"
+            )
+        test_script = request.param
+    if test_script is not None and request.node.get_closest_marker("claude_explore") is not None:
+        raise pytest.UsageError(f"{request.node.nodeid}: claude_explore gives each run its script; the "
+                                "claude_fake marker's script has no place here (its options do)")
+    fake = ClaudeFake(test_script or None, **options)
+    if test_script is None and default_script:
+        fake.default_script(default_script)
+    request.node.stash[FAKE] = fake
+    if "httpx_mock" in request.fixturenames:
+        # pytest-httpx mocks every httpx request it sees; set up first, it sees only what the fake
+        # passes on (other hosts), whatever order the test names the two fixtures in.
+        request.getfixturevalue("httpx_mock")
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    __tracebackhide__ = True  # a teardown failure shows its message, not this fixture's code
+    if not request.node.stash.get(CALL_FAILED, False):
+        fake.verify()
+
+
+@pytest.fixture
+def claude_fake_server(
+    request: pytest.FixtureRequest, claude_fakes_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServerScope]:
+    """A scope of a real fake server for this test, with ``ANTHROPIC_BASE_URL`` pointing at it.
+
+    Any client in any process or language that reads ``ANTHROPIC_BASE_URL`` (or is given
+    ``claude_fake_server.url``) meets this test's script; ``script``, ``attempts``, ``journal``,
+    ``timeline()``, ``verdict()`` and the strict teardown check work as with ``claude_fake``.
+    The ``claude_fake`` marker's script and ``strict`` apply here too.
+    """
+    default_script, options = configured(request.config)
+    marker_script, _, marker_options = marker_settings(request.node)
+    process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
+                                                "validate"})
+    if process_wide:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "
+            f"{', '.join(process_wide)} belong to the server process: for them, start a "
+            "claude_fakes.server.FakeServer(...) of your own in the test"
+        )
+    options.update(marker_options)
+    scope = f"{os.getpid()}-{next(_SCOPE_NUMBERS)}-{request.node.name}"
+    fake = ServerScope(claude_fakes_server_url, scope, strict=options["strict"])
+    script = marker_script if marker_script is not None else default_script
+    if script:
+        fake.script(script)
+    for variable in BASE_URL_VARIABLES:
+        monkeypatch.setenv(variable, fake.url)
+    for name, value in fake_environment(os.environ).items():
+        monkeypatch.setenv(name, value)
+    request.node.stash[FAKE] = fake
+    yield fake
+    __tracebackhide__ = True
+    if not request.node.stash.get(CALL_FAILED, False):
+        fake.verify()

@@ -1,0 +1,143 @@
+"""Internal. Where a fake's settings come from, nearest first: the ``claude_fake`` marker (function,
+then class, then module ``pytestmark``), the command line, the ini file, the default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from ..activation.targets import Target
+from ..core.script import ScriptError, parse_turns
+
+_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("claude_fakes", "claude_fakes: a fake Claude API with fault scripts")
+    group.addoption("--claude-fakes-seed", type=int, default=None, metavar="N",
+                    help="seed for the SDK's retry jitter and for ids (ini: claude_fakes_seed; default 0)")
+    group.addoption("--claude-fakes-strict", choices=("yes", "no"), default=None,
+                    help="fail a test whose scripted steps were not all used (ini: claude_fakes_strict; "
+                         "default yes)")
+    group.addoption("--claude-fakes-script", default=None, metavar="SCRIPT",
+                    help="script for tests without a claude_fake marker (ini: claude_fakes_script; default: "
+                         "every request gets ok)")
+    group.addoption("--claude-fakes-base-url", action="append", default=None, metavar="URL",
+                    help="also intercept this base URL; repeatable (ini: claude_fakes_base_urls)")
+    group.addoption("--claude-fakes-latency", choices=("none", "realistic"), default=None,
+                    help="pace every reply with a latency model (ini: claude_fakes_latency; default none)")
+    parser.addini("claude_fakes_seed", "claude_fakes: seed for retry jitter and ids", default="0")
+    parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused (true or false)",
+                  default="true")
+    parser.addini("claude_fakes_script", "claude_fakes: script for tests without a claude_fake marker", default="")
+    parser.addini("claude_fakes_base_urls", "claude_fakes: base URLs to intercept besides api.anthropic.com",
+                  type="linelist", default=[])
+    parser.addini("claude_fakes_latency", "claude_fakes: latency model, none or realistic", default="none")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    configured(config)  # a bad value fails the run once, here, naming the option
+    config.addinivalue_line(
+        "markers",
+        "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None, "
+        "gateway=None, rate_limits=None, validate=True): "
+        "the script and options of the claude_fake fixture for this test, "
+        "class or module.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "claude_faults(*scripts): run the test once per script, with the script as the test id; "
+        "options come from a claude_fake marker.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "claude_explore(faults=[...], attempts=N | turns=N, limit=10000, samples=None, seed=0, shards=1): run the "
+        "test body once per fault schedule and shrink a failure to the smallest schedule that still fails.",
+    )
+
+
+def _check_marker_types(node: pytest.Item, options: Mapping[str, Any]) -> None:
+    for name, kind in (("strict", bool), ("seed", int), ("intercept", bool), ("validate", bool)):
+        value = options.get(name)
+        if value is not None and (type(value) is not kind):
+            raise pytest.UsageError(f"{node.nodeid}: claude_fake({name}=...) takes {kind.__name__}, got {value!r}")
+
+
+def marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any]]:
+    """The nearest script, whether the test's own marker gives it (else a class or module marker
+    does: a default), and, option by option, the nearest value that markers give."""
+    script: str | None = None
+    own = False
+    options: dict[str, Any] = {}
+    own_markers = {id(marker) for marker in node.own_markers}
+    for marker in node.iter_markers("claude_fake"):
+        if len(marker.args) > 1:
+            raise pytest.UsageError(
+                f"{node.nodeid}: claude_fake takes one script, got {len(marker.args)} arguments; write several "
+                "steps as one string or one list: claude_fake([step, step]); a matrix is claude_faults(...)")
+        _check_marker_types(node, marker.kwargs)
+        unknown = set(marker.kwargs) - {"script", *_MARKER_OPTIONS}
+        if unknown:
+            raise pytest.UsageError(
+                f"{node.nodeid}: claude_fake has no option {', '.join(sorted(unknown))}; "
+                f"it takes a script and {', '.join(_MARKER_OPTIONS)}"
+            )
+        given = marker.args[0] if marker.args else marker.kwargs.get("script")
+        if script is None and given is not None:
+            script, own = given, id(marker) in own_markers
+        for name in _MARKER_OPTIONS:
+            if name in marker.kwargs and name not in options:
+                options[name] = marker.kwargs[name]
+    return script, own, options
+
+
+_SETTINGS = pytest.StashKey[tuple[str, dict[str, Any]]]()
+_TRUTH = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
+def configured(config: pytest.Config) -> tuple[str, dict[str, Any]]:
+    """The command line's settings over the ini file's, checked once at start-up."""
+    if _SETTINGS not in config.stash:
+        config.stash[_SETTINGS] = _read_settings(config)
+    script, options = config.stash[_SETTINGS]
+    return script, dict(options)
+
+
+def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
+    seed = config.getoption("claude_fakes_seed")
+    strict = config.getoption("claude_fakes_strict")
+    script = config.getoption("claude_fakes_script")
+    base_urls = config.getoption("claude_fakes_base_url")
+    latency = config.getoption("claude_fakes_latency")
+    if seed is None:
+        text = str(config.getini("claude_fakes_seed")).strip()
+        if not (text.isascii() and text.lstrip("-").isdigit()):
+            raise pytest.UsageError(f"claude_fakes_seed (ini): expected a whole number, got {text!r}")
+        seed = int(text)
+    if strict is None:
+        text = str(config.getini("claude_fakes_strict")).strip().lower()
+        if text not in _TRUTH:
+            raise pytest.UsageError(f"claude_fakes_strict (ini): expected true or false (or yes/no, 1/0), got {text!r}")
+        strict_value = _TRUTH[text]
+    else:
+        strict_value = strict == "yes"
+    where = "--claude-fakes-script"
+    if script is None:
+        script, where = str(config.getini("claude_fakes_script")), "claude_fakes_script (ini)"
+    try:
+        parse_turns(script)
+    except ScriptError as err:
+        raise pytest.UsageError(f"{where}: {err}") from None
+    if latency is None:
+        latency = str(config.getini("claude_fakes_latency"))
+        if latency not in ("none", "realistic"):
+            raise pytest.UsageError(f"claude_fakes_latency (ini): expected none or realistic, got {latency!r}")
+    urls = list(base_urls if base_urls is not None else config.getini("claude_fakes_base_urls"))
+    for url in urls:
+        try:
+            Target.parse(url)
+        except ValueError as err:
+            raise pytest.UsageError(f"claude_fakes base URL: {err}") from None
+    return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency}
