@@ -95,7 +95,8 @@ def recorded(request: dict[str, Any], stream: bool, latency: str | None = None,
              platform: str = "anthropic") -> tuple[list[tuple[str, str]], bytes]:
     """The fake's own headers and body for ``request``, so both sides parse the same reply."""
     from claude_fakes.core.plan import Send
-    from claude_fakes.core.planner import Api, Incoming
+    from claude_fakes.core.planner import Api
+    from claude_fakes.core.request import Incoming
     from claude_fakes.latency import latency_model
 
     path, sent = "/v1/messages", {**request, "stream": stream}

@@ -14,7 +14,8 @@ import pytest
 
 from claude_fakes import replies
 from claude_fakes.core.plan import Head, Send
-from claude_fakes.core.planner import Api, Incoming
+from claude_fakes.core.planner import Api
+from claude_fakes.core.request import Incoming
 from claude_fakes.replies import Reply
 from claude_fakes.script import Step
 

@@ -23,7 +23,8 @@ from botocore.eventstream import EventStreamBuffer
 
 from claude_fakes import ClaudeFake, UnusedStepsError
 from claude_fakes.activation.targets import default_targets, match
-from claude_fakes.core.planner import Api, Incoming
+from claude_fakes.core.planner import Api
+from claude_fakes.core.request import Incoming
 from claude_fakes.script import parse_script
 from claude_fakes.server import FakeServer
 from claude_fakes.wire.eventstream import chunk, chunk_event, exception, frame

@@ -10,7 +10,8 @@ import pytest
 from claude_fakes import replies
 from claude_fakes.core.messages import render_message, split_tokens
 from claude_fakes.core.plan import CUT, END, FOREVER, READ_TIMEOUT, REFUSE, Cursor, Head, Plan, Send, Wait
-from claude_fakes.core.planner import Api, Incoming
+from claude_fakes.core.planner import Api
+from claude_fakes.core.request import Incoming
 from claude_fakes.script import parse_script
 from claude_fakes.wire.anthropic import Ids, error_body
 

@@ -1,7 +1,8 @@
 """The fake Claude API, sans-I/O: a request (plus the script's step) in, a :class:`Plan` out.
 
-Routing and request validation live here, once, for both executors; each fault's shape is its
-catalogue entry's (:mod:`claude_fakes.core.catalogue`), which sees the request through :class:`_Exchange`.
+Routing lives here, once, for both executors (the request is a :class:`~claude_fakes.core.request.Incoming`,
+its checks :mod:`claude_fakes.core.validation`); each fault's shape is its
+catalogue entry's (:mod:`claude_fakes.core.catalogue`), which sees the request through :class:`_Shaping`.
 Endpoints: ``POST /v1/messages`` (the only one that consumes script steps),
 ``POST /v1/messages/count_tokens``, ``GET /v1/models`` and ``GET /v1/models/{id}``; and the same
 Messages request as Amazon Bedrock and Google Vertex AI take it, each platform's wire its own
@@ -13,72 +14,23 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from ..wire.anthropic import ERROR_KINDS, MESSAGE_STOP, PING, Ids, response_headers
 from ..wire.http import JSON_CONTENT_TYPE, http_date, json_bytes
 from ..wire.models import MODELS, models_page
-from ..wire.platforms import ANTHROPIC, MESSAGES_PATH, Endpoint, Platform, endpoint_of
-from . import conversation, replies
+from ..wire.platforms import ANTHROPIC, MESSAGES_PATH, Platform
+from . import replies
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .messages import input_tokens, render_message
 from .plan import Head, Plan, Response, Send
 from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
+from .request import Incoming
 from .step import OK, Step
 from .tools import forced_tool, offered, synthesise
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A request as the API sees it: the path relative to the API root, lower-case header names.
-
-    A Bedrock or Vertex request keeps its own path; :attr:`endpoint` says what it stands for and
-    :attr:`json` is the Messages request it carries (the model and stream its path names added).
-    """
-
-    method: str
-    path: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-    @cached_property
-    def endpoint(self) -> Endpoint:
-        """The platform and the API endpoint the path stands for."""
-        return endpoint_of(self.path)
-
-    @property
-    def platform(self) -> Platform:
-        return self.endpoint.platform
-
-    @property
-    def is_attempt(self) -> bool:
-        """A ``POST /v1/messages`` (on any platform): the requests a script's steps apply to."""
-        return self.method == "POST" and self.endpoint.path == MESSAGES_PATH
-
-    @cached_property
-    def retry_count(self) -> int | None:
-        """The SDK's ``x-stainless-retry-count`` (0 on a first try), or None when absent or not a number."""
-        text = self.headers.get("x-stainless-retry-count", "")
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
-
-    @cached_property
-    def body_json(self) -> Any:
-        """The parsed body as sent, or None when there is none or it is not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to parse
-            return None
-
-    @cached_property
-    def json(self) -> Any:
-        """The Messages request: the body, with what a platform's path carries (model, stream) added."""
-        endpoint = self.endpoint
-        return endpoint.platform.messages_json(self.body_json, endpoint)
+from .validation import check_body
 
 
 def _number(value: float) -> str:
@@ -154,7 +106,7 @@ class Api:
         refusal = platform.model_problem(incoming.endpoint) if self.validate else None
         if refusal is not None:
             return self.error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
-        problem = _check_body(body, path, self.validate)
+        problem = check_body(body, path, self.validate)
         return None if problem is None else self.error("invalid_request_error", problem, now=now, platform=platform)
 
     def over_quota(self, now: float, platform: Platform = ANTHROPIC) -> Plan | None:
@@ -191,7 +143,7 @@ class Api:
         platform = incoming.platform
         if incoming.is_attempt:
             step = step or OK
-            return step.fault.shape(_Exchange(self, incoming.json, step, now, notes, platform), step)
+            return step.fault.shape(_Shaping(self, incoming.json, step, now, notes, platform), step)
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)
         if path == "/v1/models":
@@ -223,7 +175,7 @@ class Api:
         return self.latency.speed(model) if self.latency is not None else None
 
 
-class _Exchange:
+class _Shaping:
     """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.core.catalogue.Shaping`)."""
 
     def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float,
@@ -340,39 +292,3 @@ def _split(body: bytes, parts: int) -> tuple[tuple[float, Send], ...]:
     parts = max(1, parts)
     size = -(-len(body) // parts)
     return tuple((0.0, Send(body[i : i + size], 1)) for i in range(0, len(body), size))
-
-
-def output_limit(model: str) -> int:
-    """The most output tokens the API allows ``model``: its own limit, or the largest known one."""
-    for info in MODELS:
-        if model == info.id or model.startswith(info.id + "-"):
-            return info.max_tokens
-    return max(info.max_tokens for info in MODELS)
-
-
-def _check_body(body: Mapping[str, Any], path: str, validate: bool) -> str | None:
-    required = ("model", "messages") if path.endswith("count_tokens") else ("model", "max_tokens", "messages")
-    for name in required:
-        if name not in body:
-            return f"{name}: Field required"
-    if not isinstance(body["model"], str) or not body["model"]:
-        return "model: Input should be a valid string"
-    if "max_tokens" in required:
-        max_tokens = body["max_tokens"]
-        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-            return "max_tokens: Input should be a valid integer greater than or equal to 1"
-        limit = output_limit(body["model"])
-        if validate and max_tokens > limit:
-            return (f"max_tokens: {max_tokens} > {limit}, which is the maximum allowed number of output tokens "
-                    f"for {body['model']}")
-    messages = body["messages"]
-    if not isinstance(messages, list) or not messages:
-        return "messages: at least one message is required"
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            return f"messages.{index}.role: Input should be 'user' or 'assistant'"
-        if "content" not in message:
-            return f"messages.{index}.content: Field required"
-    if "stream" in body and not isinstance(body["stream"], bool):
-        return "stream: Input should be a valid boolean"
-    return conversation.problem(messages) if validate else None

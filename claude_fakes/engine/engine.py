@@ -39,8 +39,9 @@ from ..core.plan import (
     Send,
     WouldHangForever,
 )
-from ..core.planner import Api, Incoming
+from ..core.planner import Api
 from ..core.quota import RateLimits
+from ..core.request import Incoming
 from ..core.script import StepLike, to_turns
 from ..core.step import Step, pick_chaos
 from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of

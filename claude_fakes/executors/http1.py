@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import h11
 
 from ..core.plan import CUT, END, FOREVER, GARBAGE, REFUSE, RESET, Head, Send
-from ..core.planner import Incoming
+from ..core.request import Incoming
 from ..engine.engine import Run
 from ..wire.http import GARBAGE_BYTES, reason
 

@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any, NoReturn
 
 from ..core.plan import CUT, END, FOREVER, GARBAGE, READ_TIMEOUT, REFUSE, RESET, Head, Send
-from ..core.planner import Incoming
+from ..core.request import Incoming
 from ..engine.engine import Engine, Run
 from ..wire.http import GARBAGE_BYTES, reason
 

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from ...core.journal import exchange_json
-from ...core.planner import Incoming
+from ...core.request import Incoming
 from ...core.script import ScriptError, parse_turns
 from ...core.turns import Route
 from ...engine.engine import Engine

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from ...core.clock import RealClock
 from ...core.gateways import gateway_from
 from ...core.latency import latency_model
-from ...core.planner import Incoming
+from ...core.request import Incoming
 from ...core.script import ScriptError, Turns, parse_turns
 from ...core.turns import CallScript, key_of
 from ...engine.engine import Engine, Run
