@@ -13,10 +13,11 @@ What a test imports is here. The rest lives in public submodules: :mod:`claude_f
 :mod:`claude_fakes.replies` (script steps from Python), :mod:`claude_fakes.latency` (latency
 models), :mod:`claude_fakes.gateways` (gateways in front of the API), :mod:`claude_fakes.script`
 (the grammar), :mod:`claude_fakes.server` (the socket server), :mod:`claude_fakes.explore` (every
-fault schedule, and the smallest failing one), :mod:`claude_fakes.strategies` (Hypothesis).
+fault schedule, and the smallest failing one), :mod:`claude_fakes.strategies` (Hypothesis),
+:mod:`claude_fakes.clock` (the fake's clock, for annotations).
 Everything else is internal, in folders by layer (README, "How it is built"): ``wire`` (bytes),
 ``core`` (sans-I/O: catalogue, scripts, plans, planner, verdict), ``engine``, ``executors``,
-``activation``, ``explore``, ``plugin``; their names may change in any release.
+``activation``, ``plugin``; their names may change in any release.
 
 Names are imported on first use, so that ``claude-fakes serve`` handles signals from its first
 milliseconds and a plain ``import claude_fakes`` costs nothing.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 import claude_fakes
 from claude_fakes import ClaudeFake, ServerScope, replies
 from claude_fakes.core.assertions import Assertions
+from claude_fakes.engine.engine import Engine
 
 
 def test_the_top_level_is_what_a_test_imports() -> None:
@@ -35,3 +38,29 @@ def test_a_server_scope_refuses_replies_that_cannot_travel_as_text() -> None:
     scope = ServerScope("http://127.0.0.1:9", "unused")
     with pytest.raises(TypeError, match="cannot travel to a server"):
         scope.script(replies.tool_use("get_weather", {"city": "Paris"}) + replies.text("Then this."))
+
+
+PUBLIC_MODULES = {
+    "claude_fakes.faults": "drop", "claude_fakes.replies": "tool_use", "claude_fakes.latency": "REALISTIC",
+    "claude_fakes.gateways": "GATEWAYS", "claude_fakes.script": "parse_turns", "claude_fakes.server": "FakeServer",
+    "claude_fakes.server.client": "ServerScope", "claude_fakes.explore": "Space",
+    "claude_fakes.strategies": "scripts", "claude_fakes.clock": "Clock",
+}
+"""Each public module, with one name a test imports from it today."""
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC_MODULES))
+def test_each_public_module_keeps_its_names(module: str) -> None:
+    imported = importlib.import_module(module)
+    assert PUBLIC_MODULES[module] in imported.__all__
+    missing = [name for name in imported.__all__ if not hasattr(imported, name)]
+    assert missing == [], f"{module}.__all__ names what it does not have"
+
+
+def test_the_users_fake_wraps_an_engine_and_shows_no_executor_interface() -> None:
+    fake = ClaudeFake("overloaded, ok")
+    assert not isinstance(fake, Engine)
+    for name in ("begin", "finish", "error"):
+        assert not hasattr(fake, name), name
+    assert fake.unused_steps() == ["overloaded (step 1 of script 1, used 0 of 1)",
+                                   "ok (step 2 of script 1, used 0 of 1)"]

@@ -27,7 +27,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "activation": ("activation",),
     "explore": ("explore",),
     "record": ("record",),
-    "surface": ("fake", "faults", "replies", "latency", "gateways", "script", "strategies", "server"),
+    "surface": ("fake", "faults", "replies", "latency", "gateways", "script", "strategies", "server", "clock"),
     "shell": ("plugin", "cli", "command", "__main__", ""),
 }
 """Which layer each part of the package is in ("" is the package's own ``__init__``)."""
@@ -52,7 +52,7 @@ EXECUTORS_SHARED = frozenset({"claude_fakes.executors.http1"})
 PUBLIC = frozenset({
     "claude_fakes", "claude_fakes.faults", "claude_fakes.replies", "claude_fakes.latency", "claude_fakes.gateways",
     "claude_fakes.script", "claude_fakes.server", "claude_fakes.server.client", "claude_fakes.explore",
-    "claude_fakes.strategies",
+    "claude_fakes.strategies", "claude_fakes.clock",
 })
 """The modules a user's test may import; everything else is internal."""
 
