@@ -1,7 +1,9 @@
+# Generated from the fault catalogue (claude_fakes/core/catalogue.py) by `python -m claude_fakes.core._builders`.
+# Do not edit: change the catalogue and run that command.
 """Python builders for script steps: ``faults.drop(after=3)`` is the step ``drop(after=3)``.
 
 One builder per entry of the fault catalogue (:mod:`claude_fakes.core.catalogue`), with the same
-parameter names; ``tests/test_catalogue.py`` proves the parity.
+parameter names, generated from it.
 
 Each builder returns a :class:`~claude_fakes.core.step.Step`; ``faults.overloaded() * 2`` covers two
 attempts. Durations are seconds (``float``) or strings with a unit (``"500ms"``, ``"10m"``). Steps
@@ -10,8 +12,8 @@ that send model content take ``reply=`` (see :mod:`claude_fakes.replies`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from .core.replies import Reply
 from .core.step import Step
@@ -53,6 +55,7 @@ __all__ = [
 ]
 
 Duration = float | str
+"""Seconds, or a string with a unit (``"500ms"``, ``"10m"``)."""
 
 
 def ok(reply: Reply | None = None) -> Step:
@@ -60,7 +63,12 @@ def ok(reply: Reply | None = None) -> Step:
     return Step.make("ok", reply=reply)
 
 
-def tool_use(name: str, input: Mapping[str, Any] | str | None = None, *, reply: Reply | None = None) -> Step:  # noqa: A002
+def tool_use(
+    name: str,
+    input: Mapping[str, Any] | str | None = None,  # noqa: A002
+    *,
+    reply: Reply | None = None,
+) -> Step:
     """A reply that calls the tool ``name`` (after ``reply``'s content, if any); stop reason ``tool_use``.
 
     ``input`` left out: one valid against that tool's ``input_schema`` in the request, built when
@@ -94,11 +102,269 @@ def garbage() -> Step:
     return Step.make("garbage")
 
 
-def chaos(**probabilities: float) -> Step:
-    """Per attempt, one of the named faults with its probability (drawn from the fake's seed), else ``ok``:
-    ``faults.chaos(overloaded=0.2, drop=0.1) * math.inf``."""
-    chances: dict[str, Any] = dict(probabilities)
-    return Step.make("chaos", **chances)
+def overloaded(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 529 ``overloaded_error``."""
+    return Step.make(
+        "overloaded",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def api_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 500 ``api_error``."""
+    return Step.make(
+        "api_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def rate_limited(
+    *,
+    retry_after: Duration | None = 1.0,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 429 ``rate_limit_error`` with ``retry-after: 1`` unless ``retry_after`` says otherwise."""
+    return Step.make(
+        "rate_limited",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def timeout_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 504 ``timeout_error``."""
+    return Step.make(
+        "timeout_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def invalid_request_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 400 ``invalid_request_error``."""
+    return Step.make(
+        "invalid_request_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def authentication_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 401 ``authentication_error``."""
+    return Step.make(
+        "authentication_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def billing_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 402 ``billing_error``."""
+    return Step.make(
+        "billing_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def permission_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 403 ``permission_error``."""
+    return Step.make(
+        "permission_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def not_found_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 404 ``not_found_error``."""
+    return Step.make(
+        "not_found_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def conflict_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 409 ``conflict_error``."""
+    return Step.make(
+        "conflict_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def request_too_large(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    code: str | None = None,
+) -> Step:
+    """HTTP 413 ``request_too_large``."""
+    return Step.make(
+        "request_too_large",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        code=code,
+    )
+
+
+def status(
+    code: int,
+    type: str | None = None,  # noqa: A002
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+    error_code: str | None = None,
+) -> Step:
+    """Any error status with an Anthropic error body; ``type`` defaults to the one the API uses.
+
+    ``error_code`` fills ``error.details.error_code`` (``code`` is the HTTP status here).
+    """
+    return Step.make(
+        "status",
+        code=code,
+        type=type,
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+        error_code=error_code,
+    )
+
+
+def proxy_error(status: int = 502, body: str = "html") -> Step:
+    """An error page from a proxy in front of the API, not JSON: ``body="html"`` is Cloudflare's page,
+    ``body="text"`` Envoy's one line. The SDK retries it by status, and its message is the raw text."""
+    return Step.make("proxy_error", status=status, body=body)
 
 
 def drop(after: int, *, reply: Reply | None = None) -> Step:
@@ -121,17 +387,115 @@ def malformed(after: int, *, reply: Reply | None = None) -> Step:
     return Step.make("malformed", after=after, reply=reply)
 
 
-def proxy_error(status: int = 502, body: str = "html") -> Step:
-    """An error page from a proxy in front of the API, not JSON: ``body="html"`` is Cloudflare's page,
-    ``body="text"`` Envoy's one line. The SDK retries it by status, and its message is the raw text."""
-    return Step.make("proxy_error", status=status, body=body)
-
-
 def error_event(
-    after: int = 0, type: str = "overloaded_error", *, message: str | None = None, reply: Reply | None = None  # noqa: A002
+    after: int = 0,
+    type: str = "overloaded_error",  # noqa: A002
+    *,
+    message: str | None = None,
+    reply: Reply | None = None,
 ) -> Step:
     """``after`` SSE events, then ``event: error`` inside the HTTP 200 stream."""
     return Step.make("error_event", after=after, type=type, message=message, reply=reply)
+
+
+def truncate(after: int, *, reply: Reply | None = None) -> Step:
+    """``after`` SSE events, then a clean end of the body with no ``message_stop``."""
+    return Step.make("truncate", after=after, reply=reply)
+
+
+def throttling(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Bedrock: HTTP 429 ``ThrottlingException`` (no ``retry-after``)."""
+    return Step.make(
+        "throttling",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+    )
+
+
+def model_timeout(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Bedrock: HTTP 408 ``ModelTimeoutException``."""
+    return Step.make(
+        "model_timeout",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+    )
+
+
+def service_unavailable(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Bedrock: HTTP 503 ``ServiceUnavailableException``; Vertex: HTTP 503 ``UNAVAILABLE``."""
+    return Step.make(
+        "service_unavailable",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+    )
+
+
+def model_error(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Bedrock: HTTP 424 ``ModelErrorException``."""
+    return Step.make(
+        "model_error",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+    )
+
+
+def quota_exceeded(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Bedrock: HTTP 400 ``ServiceQuotaExceededException``."""
+    return Step.make(
+        "quota_exceeded",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+    )
 
 
 def model_stream_error(after: int = 0, message: str | None = None, *, reply: Reply | None = None) -> Step:
@@ -140,9 +504,30 @@ def model_stream_error(after: int = 0, message: str | None = None, *, reply: Rep
     return Step.make("model_stream_error", after=after, message=message, reply=reply)
 
 
-def truncate(after: int, *, reply: Reply | None = None) -> Step:
-    """``after`` SSE events, then a clean end of the body with no ``message_stop``."""
-    return Step.make("truncate", after=after, reply=reply)
+def resource_exhausted(
+    *,
+    retry_after: Duration | None = None,
+    retry_after_ms: float | None = None,
+    retry_after_date: bool = False,
+    should_retry: bool | None = None,
+    message: str | None = None,
+) -> Step:
+    """Vertex: HTTP 429 ``RESOURCE_EXHAUSTED`` in Google's error body (no ``retry-after``)."""
+    return Step.make(
+        "resource_exhausted",
+        retry_after=retry_after,
+        retry_after_ms=retry_after_ms,
+        retry_after_date=retry_after_date,
+        should_retry=should_retry,
+        message=message,
+    )
+
+
+def chaos(**probabilities: float) -> Step:
+    """Per attempt, one of the named faults with its probability (drawn from the fake's seed), else ``ok``:
+    ``faults.chaos(overloaded=0.2, drop=0.1) * math.inf``."""
+    chances: dict[str, Any] = dict(probabilities)
+    return Step.make("chaos", **chances)
 
 
 def slow(ttft: Duration | None = None, tps: float | None = None, *, reply: Reply | None = None) -> Step:
@@ -151,133 +536,3 @@ def slow(ttft: Duration | None = None, tps: float | None = None, *, reply: Reply
     Either left out comes from the fake's latency model, or the realistic one for the model.
     """
     return Step.make("slow", ttft=ttft, tps=tps, reply=reply)
-
-
-def status(
-    code: int,
-    type: str | None = None,  # noqa: A002
-    *,
-    retry_after: Duration | None = None,
-    retry_after_ms: float | None = None,
-    retry_after_date: bool = False,
-    should_retry: bool | None = None,
-    message: str | None = None,
-    error_code: str | None = None,
-) -> Step:
-    """Any error status with an Anthropic error body; ``type`` defaults to the one the API uses.
-
-    ``error_code`` fills ``error.details.error_code`` (``code`` is the HTTP status here).
-    """
-    return Step.make("status", code=code, type=type, error_code=error_code,
-                     **_status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message))
-
-
-def _status_args(
-    retry_after: Duration | None, retry_after_ms: float | None, retry_after_date: bool, should_retry: bool | None,
-    message: str | None,
-) -> dict[str, Any]:
-    return {"retry_after": retry_after, "retry_after_ms": retry_after_ms, "retry_after_date": retry_after_date,
-            "should_retry": should_retry, "message": message}
-
-
-_DEFAULT: Any = object()
-
-
-class ErrorStepBuilder(Protocol):
-    def __call__(
-        self,
-        *,
-        retry_after: Duration | None = ...,
-        retry_after_ms: float | None = ...,
-        retry_after_date: bool = ...,
-        should_retry: bool | None = ...,
-        message: str | None = ...,
-        code: str | None = ...,
-    ) -> Step: ...
-
-
-def _error_builder(action: str, doc: str) -> ErrorStepBuilder:
-    # retry_after=None must mean "send no retry-after", even where the action has a default.
-    # code= is error.details.error_code (anthropic 2.x picks the exception class by status and code).
-    def build(
-        *,
-        retry_after: Duration | None = _DEFAULT,
-        retry_after_ms: float | None = None,
-        retry_after_date: bool = False,
-        should_retry: bool | None = None,
-        message: str | None = None,
-        code: str | None = None,
-    ) -> Step:
-        return _status_step(action, retry_after, retry_after_ms, retry_after_date, should_retry, message, code=code)
-
-    return _named(build, action, doc)
-
-
-def _status_step(action: str, retry_after: Duration | None, retry_after_ms: float | None, retry_after_date: bool,
-                 should_retry: bool | None, message: str | None, **extra: Any) -> Step:
-    args = _status_args(retry_after, retry_after_ms, retry_after_date, should_retry, message)
-    return Step.make(action, **extra, **{key: value for key, value in args.items() if value is not _DEFAULT})
-
-
-_Builder = TypeVar("_Builder", bound=Callable[..., Step])
-
-
-def _named(build: _Builder, action: str, doc: str) -> _Builder:
-    build.__name__ = build.__qualname__ = action
-    build.__doc__ = doc
-    return build
-
-
-overloaded = _error_builder("overloaded", "HTTP 529 ``overloaded_error``.")
-api_error = _error_builder("api_error", "HTTP 500 ``api_error``.")
-rate_limited = _error_builder(
-    "rate_limited", "HTTP 429 ``rate_limit_error`` with ``retry-after: 1`` unless ``retry_after`` says otherwise."
-)
-timeout_error = _error_builder("timeout_error", "HTTP 504 ``timeout_error``.")
-invalid_request_error = _error_builder("invalid_request_error", "HTTP 400 ``invalid_request_error``.")
-authentication_error = _error_builder("authentication_error", "HTTP 401 ``authentication_error``.")
-billing_error = _error_builder("billing_error", "HTTP 402 ``billing_error``.")
-permission_error = _error_builder("permission_error", "HTTP 403 ``permission_error``.")
-not_found_error = _error_builder("not_found_error", "HTTP 404 ``not_found_error``.")
-conflict_error = _error_builder("conflict_error", "HTTP 409 ``conflict_error``.")
-request_too_large = _error_builder("request_too_large", "HTTP 413 ``request_too_large``.")
-
-
-class PlatformStepBuilder(Protocol):
-    def __call__(
-        self,
-        *,
-        retry_after: Duration | None = ...,
-        retry_after_ms: float | None = ...,
-        retry_after_date: bool = ...,
-        should_retry: bool | None = ...,
-        message: str | None = ...,
-    ) -> Step: ...
-
-
-def _platform_builder(action: str, doc: str) -> PlatformStepBuilder:
-    # The same arguments as the Anthropic API's status actions but code=: Bedrock's and Google's
-    # error bodies have no error.details to carry it.
-    def build(
-        *,
-        retry_after: Duration | None = None,
-        retry_after_ms: float | None = None,
-        retry_after_date: bool = False,
-        should_retry: bool | None = None,
-        message: str | None = None,
-    ) -> Step:
-        return _status_step(action, retry_after, retry_after_ms, retry_after_date, should_retry, message)
-
-    return _named(build, action, doc)
-
-
-throttling = _platform_builder("throttling", "Bedrock: HTTP 429 ``ThrottlingException`` (no ``retry-after``).")
-model_timeout = _platform_builder("model_timeout", "Bedrock: HTTP 408 ``ModelTimeoutException``.")
-service_unavailable = _platform_builder(
-    "service_unavailable", "Bedrock: HTTP 503 ``ServiceUnavailableException``; Vertex: HTTP 503 ``UNAVAILABLE``."
-)
-model_error = _platform_builder("model_error", "Bedrock: HTTP 424 ``ModelErrorException``.")
-quota_exceeded = _platform_builder("quota_exceeded", "Bedrock: HTTP 400 ``ServiceQuotaExceededException``.")
-resource_exhausted = _platform_builder(
-    "resource_exhausted", "Vertex: HTTP 429 ``RESOURCE_EXHAUSTED`` in Google's error body (no ``retry-after``)."
-)

@@ -7,7 +7,10 @@ import math
 import re
 from pathlib import Path
 
+import pytest
+
 from claude_fakes import faults
+from claude_fakes.core._builders import COMMAND, render
 from claude_fakes.core.catalogue import ALIASES, FAULTS, chaos_choices, describe
 from claude_fakes.core.step import Step
 from claude_fakes.script import parse_script
@@ -15,20 +18,33 @@ from claude_fakes.script import parse_script
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
 
+def test_faults_py_is_what_the_catalogue_generates() -> None:
+    if Path(faults.__file__).read_text() != render():
+        pytest.fail(f"claude_fakes/faults.py is out of date with the catalogue: run {COMMAND}")
+
+
 def test_every_fault_has_a_builder_with_the_same_parameters() -> None:
     assert sorted(faults.__all__) == sorted(FAULTS)
     for name, fault in FAULTS.items():
         builder = getattr(faults, name)
-        taken = [p.name for p in inspect.signature(builder).parameters.values() if p.kind is not p.VAR_KEYWORD]
-        expected = [p.name for p in fault.params] + (["reply"] if fault.takes_reply else [])
-        if name in ("overloaded", "rate_limited") or fault.status is not None:
-            expected = [p.name for p in fault.params]
-        assert sorted(taken) == sorted(expected), name
+        taken = [(p.name, p.default, p.kind is p.KEYWORD_ONLY) for p in inspect.signature(builder).parameters.values()
+                 if p.kind is not p.VAR_KEYWORD]
+        expected = [(p.name, inspect.Parameter.empty if p.required else p.default, p.keyword_only)
+                    for p in fault.params]
+        if fault.takes_reply:
+            expected.append(("reply", None, bool(fault.params)))
+        assert taken == expected, name
+        assert inspect.cleandoc(builder.__doc__ or "") == fault.doc, name
+
+
+def test_rate_limited_retry_after_none_sends_no_retry_after() -> None:
+    assert faults.rate_limited()["retry_after"] == 1
+    assert faults.rate_limited(retry_after=None) == parse_script("rate_limited(retry_after=none)")[0]
 
 
 def test_each_builder_makes_the_step_its_script_text_makes() -> None:
     for name, fault in FAULTS.items():
-        if name == "chaos":
+        if fault.draws:
             assert faults.chaos(overloaded=0.5) == parse_script("chaos(overloaded=0.5)")[0]
             continue
         examples = {"count": 2, "duration": 3, "status": 503, "word": "get_weather"}

@@ -1,11 +1,32 @@
 """The fault catalogue: every script action, once — its name, its parameters, and its plan.
 
-An entry (:class:`Fault`) says what the action is called, what arguments it takes, whether
-``chaos`` may pick it, and how it shapes the plan of one exchange. Everything else is derived
-from this table or checked against it: the script parser's vocabulary and error messages, the
-``faults.*`` builders (a test proves parity), ``chaos``'s choices, the CLI's help, the README's
-action table (a test checks it) and the per-fault conformance tests. Adding a fault means adding
-an entry here, its builder, and its row in the conformance table.
+An entry (:class:`Fault`) holds every fact about its action: what it is called, what arguments it
+takes, the docstring of its Python builder, whether ``chaos`` may pick it, how it shapes the plan
+of one exchange, and what the rest of the package needs to know of it (that it is the baseline an
+exploration shrinks toward, that it draws another action per attempt, that it calls a tool, paces
+its reply, ends a stream in an error or short of ``message_stop``). Nothing else in the package
+tests an action by its name. What the package shows of faults is derived from this table or checked against it:
+the script parser's vocabulary and error messages, the ``faults.*`` builders (generated),
+``chaos``'s choices, the CLI's help, the README's tables and the per-fault conformance tests.
+
+Adding a fault:
+
+1. Add its entry to :data:`FAULTS`: a shaper; its parameters (:class:`Param`, ``keyword_only``
+   where the builder takes one by name only); its ``doc``; and whichever of the facts above hold
+   for it. A fact another module needs of a fault is a field here, set on the entries it applies
+   to, never a test of a name elsewhere.
+2. Regenerate the builders: ``python -m claude_fakes.core._builders`` rewrites
+   ``claude_fakes/faults.py`` (``tests/test_catalogue.py`` fails while it is out of date).
+3. Name it in the README's action table (``tests/test_catalogue.py`` checks that the table names
+   every action).
+4. Give it a conformance row. A fault of every platform: in ``ROWS`` of
+   ``tests/test_fault_matrix.py``, and the table that test prints into the README; where it ends
+   differently on Bedrock or Vertex, in ``PLATFORM_ROWS`` of ``tests/test_platform_matrix.py`` too.
+   A platform's own fault (``platforms=``): its error in that platform's ``error_kinds``
+   (:mod:`claude_fakes.wire.platforms`), its row in ``PLATFORM_ROWS``, and the platform table that
+   test prints into the README.
+5. If ``chaos`` may pick it (the default), it needs no argument but ``after`` and ``seconds``,
+   which ``chaos`` draws; else say ``chaos=False``.
 
 A shaper sees the request only through :class:`Shaping`, which the API implements: it knows
 nothing of HTTP libraries, sockets or clocks.
@@ -15,13 +36,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple, Protocol
 
 from ..wire.anthropic import ERROR_KINDS, PROXY_BODIES, error_type_for_status, proxy_page
+from .latency import Speed
 from .plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
 
-__all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping"]
+__all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping", "StreamError"]
 
 _REQUIRED: Any = object()
 
@@ -38,6 +60,8 @@ class Param:
     """Zero is not allowed (a rate)."""
     choices: tuple[str, ...] = ()
     """For a word: the values it may take (any, when empty)."""
+    keyword_only: bool = False
+    """The ``faults.*`` builder takes it by name only (after the ``*``)."""
 
     @property
     def required(self) -> bool:
@@ -84,6 +108,16 @@ class Shaping(Protocol):
 Shaper = Callable[[Shaping, Args], Plan]
 
 
+class StreamError(NamedTuple):
+    """An error a 200 stream ends in (an ``event: error``, a Bedrock exception frame)."""
+
+    name: str
+    """As the client reads it: the event's ``error.type``, or the exception frame's type."""
+    transient: bool
+    """Whether it reports a passing failure, one a retry may get past (the SDK itself retries no error
+    inside a stream)."""
+
+
 @dataclass(frozen=True)
 class Fault:
     """One script action: what it is called, takes and does."""
@@ -103,12 +137,39 @@ class Fault:
     """What is wrong with a combination of arguments, if anything (each one alone is valid)."""
     platforms: tuple[str, ...] = ()
     """The platforms whose own fault this is (``bedrock``, ``vertex``); empty: every platform's."""
+    baseline: bool = False
+    """The answer every attempt gets when nothing is scheduled (``ok``): an exploration counts every
+    other action as a fault, and shrinks a failing schedule toward this one."""
+    draws: bool = False
+    """The arguments are probabilities by action name, and each attempt draws from them the step it
+    runs (``chaos``); such a step is replaced before any plan is made."""
+    calls_tool: bool = False
+    """The action's own ``name=`` and ``input=`` are the tool call it answers with (``tool_use``), so
+    its content words are only ``thinking=`` and ``text=``."""
+    pace: Callable[[Args, Speed], Speed] | None = None
+    """How fast the reply comes, from the arguments and the speed it would have had otherwise (the
+    fake's latency model's, or the realistic one): ``slow``'s ``ttft=`` and ``tps=``."""
+    stream_error: Callable[[Args], StreamError] | None = None
+    """The error the action ends a 200 stream in, from its arguments; None: it ends none in one."""
+    ends_short: bool = False
+    """The action ends a stream cleanly before ``message_stop`` (``truncate``): nothing on the wire says
+    the reply is incomplete."""
+    spoils_reply: bool = False
+    """Even when it goes as planned, the action's 200 response carries no whole, usable reply: it is
+    cut short, not parseable, or ends in an error."""
+    doc: str = field(kw_only=True)
+    """The docstring of the action's ``faults.*`` builder."""
 
     def serves(self, platform: str) -> bool:
         return not self.platforms or platform in self.platforms
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def answers_with_status(self) -> bool:
+        """Whether the action answers with an HTTP error status (its own, or one it is given)."""
+        return self.status is not None or any(p.kind == "status" for p in self.params)
 
 
 # -- shapers ------------------------------------------------------------------------------------
@@ -219,49 +280,90 @@ def _chaos(api: Shaping, args: Args) -> Plan:
     raise AssertionError("chaos is resolved into a concrete step before a plan is made")
 
 
+# -- other facts --------------------------------------------------------------------------------
+
+_RETRIED_STATUSES = frozenset({408, 409, 429})
+"""With every status from 500 up: what the SDK retries when it arrives as an HTTP status."""
+
+
+def _error_event_error(args: Args) -> StreamError:
+    status = ERROR_KINDS[args["type"]].status
+    return StreamError(args["type"], status >= 500 or status in _RETRIED_STATUSES)
+
+
+def _model_stream_error_error(args: Args) -> StreamError:
+    # Bedrock documents it as "An error occurred while streaming the response. Retry your request."
+    return StreamError("modelStreamErrorException", True)
+
+
+def _slow_pace(args: Args, usual: Speed) -> Speed:
+    ttft, tps = args["ttft"], args["tps"]
+    return Speed(usual.ttft if ttft is None else ttft, usual.tps if tps is None else tps)
+
+
 # -- the table ----------------------------------------------------------------------------------
 
 _STATUS_PARAMS = (
-    Param("retry_after", "duration", None, nullable=True),
-    Param("retry_after_ms", "number", None, nullable=True),
-    Param("retry_after_date", "flag", False),
-    Param("should_retry", "flag", None, nullable=True),
-    Param("message", "word", None, nullable=True),
+    Param("retry_after", "duration", None, nullable=True, keyword_only=True),
+    Param("retry_after_ms", "number", None, nullable=True, keyword_only=True),
+    Param("retry_after_date", "flag", False, keyword_only=True),
+    Param("should_retry", "flag", None, nullable=True, keyword_only=True),
+    Param("message", "word", None, nullable=True, keyword_only=True),
 )
 _ERROR_CODE = "word"
 """``error.details.error_code``: ``code=`` on the fixed-status actions, ``error_code=`` on ``status``
 (whose ``code=`` is the HTTP status)."""
 
 
-def _platform_action(name: str, status: int, platforms: tuple[str, ...], summary: str) -> Fault:
-    # No retry-after by default: Bedrock and Vertex send none (docs/facts.md).
-    return Fault(name, summary, _platform_status(name, status), _STATUS_PARAMS, status=status, platforms=platforms)
+def _platform_action(name: str, status: int, platforms: tuple[str, ...], summary: str, doc: str) -> Fault:
+    # No retry-after by default: Bedrock and Vertex send none (docs/facts.md). No code= either:
+    # Bedrock's and Google's error bodies have no error.details to carry it.
+    return Fault(name, summary, _platform_status(name, status), _STATUS_PARAMS, status=status, platforms=platforms,
+                 doc=doc)
 
 
 def _error_action(name: str, error_type: str, retry_after: float | None = None) -> Fault:
     params = (
-        *(Param("retry_after", "duration", retry_after, nullable=True) if p.name == "retry_after" else p
-          for p in _STATUS_PARAMS),
-        Param("code", _ERROR_CODE, None, nullable=True),
+        *(replace(p, default=retry_after) if p.name == "retry_after" else p for p in _STATUS_PARAMS),
+        Param("code", _ERROR_CODE, None, nullable=True, keyword_only=True),
     )
     kind = ERROR_KINDS[error_type]
     summary = f"{kind.status} {error_type}" + (" with retry-after" if retry_after is not None else "")
-    return Fault(name, summary, _fixed_status(error_type), params, status=kind.status, error_type=error_type)
+    doc = f"HTTP {kind.status} ``{error_type}``" + (
+        f" with ``retry-after: {retry_after:g}`` unless ``retry_after`` says otherwise"
+        if retry_after is not None else "")
+    return Fault(name, summary, _fixed_status(error_type), params, status=kind.status, error_type=error_type,
+                 doc=doc + ".")
 
 
 FAULTS: dict[str, Fault] = {
     fault.name: fault
     for fault in (
-        Fault("ok", "a normal reply, JSON or SSE as the request asked", _ok, takes_reply=True, chaos=False),
+        Fault("ok", "a normal reply, JSON or SSE as the request asked", _ok, takes_reply=True, chaos=False,
+              baseline=True,
+              doc="A normal reply: Message JSON, or a complete SSE stream when the request streams."),
         Fault("tool_use", "a reply that calls tool N with input J (JSON; left out: built from the tool's "
               "input_schema in the request)", _ok, (Param("name", "word"), Param("input", "json", None, nullable=True)),
-              takes_reply=True, chaos=False),
+              takes_reply=True, chaos=False, calls_tool=True,
+              doc="A reply that calls the tool ``name`` (after ``reply``'s content, if any); stop reason "
+                  "``tool_use``.\n"
+                  "\n"
+                  "``input`` left out: one valid against that tool's ``input_schema`` in the request, built when\n"
+                  "the reply is sent. For a fault inside the call, give the reply to it:\n"
+                  '``faults.drop(after=4, reply=replies.tool_use("get_weather"))``.'),
         Fault("hang", "request accepted, nothing ever answered (close_after=S: the connection closes "
-              "after S seconds without a response)", _hang, (Param("close_after", "duration", None, nullable=True),)),
-        Fault("refuse", "connection refused", _refuse),
+              "after S seconds without a response)", _hang, (Param("close_after", "duration", None, nullable=True),),
+              doc="The request is accepted and never answered: the client's read timeout decides what happens.\n"
+                  "\n"
+                  "``close_after``: after that long the server closes the connection without a response, as\n"
+                  'servers and proxies do with idle requests ("Server disconnected without sending a response").'),
+        Fault("refuse", "connection refused", _refuse,
+              doc="Connection refused: ``ConnectError`` in the transport, ``APIConnectionError`` in the SDK."),
         Fault("reset", "the connection is reset (RST): at once, or after K SSE events", _reset,
-              (Param("after", "count", None, nullable=True),), takes_reply=True),
-        Fault("garbage", "bytes that are not HTTP instead of a response, then the connection closes", _garbage),
+              (Param("after", "count", None, nullable=True),), takes_reply=True,
+              doc="The connection is reset (RST): at once (``ReadError``, retried), or after ``after`` SSE events."),
+        Fault("garbage", "bytes that are not HTTP instead of a response, then the connection closes", _garbage,
+              doc="Bytes that are not HTTP arrive instead of a response, then the connection closes."),
         _error_action("overloaded", "overloaded_error"),
         _error_action("api_error", "api_error"),
         _error_action("rate_limited", "rate_limit_error", 1.0),
@@ -275,41 +377,73 @@ FAULTS: dict[str, Fault] = {
         _error_action("request_too_large", "request_too_large"),
         Fault("status", "any error status with an Anthropic error body", _status,
               (Param("code", "status"), Param("type", "error_type", None, nullable=True), *_STATUS_PARAMS,
-               Param("error_code", _ERROR_CODE, None, nullable=True)),
-              chaos=False),
+               Param("error_code", _ERROR_CODE, None, nullable=True, keyword_only=True)),
+              chaos=False,
+              doc="Any error status with an Anthropic error body; ``type`` defaults to the one the API uses.\n"
+                  "\n"
+                  "``error_code`` fills ``error.details.error_code`` (``code`` is the HTTP status here)."),
         Fault("proxy_error", "an error page from a proxy in front of the API (not JSON): Cloudflare's HTML or "
               "Envoy's plain text", _proxy_error,
-              (Param("status", "status", 502), Param("body", "word", "html", choices=PROXY_BODIES)), chaos=False),
+              (Param("status", "status", 502), Param("body", "word", "html", choices=PROXY_BODIES)), chaos=False,
+              doc="An error page from a proxy in front of the API, not JSON: ``body=\"html\"`` is Cloudflare's "
+                  "page,\n"
+                  "``body=\"text\"`` Envoy's one line. The SDK retries it by status, and its message is the raw "
+                  "text."),
         Fault("drop", "K SSE events, then the connection dies mid-body", _drop, (Param("after", "count"),),
-              takes_reply=True),
+              takes_reply=True,
+              doc="``after`` SSE events (pings not counted), then the connection dies mid-body."),
         Fault("stall", "K SSE events, then silence for S seconds, then the rest (ping_every=P: a ping every "
               "P seconds keeps the stream alive)", _stall,
               (Param("after", "count"), Param("seconds", "duration"),
                Param("ping_every", "duration", None, nullable=True, positive=True)), takes_reply=True,
-              check=_check_stall),
+              check=_check_stall,
+              doc="``after`` SSE events, then ``seconds`` of silence, then the rest of the stream.\n"
+                  "\n"
+                  "``ping_every``: a ``ping`` event breaks the silence that often, so no read timeout longer than\n"
+                  "it fires and the call just takes ``seconds`` longer (a stream has pings; a JSON body cannot)."),
         Fault("malformed", "K SSE events, then one whose data is not JSON, then the rest", _malformed,
-              (Param("after", "count"),), takes_reply=True),
+              (Param("after", "count"),), takes_reply=True, spoils_reply=True,
+              doc="``after`` SSE events, then one whose data is not JSON (the SDK raises "
+                  "``json.JSONDecodeError``),\n"
+                  "then the rest; a JSON body gets junk after its ``after``-th piece."),
         Fault("error_event", "K SSE events, then `event: error` inside the 200 stream", _error_event,
               (Param("after", "count", 0), Param("type", "error_type", "overloaded_error"),
-               Param("message", "word", None, nullable=True)), takes_reply=True),
+               Param("message", "word", None, nullable=True, keyword_only=True)), takes_reply=True,
+              stream_error=_error_event_error, spoils_reply=True,
+              doc="``after`` SSE events, then ``event: error`` inside the HTTP 200 stream."),
         Fault("truncate", "K SSE events, then a clean end with no message_stop", _truncate,
-              (Param("after", "count"),), takes_reply=True),
-        _platform_action("throttling", 429, ("bedrock",), "Bedrock: 429 ThrottlingException"),
-        _platform_action("model_timeout", 408, ("bedrock",), "Bedrock: 408 ModelTimeoutException"),
+              (Param("after", "count"),), takes_reply=True, ends_short=True, spoils_reply=True,
+              doc="``after`` SSE events, then a clean end of the body with no ``message_stop``."),
+        _platform_action("throttling", 429, ("bedrock",), "Bedrock: 429 ThrottlingException",
+                         "Bedrock: HTTP 429 ``ThrottlingException`` (no ``retry-after``)."),
+        _platform_action("model_timeout", 408, ("bedrock",), "Bedrock: 408 ModelTimeoutException",
+                         "Bedrock: HTTP 408 ``ModelTimeoutException``."),
         _platform_action("service_unavailable", 503, ("bedrock", "vertex"),
-                         "Bedrock: 503 ServiceUnavailableException; Vertex: 503 UNAVAILABLE"),
-        _platform_action("model_error", 424, ("bedrock",), "Bedrock: 424 ModelErrorException"),
-        _platform_action("quota_exceeded", 400, ("bedrock",), "Bedrock: 400 ServiceQuotaExceededException"),
+                         "Bedrock: 503 ServiceUnavailableException; Vertex: 503 UNAVAILABLE",
+                         "Bedrock: HTTP 503 ``ServiceUnavailableException``; Vertex: HTTP 503 ``UNAVAILABLE``."),
+        _platform_action("model_error", 424, ("bedrock",), "Bedrock: 424 ModelErrorException",
+                         "Bedrock: HTTP 424 ``ModelErrorException``."),
+        _platform_action("quota_exceeded", 400, ("bedrock",), "Bedrock: 400 ServiceQuotaExceededException",
+                         "Bedrock: HTTP 400 ``ServiceQuotaExceededException``."),
         Fault("model_stream_error", "Bedrock: K events, then a modelStreamErrorException frame inside the stream "
               "(not streamed: 424 ModelErrorException)", _model_stream_error,
               (Param("after", "count", 0), Param("message", "word", None, nullable=True)), takes_reply=True,
-              platforms=("bedrock",)),
-        _platform_action("resource_exhausted", 429, ("vertex",), "Vertex: 429 RESOURCE_EXHAUSTED"),
+              platforms=("bedrock",), stream_error=_model_stream_error_error, spoils_reply=True,
+              doc="Bedrock: ``after`` events, then a ``modelStreamErrorException`` frame inside the stream (a\n"
+                  "request that does not stream gets 424 ``ModelErrorException``)."),
+        _platform_action("resource_exhausted", 429, ("vertex",), "Vertex: 429 RESOURCE_EXHAUSTED",
+                         "Vertex: HTTP 429 ``RESOURCE_EXHAUSTED`` in Google's error body (no ``retry-after``)."),
         Fault("chaos", "per attempt, one of the faults given as ACTION=P (probability P, drawn from the seed), "
-              "else ok", _chaos, chaos=False),
+              "else ok", _chaos, chaos=False, draws=True,
+              doc="Per attempt, one of the named faults with its probability (drawn from the fake's seed), else "
+                  "``ok``:\n"
+                  "``faults.chaos(overloaded=0.2, drop=0.1) * math.inf``."),
         Fault("slow", "time to first token S, then R output tokens per second (default: the latency model's)",
               _ok, (Param("ttft", "duration", None, nullable=True),
-                    Param("tps", "number", None, nullable=True, positive=True)), takes_reply=True),
+                    Param("tps", "number", None, nullable=True, positive=True)), takes_reply=True, pace=_slow_pace,
+              doc="Time to first token ``ttft``, then ``tps`` output tokens a second.\n"
+                  "\n"
+                  "Either left out comes from the fake's latency model, or the realistic one for the model."),
     )
 }
 """Every action a script may use, by name."""

@@ -167,11 +167,10 @@ class Api:
         return Plan.of(self._head(JSON_CONTENT_TYPE, now, platform=platform), Send(json_bytes(value)))
 
     def speed(self, step: Step, model: str) -> Speed | None:
-        """The pace of this reply: ``slow``'s own figures, else the fake's latency model, else none."""
-        if step.action == "slow":
-            default = (self.latency or REALISTIC).speed(model)
-            return Speed(default.ttft if step["ttft"] is None else step["ttft"],
-                         default.tps if step["tps"] is None else step["tps"])
+        """The pace of this reply: its action's own (``slow``'s figures), else the fake's latency model,
+        else none."""
+        if step.fault.pace is not None:
+            return step.fault.pace(step, (self.latency or REALISTIC).speed(model))
         return self.latency.speed(model) if self.latency is not None else None
 
 

@@ -138,10 +138,10 @@ class Step:
         fault = FAULTS.get(name)
         if fault is None:
             raise ScriptError(unknown_action(action))
-        if name == "chaos":
+        if fault.draws:
             return cls(name, _chaos_args(params), 1, None)
         if fault.takes_reply:
-            words = _reply_from(name, params)
+            words = _reply_from(fault, params)
             reply = words if reply is None else reply + words if words is not None else reply
         if reply is not None and not fault.takes_reply:
             raise ScriptError(f"{name} sends no model content, so it takes no reply")
@@ -149,7 +149,7 @@ class Step:
             raise ScriptError(f"{name}(reply=...) takes a replies.* value, got {type(reply).__name__}")
         for key in params:
             if fault.param(key) is None:
-                names = [p.name for p in fault.params] + (list(_reply_keys(name)) if fault.takes_reply else [])
+                names = [p.name for p in fault.params] + (list(_reply_keys(fault)) if fault.takes_reply else [])
                 accepted = ", ".join(names) if names else "no arguments"
                 raise ScriptError(f"{name} has no argument {key!r}{suggest(key, names)}; it takes {accepted}",
                                   argument=key)
@@ -189,7 +189,7 @@ class Step:
 
     def __str__(self) -> str:
         shown = [f"{key}={show(value)}" for key, value in self.args
-                 if self.action == "chaos" or value != self.fault.param(key).default]  # type: ignore[union-attr]
+                 if self.fault.draws or value != self.fault.param(key).default]  # type: ignore[union-attr]
         if self.reply is not None:
             words = reply_words(self.reply, self.action)
             shown += [f"{key}={show(value)}" for key, value in words] if words is not None else [f"reply={self.reply}"]
@@ -204,35 +204,36 @@ REPLY_KEYS = ("thinking", "text", "tool", "input")
 then a call of ``tool`` with ``input`` (JSON; left out, built from the tool's ``input_schema``)."""
 
 
-def _reply_keys(action: str) -> tuple[str, ...]:
-    # tool_use names its tool with its own name= and input= arguments.
-    return ("thinking", "text") if action == "tool_use" else REPLY_KEYS
+def _reply_keys(fault: Fault) -> tuple[str, ...]:
+    return ("thinking", "text") if fault.calls_tool else REPLY_KEYS
 
 
-def _reply_from(action: str, params: dict[str, Any]) -> Reply | None:
+def _reply_from(fault: Fault, params: dict[str, Any]) -> Reply | None:
     """The reply the script words in ``params`` make (taken out of ``params``), or None."""
+    action = fault.name
     blocks: list[ThinkingBlock | TextBlock | ToolUseBlock] = []
-    keys = _reply_keys(action)
+    keys = _reply_keys(fault)
     for key in ("thinking", "text"):
         if key in keys and key in params:
             value = params.pop(key)
             if not isinstance(value, str):
                 raise ScriptError(f"{action}({key}=...) takes a string, got {value!r}", argument=key)
             blocks.append(ThinkingBlock(value) if key == "thinking" else TextBlock(value))
-    tool_key, input_key = ("name", "input") if action == "tool_use" else ("tool", "input")
+    # The action's own tool arguments stay in params: they are checked as its parameters too.
+    tool_key, input_key = ("name", "input") if fault.calls_tool else ("tool", "input")
     if tool_key in params:
-        tool = params[tool_key] if action == "tool_use" else params.pop(tool_key)
+        tool = params[tool_key] if fault.calls_tool else params.pop(tool_key)
         try:
             check_tool_name(tool, f"{action}({tool_key}=...)")
         except ValueError as err:
             raise ScriptError(str(err), argument=tool_key) from None
-        raw = params.get(input_key) if action == "tool_use" else params.pop(input_key, None)
+        raw = params.get(input_key) if fault.calls_tool else params.pop(input_key, None)
         try:
             input_json = None if raw is None or raw == "none" else tool_input_json(raw, f"{action}({input_key}=...)")
         except ValueError as err:
             raise ScriptError(str(err), argument=input_key) from None
         blocks.append(ToolUseBlock(tool, input_json))
-    elif input_key in params and action != "tool_use":
+    elif input_key in params and not fault.calls_tool:
         raise ScriptError(f"{action}(input=...) needs tool=... (the tool the model calls)", argument=input_key)
     return Reply(tuple(blocks)) if blocks else None
 
@@ -242,6 +243,7 @@ def reply_words(reply: Reply, action: str) -> list[tuple[str, Any]] | None:
     (several blocks of a kind, another order, a fixed id or signature)."""
     words: list[tuple[str, Any]] = []
     order = ["thinking", "text", "tool"]
+    calls_tool = FAULTS[action].calls_tool
     for block in reply.blocks:
         if isinstance(block, ThinkingBlock) and "thinking" in order and block.signature is None:
             order = order[order.index("thinking") + 1:]
@@ -251,7 +253,7 @@ def reply_words(reply: Reply, action: str) -> list[tuple[str, Any]] | None:
             words.append(("text", block.text))
         elif isinstance(block, ToolUseBlock) and "tool" in order and block.id is None:
             order = []
-            if action != "tool_use":
+            if not calls_tool:
                 words.append(("tool", block.name))
                 if block.input_json is not None:
                     words.append(("input", block.input_json))

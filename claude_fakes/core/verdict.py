@@ -12,14 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..wire.anthropic import ERROR_KINDS
 from .conversation import answered, duplicate_results, orphans
 from .journal import Exchange, Outcome
 
 FINAL_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
 """Statuses the API means as final: repeating the same request gets the same answer."""
-TRANSIENT_STATUSES = frozenset({408, 409, 429})
-"""With every status from 500 up: what the SDK retries when it arrives as an HTTP status."""
 STORM_GAP = 0.05
 """Retries closer together than this (virtual seconds) are retries without backoff."""
 STORM_LENGTH = 3
@@ -88,20 +85,13 @@ def _next_same(attempts: Sequence[Exchange], index: int) -> Exchange | None:
     return next((later for later in attempts[index + 1 :] if later.json == body), None)
 
 
-IN_STREAM_ERRORS = ("error_event", "model_stream_error")
-"""The actions that end a 200 stream with an error of the API's own (an ``event: error``, a
-Bedrock exception frame)."""
-
-
 def transient_stream_error(exchange: Exchange) -> str | None:
-    """The error a stream ended in, when the SDK would have retried it as a status; else None."""
+    """The name of the error a stream ended in, when that error is transient; else None."""
     step = exchange.step
-    if step is None or step.action not in IN_STREAM_ERRORS or exchange.outcome != Outcome.COMPLETE:
+    if step is None or step.fault.stream_error is None or exchange.outcome != Outcome.COMPLETE:
         return None
-    if step.action == "model_stream_error":
-        return "modelStreamErrorException"
-    status = ERROR_KINDS[step["type"]].status
-    return step["type"] if status >= 500 or status in TRANSIENT_STATUSES else None
+    error = step.fault.stream_error(step)
+    return error.name if error.transient else None
 
 
 def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
@@ -129,7 +119,7 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
                 f"attempt #{repeat.attempt} repeated {label}, whose {exchange.status} is final: "
                 "the same request gets the same answer",
             ))
-        truncated = exchange.step is not None and exchange.step.action == "truncate"
+        truncated = exchange.step is not None and exchange.step.fault.ends_short
         if exchange.stream and exchange.status == 200 and repeat is None:
             if truncated and exchange.outcome == Outcome.COMPLETE:
                 findings.append(Finding(
@@ -214,7 +204,7 @@ def _amplified(attempts: Sequence[Exchange]) -> list[Finding]:
 
 def _succeeded(exchange: Exchange) -> bool:
     return exchange.status == 200 and exchange.outcome == Outcome.COMPLETE and (
-        exchange.step is None or exchange.step.action not in ("truncate", "malformed", *IN_STREAM_ERRORS))
+        exchange.step is None or not exchange.step.fault.spoils_reply)
 
 
 def _duplicate_results(attempts: Sequence[Exchange]) -> list[Finding]:

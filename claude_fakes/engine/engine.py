@@ -266,7 +266,7 @@ class Engine(Assertions):
                     notes.append("over quota")
                 else:
                     step, route = (given, None) if given is not None else self._take_step(body, key)
-                if step is not None and step.action == "chaos":
+                if step is not None and step.fault.draws:
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
                 if step is not None and not step.fault.serves(platform.name):

@@ -72,9 +72,9 @@ class Explorable(Protocol):
 def _rank(step: Step) -> int:
     """How simple a fault is to reason about: a status, then one before any event (a hang, a refused
     or reset connection), then one inside a stream (it has an ``after``)."""
-    if step.action == "ok":
+    if step.fault.baseline:
         return -1
-    if step.fault.status is not None or step.action in ("status", "proxy_error"):
+    if step.fault.answers_with_status:
         return 0
     return 1 if step.fault.param("after") is None or step["after"] is None else 2
 
@@ -102,7 +102,7 @@ class Space:
             steps = to_steps((item,))
             if len(steps) != 1 or steps[0].count != 1:
                 raise ScriptError(f"explore: each fault is one step for one attempt, got {item!r}")
-            if steps[0].action == "chaos":
+            if steps[0].fault.draws:
                 raise ScriptError("explore: chaos draws at random; list the faults to explore instead")
             if steps[0] not in choices:
                 choices.append(steps[0])
@@ -124,7 +124,7 @@ class Space:
     def script(self, schedule: Sequence[Step]) -> str:
         """A schedule as script text, trailing ``ok`` left out (past a script every attempt gets ``ok``)."""
         steps = list(schedule)
-        while steps and steps[-1].action == "ok" and steps[-1].reply is None:
+        while steps and steps[-1] == OK:
             steps.pop()
         if not steps:
             return "ok"
@@ -151,7 +151,7 @@ class Trial:
 
     @property
     def faults(self) -> int:
-        return sum(1 for step in self.schedule if step.action != "ok")
+        return sum(1 for step in self.schedule if not step.fault.baseline)
 
 
 @dataclass
@@ -335,7 +335,7 @@ def _candidates(schedule: tuple[Step, ...], space: Space) -> Iterator[tuple[Step
     def with_step(position: int, step: Step) -> tuple[Step, ...]:
         return (*schedule[:position], step, *schedule[position + 1:])
 
-    faulty = [position for position, step in enumerate(schedule) if step.action != "ok"]
+    faulty = [position for position, step in enumerate(schedule) if not step.fault.baseline]
     for position in faulty:
         yield with_step(position, OK)
     for position in faulty:
