@@ -1,4 +1,4 @@
-# Generated from the fault catalogue (claude_fakes/core/catalogue.py) by `python -m claude_fakes.core._builders`.
+# Generated from the fault catalogue (claude_fakes/core/catalogue.py) by `python -m claude_fakes._builders`.
 # Do not edit: change the catalogue and run that command.
 """Python builders for script steps: ``faults.drop(after=3)`` is the step ``drop(after=3)``.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from claude_fakes import faults
-from claude_fakes.core._builders import COMMAND, render
+from claude_fakes._builders import COMMAND, render
 from claude_fakes.core.catalogue import ALIASES, FAULTS, chaos_choices, describe
 from claude_fakes.core.step import Step
 from claude_fakes.script import parse_script

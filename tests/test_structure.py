@@ -28,7 +28,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "explore": ("explore",),
     "record": ("record",),
     "surface": ("fake", "faults", "replies", "latency", "gateways", "script", "strategies", "server", "clock"),
-    "shell": ("plugin", "cli", "command", "__main__", ""),
+    "shell": ("plugin", "cli", "command", "__main__", "_builders", ""),
 }
 """Which layer each part of the package is in ("" is the package's own ``__init__``)."""
 

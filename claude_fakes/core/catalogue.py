@@ -5,9 +5,10 @@ takes, the docstring of its Python builder, whether ``chaos`` may pick it, how i
 of one exchange, and what the rest of the package needs to know of it (that it is the baseline an
 exploration shrinks toward, that it draws another action per attempt, that it calls a tool, paces
 its reply, ends a stream in an error or short of ``message_stop``). Nothing else in the package
-tests an action by its name. What the package shows of faults is derived from this table or checked against it:
-the script parser's vocabulary and error messages, the ``faults.*`` builders (generated),
-``chaos``'s choices, the CLI's help, the README's tables and the per-fault conformance tests.
+tests an action by its name. What the package shows of faults is derived from this table or
+checked against it: the script parser's vocabulary and error messages, the ``faults.*`` builders
+(generated), ``chaos``'s choices, the CLI's help, the README's tables and the per-fault
+conformance tests.
 
 Adding a fault:
 
@@ -15,7 +16,7 @@ Adding a fault:
    where the builder takes one by name only); its ``doc``; and whichever of the facts above hold
    for it. A fact another module needs of a fault is a field here, set on the entries it applies
    to, never a test of a name elsewhere.
-2. Regenerate the builders: ``python -m claude_fakes.core._builders`` rewrites
+2. Regenerate the builders: ``python -m claude_fakes._builders`` rewrites
    ``claude_fakes/faults.py`` (``tests/test_catalogue.py`` fails while it is out of date).
 3. Name it in the README's action table (``tests/test_catalogue.py`` checks that the table names
    every action).

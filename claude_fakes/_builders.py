@@ -1,7 +1,8 @@
 """The generator of :mod:`claude_fakes.faults`: one Python builder per catalogue entry.
 
 The builders are written out as source, not made at import time, so that mypy and editors see
-every signature and docstring. ``python -m claude_fakes.core._builders`` rewrites
+every signature and docstring. A development tool, not part of the fake: it sits beside the
+package's surface, the one module here that writes a file. ``python -m claude_fakes._builders`` rewrites
 ``claude_fakes/faults.py``; ``tests/test_catalogue.py`` fails while that file differs from
 :func:`render`.
 """
@@ -13,10 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .catalogue import FAULTS, Fault, Param
+from .core.catalogue import FAULTS, Fault, Param
 
-COMMAND = "python -m claude_fakes.core._builders"
-TARGET = Path(__file__).parent.parent / "faults.py"
+COMMAND = "python -m claude_fakes._builders"
+TARGET = Path(__file__).parent / "faults.py"
 LINE_LENGTH = 120
 
 _TYPES = {
