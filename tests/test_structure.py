@@ -213,3 +213,34 @@ def test_every_folder_says_whether_it_is_public() -> None:
         assert (name in PUBLIC) != doc.startswith("Internal."), (
             f"{init.relative_to(ROOT)}: an internal folder's docstring starts with 'Internal.', a public one's does not"
         )
+
+
+MIRRORED = ("core", "wire", "engine")
+"""The layers whose every module has its unit tests at the mirrored path."""
+
+
+def missing_unit_tests(package: Path = PACKAGE, tests: Path = ROOT / "tests") -> list[str]:
+    """The mirrored test files that do not exist, one per module without one."""
+    expected = (tests / layer / f"test_{module.stem}.py"
+                for layer in MIRRORED for module in sorted((package / layer).glob("*.py"))
+                if not module.name.startswith("_"))
+    return [str(path.relative_to(tests.parent)) for path in expected if not path.is_file()]
+
+
+def test_every_core_wire_and_engine_module_has_its_unit_tests_at_the_mirrored_path() -> None:
+    missing = missing_unit_tests()
+    assert missing == [], "modules without unit tests; add:\n  " + "\n  ".join(missing)
+
+
+def test_a_module_without_its_mirrored_test_is_named(tmp_path: Path) -> None:
+    package, tests = tmp_path / "claude_fakes", tmp_path / "tests"
+    for layer in MIRRORED:
+        (package / layer).mkdir(parents=True)
+        (tests / layer).mkdir(parents=True)
+        (package / layer / "__init__.py").touch()
+    (package / "core" / "_private.py").touch()
+    (package / "core" / "plan.py").touch()
+    (package / "wire" / "http.py").touch()
+    (tests / "core" / "test_plan.py").touch()
+
+    assert missing_unit_tests(package, tests) == ["tests/wire/test_http.py"]

@@ -12,8 +12,8 @@ from claude_fakes import ClaudeFake
 from claude_fakes.core.conversation import problem
 from claude_fakes.server.client import ServerScope
 
-from .agent import WEATHER_TOOL
-from .sdk import MODEL, MODES, call
+from ..agent import WEATHER_TOOL
+from ..sdk import MODEL, MODES, call
 
 TOOL_ID = "toolu_01A09q90qw90lq917835lq9"
 CALL = {"role": "assistant", "content": [{"type": "tool_use", "id": TOOL_ID, "name": "get_weather",

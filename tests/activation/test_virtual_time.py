@@ -15,9 +15,9 @@ from freezegun import freeze_time
 
 from claude_fakes import ClaudeFake
 
-from . import project_module
-from .local_server import local_server
-from .sdk import HTTP, call
+from .. import project_module
+from ..local_server import local_server
+from ..sdk import HTTP, call
 
 REAL_NOW = 1.7e9
 """Any real POSIX time today is above this; the fake's clock starts at 2026-01-01 (1.767e9)."""

@@ -13,8 +13,8 @@ import pytest
 from claude_fakes import ClaudeFake, faults, replies
 from claude_fakes.core.tools import forced_tool, synthesise
 
-from .agent import WEATHER_TOOL
-from .sdk import HTTP, MODES, call
+from ..agent import WEATHER_TOOL
+from ..sdk import HTTP, MODES, call
 
 
 class Address(pydantic.BaseModel):

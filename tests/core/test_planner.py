@@ -1,0 +1,207 @@
+"""core/planner.py: requests in, plans out: routing, validation, and each endpoint's reply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from claude_fakes.core.plan import CUT, REFUSE, Head, Plan, Send, Wait
+from claude_fakes.core.planner import Api
+from claude_fakes.core.request import Incoming
+from claude_fakes.core.script import parse_script
+from claude_fakes.core.step import OK, Step
+
+HEADERS = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+MODEL = "claude-sonnet-4-6"
+
+
+def message_request(stream: bool = False, headers: dict[str, str] | None = None, **fields: Any) -> Incoming:
+    body = {"model": MODEL, "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}], "stream": stream,
+            **fields}
+    return Incoming("POST", "/v1/messages", {}, headers or HEADERS, json.dumps(body).encode())
+
+
+def plan_for(script: str, stream: bool = True) -> Plan:
+    (step,) = parse_script(script)
+    return Api().respond(message_request(stream), step, now=0)
+
+
+def sent(plan: Plan) -> bytes:
+    return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+
+
+def error_of(plan: Plan | None) -> tuple[int, str, str]:
+    """The status, error type and message of an error plan."""
+    __tracebackhide__ = True
+    assert plan is not None and plan.head is not None, "an error reply"
+    body = json.loads(sent(plan))
+    assert body["type"] == "error"
+    return plan.head.status, body["error"]["type"], body["error"]["message"]
+
+
+def sse_names(data: bytes) -> list[str]:
+    return [block.split("\n", 1)[0].removeprefix("event: ") for block in data.decode().split("\n\n") if block]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status", "error_type"),
+    [
+        ("POST", "/v1/messages", HEADERS, b"{not json", 400, "invalid_request_error"),
+        ("POST", "/v1/messages", HEADERS, b"[1, 2]", 400, "invalid_request_error"),
+        ("POST", "/v1/messages", HEADERS, b'{"model": "m", "messages": []}', 400, "invalid_request_error"),
+        ("POST", "/v1/messages", {"anthropic-version": "x"}, b"{}", 401, "authentication_error"),
+        ("POST", "/v1/messages", {"x-api-key": "k"}, b"{}", 400, "invalid_request_error"),
+        ("GET", "/v1/messages", HEADERS, b"", 405, "invalid_request_error"),
+        ("POST", "/v1/models", HEADERS, b"{}", 405, "invalid_request_error"),
+        ("POST", "/v2/everything", HEADERS, b"{}", 404, "not_found_error"),
+        ("GET", "/v1/models/a/b", HEADERS, b"", 404, "not_found_error"),
+    ],
+    ids=["bad-json", "json-not-an-object", "missing-max-tokens", "no-api-key", "no-version", "get-messages",
+         "post-models", "unknown-path", "too-deep-models-path"],
+)
+def test_a_request_the_api_will_not_serve_gets_its_error(
+    method: str, path: str, headers: dict[str, str], body: bytes, status: int, error_type: str
+) -> None:
+    assert error_of(Api().reject(Incoming(method, path, {}, headers, body), now=0))[:2] == (status, error_type)
+
+
+def test_a_404_names_what_the_platform_answers() -> None:
+    message = error_of(Api().reject(Incoming("POST", "/v1/complete", {}, HEADERS, b"{}"), now=0))[2]
+    assert message.startswith("POST /v1/complete not found") and "GET /v1/models" in message
+
+
+@pytest.mark.parametrize("request_", [
+    message_request(),
+    Incoming("GET", "/v1/models", {"limit": "5"}, HEADERS),
+    Incoming("GET", "/v1/models/claude-opus-4-7", {}, HEADERS),
+    Incoming("POST", "/v1/messages/count_tokens", {}, HEADERS,
+             b'{"model": "m", "messages": [{"role": "user", "content": "x"}]}'),
+], ids=["messages", "models", "one-model", "count-tokens"])
+def test_a_well_formed_request_is_not_rejected(request_: Incoming) -> None:
+    assert Api().reject(request_, now=0) is None
+
+
+@pytest.mark.parametrize("value", ["", "x", "-1", "1.5", "99999999999"],
+                         ids=["empty", "word", "negative", "fraction", "ten-digits"])
+def test_a_retry_count_header_that_is_no_whole_number_is_refused(value: str) -> None:
+    request = message_request(headers={**HEADERS, "x-stainless-retry-count": value})
+    assert request.retry_count is None
+    status, error_type, message = error_of(Api().reject(request, now=0))
+    assert (status, error_type) == (400, "invalid_request_error") and "x-stainless-retry-count" in message
+
+
+@pytest.mark.parametrize(("fields", "fragment"), [
+    ({"max_tokens": 0}, "max_tokens: Input should be a valid integer"),
+    ({"max_tokens": 10**9}, "maximum allowed number of output tokens"),
+    ({"stream": "yes"}, "stream: Input should be a valid boolean"),
+    ({"messages": [{"role": "system", "content": "x"}]}, "messages.0.role"),
+    ({"messages": [{"role": "user"}]}, "messages.0.content: Field required"),
+], ids=["zero-max-tokens", "max-tokens-over-limit", "stream-not-bool", "bad-role", "missing-content"])
+def test_an_invalid_body_is_a_400_naming_the_field(fields: dict[str, Any], fragment: str) -> None:
+    assert fragment in error_of(Api().reject(message_request(**fields), now=0))[2]
+
+
+def test_validate_false_lets_max_tokens_past_the_models_limit() -> None:
+    assert Api(validate=False).reject(message_request(max_tokens=10**9), now=0) is None
+
+
+def test_a_models_limit_query_out_of_range_is_refused() -> None:
+    assert error_of(Api().reject(Incoming("GET", "/v1/models", {"limit": "0"}, HEADERS), now=0))[0] == 400
+
+
+def test_ok_streams_the_documented_events_one_send_each() -> None:
+    plan = Api().respond(message_request(stream=True), None, now=0)
+    assert plan.head is not None and plan.head.status == 200
+    assert (plan.head.header("content-type") or "").startswith("text/event-stream")
+    names = sse_names(sent(plan))
+    assert names[:3] == ["message_start", "content_block_start", "ping"]
+    assert names[-3:] == ["content_block_stop", "message_delta", "message_stop"]
+    assert set(names[3:-3]) == {"content_block_delta"}
+    sends = [action for action in plan.actions if isinstance(action, Send)]
+    assert [send.events for send in sends] == [0 if name == "ping" else 1 for name in names], "a ping is not counted"
+
+
+def test_ok_without_stream_is_one_json_message_with_a_request_id() -> None:
+    plan = Api().respond(message_request(), OK, now=0)
+    assert plan.head is not None and plan.head.header("content-type") == "application/json"
+    assert (plan.head.header("request-id") or "").startswith("req_")
+    message = json.loads(sent(plan))
+    assert message["type"] == "message" and message["model"] == MODEL and message["stop_reason"] == "end_turn"
+
+
+def test_overloaded_is_a_529_with_the_apis_body() -> None:
+    plan = plan_for("overloaded", stream=True)
+    assert error_of(plan)[:2] == (529, "overloaded_error")
+    assert plan.head is not None and plan.head.header("retry-after") is None
+
+
+def test_drop_plan_sends_k_counted_events_then_cuts() -> None:
+    plan = plan_for("drop(after=3)")
+    assert isinstance(plan.actions[0], Head) and plan.actions[-1] is CUT
+    assert sse_names(sent(plan)) == ["message_start", "content_block_start", "ping", "content_block_delta"]
+    assert sum(a.events for a in plan.actions if isinstance(a, Send)) == 3
+
+
+def test_refuse_is_no_response_at_all() -> None:
+    assert plan_for("refuse").actions == (REFUSE,)
+
+
+def test_error_statuses_carry_retry_headers() -> None:
+    head = plan_for("rate_limited(retry_after=1.5, retry_after_ms=1500, should_retry=true)").head
+    assert head is not None and head.status == 429
+    assert (head.header("retry-after"), head.header("retry-after-ms"), head.header("x-should-retry")) == (
+        "1.5", "1500", "true")
+    assert (head.header("request-id") or "").startswith("req_")
+
+
+def test_non_streaming_faults_apply_to_the_json_body() -> None:
+    body = sent(plan_for("truncate(after=1)", stream=False))
+    full = sent(plan_for("ok", stream=False))
+    assert 0 < len(body) < len(full) and full.startswith(body)
+    assert plan_for("error_event", stream=False).head.status == 529  # type: ignore[union-attr]
+    assert isinstance(plan_for("slow(ttft=5, tps=2)", stream=False).actions[0], Wait)
+
+
+def test_count_tokens_estimates_the_input() -> None:
+    request = Incoming("POST", "/v1/messages/count_tokens", {}, HEADERS,
+                       json.dumps({"model": "m", "messages": [{"role": "user", "content": "x" * 400}]}).encode())
+    assert json.loads(sent(Api().respond(request, None, now=0))) == {"input_tokens": 101}
+
+
+def test_models_list_a_page_and_one_model_by_id() -> None:
+    page = json.loads(sent(Api().respond(Incoming("GET", "/v1/models", {"limit": "2"}, HEADERS), None, now=0)))
+    assert len(page["data"]) == 2 and page["has_more"] is True
+    one = json.loads(sent(Api().respond(Incoming("GET", "/v1/models/claude-haiku-4-5", {}, HEADERS), None, now=0)))
+    assert one["id"] == "claude-haiku-4-5"
+    missing = Api().respond(Incoming("GET", "/v1/models/claude-nope", {}, HEADERS), None, now=0)
+    assert error_of(missing)[:2] == (404, "not_found_error")
+
+
+def test_a_step_on_a_request_that_is_no_attempt_is_ignored() -> None:
+    request = Incoming("GET", "/v1/models", {}, HEADERS)
+    assert Api().respond(request, Step.make("refuse"), now=0).head is not None
+
+
+def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_ids() -> None:
+    first, again, other = (sent(Api(seed).respond(message_request(), None, now=0)) for seed in (1, 1, 2))
+    assert first == again and first != other
+
+
+def test_a_tool_the_request_does_not_offer_is_noted() -> None:
+    notes: list[str] = []
+    (step,) = parse_script("ok(tool=lookup)")
+    message = json.loads(sent(Api().respond(message_request(), step, now=0, notes=notes)))
+    assert message["content"][0]["input"] == {}
+    assert notes == ["tool 'lookup' is not among the request's tools: input {}"]
+
+
+def test_over_quota_is_a_429_with_the_seconds_until_the_window_reopens() -> None:
+    from claude_fakes.core.quota import RateLimits
+
+    api = Api(rate_limits=RateLimits(requests_per_minute=1))
+    assert api.over_quota(10.0) is None
+    plan = api.over_quota(25.0)
+    assert error_of(plan)[:2] == (429, "rate_limit_error")
+    assert plan is not None and plan.head is not None and plan.head.header("retry-after") == "45"

@@ -1,0 +1,123 @@
+"""core/verdict.py: the findings a journal shows, from hand-made exchanges (no client, no fake).
+
+tests/test_verdict.py shows the same findings arising from real SDK clients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from claude_fakes.core.journal import Exchange, Outcome
+from claude_fakes.core.script import parse_script
+from claude_fakes.core.step import Step
+from claude_fakes.core.verdict import Finding, Verdict, assess, retry_after, transient_stream_error
+
+BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def exchange(attempt: int, start: float, end: float | None = None, **fields: Any) -> Exchange:
+    values: dict[str, Any] = {"retry_count": None, "method": "POST", "path": "/v1/messages", "headers": {},
+                              "json": BODY, "timeout": {"read": 600.0}, "step": None, "status": 200,
+                              "outcome": Outcome.COMPLETE, "turn": 1}
+    values.update(fields)
+    return Exchange(attempt=attempt, start=start, end=start if end is None else end, **values)
+
+
+def codes(*journal: Exchange) -> list[str]:
+    return assess(journal).codes
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
+    ({"retry-after": "20"}, 20.0),
+    ({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT", "date": "Thu, 01 Jan 2026 00:00:00 GMT"}, 29.0),
+    ({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}, None),
+    ({}, None),
+], ids=["ms-first", "seconds", "http-date-less-a-second", "date-without-date-header", "none"])
+def test_retry_after_is_read_as_the_sdk_reads_it(headers: dict[str, str], seconds: float | None) -> None:
+    assert retry_after(exchange(1, 0, response_headers=headers)) == seconds
+
+
+def test_a_quick_success_is_resilient() -> None:
+    verdict = assess([exchange(1, 0)], "the timeline")
+    assert verdict.resilient and bool(verdict) and str(verdict) == "resilient: no findings\nthe timeline"
+
+
+def test_a_retry_sooner_than_retry_after_is_a_finding_and_one_later_is_not() -> None:
+    asked = {"retry-after": "10"}
+    early = codes(exchange(1, 0, status=429, response_headers=asked), exchange(2, 5))
+    late = codes(exchange(1, 0, status=429, response_headers=asked), exchange(2, 10))
+    assert early == ["retry_after_ignored"] and late == []
+
+
+def test_a_final_status_retried_is_a_finding_unless_the_server_said_to_retry() -> None:
+    assert codes(exchange(1, 0, status=400), exchange(2, 1)) == ["final_status_retried"]
+    assert codes(exchange(1, 0, status=400, response_headers={"x-should-retry": "true"}), exchange(2, 1)) == []
+
+
+def test_retries_without_backoff_are_a_storm() -> None:
+    storm = [exchange(n, n * 0.01, status=529) for n in range(1, 6)]
+    verdict = assess(storm)
+    assert verdict.codes == ["retry_storm"]
+    assert verdict.findings[0].message.startswith("attempts #2 to #5: 4 retries with no backoff")
+
+
+def test_no_read_timeout_is_a_finding() -> None:
+    assert codes(exchange(1, 0, timeout={"read": None})) == ["no_read_timeout"]
+
+
+@pytest.mark.parametrize(("step", "outcome", "code"), [
+    ("truncate(after=2)", Outcome.COMPLETE, "truncated_stream_accepted"),
+    ("drop(after=2)", Outcome.CUT, "stream_failure_not_retried"),
+    ("stall(after=2, seconds=700)", Outcome.READ_TIMEOUT, "stream_failure_not_retried"),
+    ("error_event(type=overloaded_error)", Outcome.COMPLETE, "stream_failure_not_retried"),
+], ids=["truncated", "cut", "read-timeout", "transient-error-event"])
+def test_a_failed_stream_left_unrepeated_is_a_finding(step: str, outcome: str, code: str) -> None:
+    (parsed,) = parse_script(step)
+    failed = exchange(1, 0, stream=True, step=parsed, outcome=outcome, events=2)
+    assert codes(failed) == [code]
+    assert codes(failed, exchange(2, 1, stream=True)) == [], "repeated: the caller recovered"
+
+
+def test_a_final_error_event_is_no_transient_failure() -> None:
+    final = exchange(1, 0, stream=True, step=Step.make("error_event", type="invalid_request_error"))
+    assert transient_stream_error(final) is None and codes(final) == []
+    assert transient_stream_error(exchange(1, 0, step=Step.make("model_stream_error"))) == "modelStreamErrorException"
+
+
+TOOL_USE = {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "w", "input": {}}]}
+
+
+def result(content: str) -> dict[str, Any]:
+    return {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": content}]}
+
+
+def test_an_orphan_tool_use_in_a_history_is_a_finding() -> None:
+    orphaned = {"model": "m", "messages": [{"role": "user", "content": "hi"}, TOOL_USE,
+                                           {"role": "user", "content": "again"}]}
+    assert codes(exchange(1, 0, json=orphaned)) == ["orphan_tool_use"]
+
+
+def test_the_app_reissuing_a_call_the_sdk_already_retried_is_amplification() -> None:
+    journal = [exchange(1, 0, retry_count=0, status=529), exchange(2, 1, retry_count=1, status=529),
+               exchange(3, 5, retry_count=0)]
+    assert codes(*journal) == ["retry_amplification"]
+    succeeded_then_again = [exchange(1, 0, retry_count=0, status=529), exchange(2, 1, retry_count=1),
+                            exchange(3, 5, retry_count=0)]
+    assert codes(*succeeded_then_again) == []
+
+
+def test_a_tool_answered_twice_or_differently_is_a_duplicate_result() -> None:
+    twice = {"model": "m", "messages": [{"role": "user", "content": "w?"}, TOOL_USE, result("a"), result("a")]}
+    assert codes(exchange(1, 0, json=twice)) == ["duplicate_tool_result"]
+    first = {"model": "m", "messages": [{"role": "user", "content": "w?"}, TOOL_USE, result("sunny")]}
+    second = {"model": "m", "messages": [{"role": "user", "content": "w?"}, TOOL_USE, result("rain")]}
+    assert codes(exchange(1, 0, json=first), exchange(2, 1, json=second, turn=2)) == ["duplicate_tool_result"]
+
+
+def test_a_verdict_prints_its_findings_above_the_timeline() -> None:
+    verdict = Verdict((Finding("retry_storm", 2, "too fast"),), "TIMELINE")
+    assert not verdict and verdict.codes == ["retry_storm"]
+    assert str(verdict) == "1 resilience finding(s):\n  [retry_storm] too fast\nTIMELINE"
