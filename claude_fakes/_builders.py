@@ -3,7 +3,7 @@
 The builders are written out as source, not made at import time, so that mypy and editors see
 every signature and docstring. A development tool, not part of the fake: it sits beside the
 package's surface, the one module here that writes a file. ``python -m claude_fakes._builders`` rewrites
-``claude_fakes/faults.py``; ``tests/test_catalogue.py`` fails while that file differs from
+``claude_fakes/faults.py``; ``tests/test_faults.py`` fails while that file differs from
 :func:`render`.
 """
 

@@ -17,8 +17,8 @@ Adding a fault:
    for it. A fact another module needs of a fault is a field here, set on the entries it applies
    to, never a test of a name elsewhere.
 2. Regenerate the builders: ``python -m claude_fakes._builders`` rewrites
-   ``claude_fakes/faults.py`` (``tests/test_catalogue.py`` fails while it is out of date).
-3. Name it in the README's action table (``tests/test_catalogue.py`` checks that the table names
+   ``claude_fakes/faults.py`` (``tests/test_faults.py`` fails while it is out of date).
+3. Name it in the README's action table (``tests/test_faults.py`` checks that the table names
    every action).
 4. Give it a conformance row. A fault of every platform: in ``ROWS`` of
    ``tests/test_fault_matrix.py``, and the table that test prints into the README; where it ends

@@ -1,6 +1,6 @@
 """core/catalogue.py: each fault's shaper, seen through a stub of what the API offers it.
 
-tests/test_catalogue.py checks the catalogue against the builders, the README and the parser;
+tests/test_faults.py checks the catalogue against the builders, the README and the parser;
 these check the shapers themselves, with no API behind them.
 """
 

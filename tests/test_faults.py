@@ -1,4 +1,5 @@
-"""The fault catalogue is the one place a fault is defined: everything else is checked against it."""
+"""claude_fakes/faults.py and the README against the fault catalogue: the builders are generated from it,
+and every table that names faults names them all."""
 
 from __future__ import annotations
 
