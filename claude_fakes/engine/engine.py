@@ -337,7 +337,10 @@ class Run:
 
     An executor calls :meth:`next`, lets ``wait`` seconds pass its own way (a virtual clock, a
     loop timer, a real sleep), performs ``then``, and reports the end with :meth:`end`,
-    :meth:`client_gone`, :meth:`cancelled` or :meth:`close`.
+    :meth:`client_gone`, :meth:`cancelled` or :meth:`close`. A head or a piece of body is
+    journalled once the client can have it: at once, or, behind a silence, once the silence is
+    over (the executor's next call), so a client that leaves during the silence is not counted
+    as having received what came after it.
     """
 
     def __init__(self, engine: Engine, exchange: Exchange, plan: Plan, read_timeout: float | None) -> None:
@@ -346,21 +349,36 @@ class Run:
         self.plan = plan
         self._cursor = Cursor(plan, read_timeout)
         self._silence_started: float | None = None
+        self._behind_silence: Head | Send | None = None
+        """What :meth:`next` handed out behind a silence, journalled when the silence is over."""
 
     @property
     def open(self) -> bool:
         return self.exchange.outcome == Outcome.OPEN
 
     def next(self) -> Next:
-        """What happens next; a head or a piece of body is journalled as it is returned."""
+        """What happens next (the silence before anything handed out earlier is over)."""
+        self._silence_over()
         step = self._cursor.next()
         then = step.then
-        if isinstance(then, Send):
-            self.exchange.events += then.events
-        elif isinstance(then, Head):
-            self.exchange.status = then.status
-            self.exchange.response_headers = dict(then.headers)
+        if isinstance(then, (Head, Send)):
+            if step.wait:
+                self._behind_silence = then
+            else:
+                self._journal(then)
         return step
+
+    def _journal(self, action: Head | Send) -> None:
+        if isinstance(action, Send):
+            self.exchange.events += action.events
+        else:
+            self.exchange.status = action.status
+            self.exchange.response_headers = dict(action.headers)
+
+    def _silence_over(self) -> None:
+        if self._behind_silence is not None:
+            self._journal(self._behind_silence)
+            self._behind_silence = None
 
     def hang_forever(self) -> WouldHangForever:
         """End as a hang forever (a finding) and say so, for the executor to raise or hand the client."""
@@ -370,6 +388,7 @@ class Run:
 
     def end(self, marker: object, error: str | None = None) -> None:
         """The plan ended on ``marker`` (``END``, ``CUT``, …); ``error``: what the client got."""
+        self._silence_over()
         self.engine.finish(self.exchange, OUTCOMES[marker], error)
 
     def silence_started(self) -> None:
@@ -378,6 +397,7 @@ class Run:
 
     def client_gone(self) -> None:
         """The client closed the connection: a read timeout if it gave up after its own limit."""
+        self._behind_silence = None  # it left during the silence: what came after it never reached it
         read = self.exchange.timeout.get("read")
         started = self._silence_started
         clock = self.engine.clock
@@ -390,11 +410,13 @@ class Run:
 
     def cancelled(self) -> None:
         """The client's task was cancelled while it waited (``asyncio.wait_for``, a task group)."""
+        self._behind_silence = None
         self.engine.finish(self.exchange, Outcome.CANCELLED)
 
     def whole_body(self) -> bytes | None:
         """The rest of the body, taken now, when it would all arrive at once and end cleanly (then
         journalled as delivered; the executor reports the end); else None: it must be walked."""
+        self._silence_over()
         rest = self._cursor.rest_without_silence()
         if rest is None:
             return None
@@ -409,6 +431,7 @@ class Run:
         """The client closed the response. Whatever the plan would send at once counts as sent."""
         if not self.open:
             return
+        self._silence_over()
         rest = self._cursor.rest_without_silence()
         if rest is None:
             self.engine.finish(self.exchange, Outcome.CLIENT_CLOSED)

@@ -269,3 +269,26 @@ def test_hang_forever_ends_the_run_and_returns_the_error_to_raise() -> None:
     error = run.hang_forever()
     assert isinstance(error, WouldHangForever) and "POST /v1/messages would hang forever" in str(error)
     assert (run.exchange.outcome, run.exchange.error) == (Outcome.WOULD_HANG_FOREVER, WouldHangForever.NAME)
+
+
+def test_what_comes_behind_a_silence_is_journalled_once_the_silence_is_over() -> None:
+    run = run_of(Plan.of(Wait(2), Head(200, ()), Send(b"a", 1), Wait(5), Send(b"b", 1), END))
+    run.next()
+    assert run.exchange.status is None  # the head is still behind its silence
+    run.next()
+    assert (run.exchange.status, run.exchange.events) == (200, 1)  # the head, then "a" with no silence before it
+    run.next()
+    assert run.exchange.events == 1  # "b" is behind five seconds of silence
+    run.next()
+    assert run.exchange.events == 2  # it went out once that silence was over
+    run.end(END)
+    assert run.exchange.events == 2
+
+
+@pytest.mark.parametrize("leave", ["client_gone", "cancelled"])
+def test_a_client_that_leaves_during_a_silence_is_not_counted_for_what_came_after(leave: str) -> None:
+    run = run_of(Plan.of(Head(200, ()), Send(b"a", 1), Wait(5), Send(b"b", 1), END))
+    for _ in range(3):
+        run.next()
+    getattr(run, leave)()
+    assert (run.exchange.status, run.exchange.events) == (200, 1)

@@ -161,14 +161,19 @@ def test_an_endless_silence_waits_for_the_client_to_leave() -> None:
     assert run.exchange.outcome == Outcome.CLIENT_CLOSED
 
 
-def test_a_client_leaving_mid_stall_is_closed_by_client_and_today_counts_the_event_it_never_got() -> None:
+def test_a_client_leaving_mid_stall_is_closed_by_client_and_not_counted_for_what_came_after() -> None:
     wire = MemoryWire(leaves_after=1)
     _, run = perform_plan(Plan.of(SSE_HEAD, Send(b"a", 1), Wait(30), Send(b"b", 1)), wire)
     assert run.exchange.outcome == Outcome.CLIENT_CLOSED
     assert parse(wire.written)[1] == b"a"
-    # Today's behaviour, not the intended one: Run.next journals an event when it hands it out,
-    # before the silence that precedes it, so a client gone mid-silence is counted one event too many.
-    assert run.exchange.events == 2
+    assert run.exchange.events == 1
+
+
+def test_a_head_behind_a_silence_the_client_left_during_is_not_journalled() -> None:
+    wire = MemoryWire(leaves_after=1)
+    _, run = perform_plan(Plan.of(Wait(30), JSON_HEAD, Send(b"{}", 1)), wire)
+    assert run.exchange.outcome == Outcome.CLIENT_CLOSED
+    assert (run.exchange.status, run.exchange.events, wire.written) == (None, 0, b"")
 
 
 def test_without_keep_alive_the_response_says_close_and_the_connection_closes() -> None:
