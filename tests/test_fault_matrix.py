@@ -26,7 +26,7 @@ import pytest
 from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
-from .executors import EXECUTORS, Seen, run, streaming
+from .executors import EXECUTORS, SOCKET, Seen, executors_for, real_socket_matters, run, streaming
 from .sdk import HTTP, ON_HTTPX2
 
 TIMEOUT = 0.5
@@ -145,8 +145,25 @@ def outcome_of(seen: Seen) -> Any:
     return "partial" if seen.message.stop_reason is None else "ok"
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
-@pytest.mark.parametrize("fault", ANTHROPIC_FAULTS)
+CASES = [pytest.param(fault, executor, id=f"{fault}-{executor}")
+         for fault in ANTHROPIC_FAULTS for executor in executors_for(ROWS[fault].script)]
+"""Every row in every in-process executor, and over sockets as ``tests/executors.py`` rules: both
+socket rows where real sockets can differ (a silence, a FIN, RST or refusal), one elsewhere."""
+
+
+def test_every_fault_runs_in_every_executor_kind() -> None:
+    for fault in ANTHROPIC_FAULTS:
+        kept = executors_for(ROWS[fault].script)
+        assert set(kept) - set(SOCKET) == set(EXECUTORS) - set(SOCKET), fault
+        assert set(kept) & set(SOCKET), fault
+    # The faults that are about connections and time keep both socket rows (a rule that found no
+    # silence or ending anywhere would pass the loop above and test nothing over real sockets).
+    full = {fault for fault in ANTHROPIC_FAULTS if real_socket_matters(ROWS[fault].script)}
+    assert full >= {"hang", "refuse", "reset", "garbage", "drop", "stall", "slow"}
+    assert "overloaded" not in full and "ok" not in full
+
+
+@pytest.mark.parametrize(("fault", "executor"), CASES)
 def test_fault_in_every_executor(fault: str, executor: str, server: FakeServer) -> None:
     row = ROWS[fault]
     seen = run(executor, row.script, {"timeout": TIMEOUT}, server)

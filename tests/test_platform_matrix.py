@@ -25,7 +25,7 @@ import pytest
 from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
-from .executors import EXECUTORS, run
+from .executors import executors_for, run
 from .test_fault_matrix import (
     ROWS,
     TIMEOUT,
@@ -109,8 +109,9 @@ def server() -> Iterator[FakeServer]:
         yield running
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
-@pytest.mark.parametrize(("platform", "fault"), CASES)
+@pytest.mark.parametrize(("platform", "fault", "executor"), [
+    pytest.param(platform, fault, executor, id=f"{platform}-{fault}-{executor}")
+    for platform, fault in CASES for executor in executors_for(row(platform, fault).script, platform)])
 def test_fault_on_a_platform_in_every_executor(platform: str, fault: str, executor: str, server: FakeServer) -> None:
     case = row(platform, fault)
     seen = run(executor, case.script, {"timeout": TIMEOUT}, server, platform)
