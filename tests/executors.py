@@ -66,7 +66,8 @@ def streaming(executor: str) -> bool:
 #
 # - a plan with a silence or a connection ending: both socket rows, streamed and not;
 # - otherwise one socket row (streamed: the chunked event stream over a real socket), so that every
-#   fault still runs in every executor kind; its other socket row would repeat the aiohttp row.
+#   fault still runs in every executor kind; its other socket row would repeat the aiohttp row
+#   (and, on Bedrock and Vertex, for plans with no response at all: see `executors_for`).
 
 _PATHS = {"anthropic": ("/v1/messages", "/v1/messages"),
           "bedrock": ("/model/{model}/invoke", "/model/{model}/invoke-with-response-stream"),
@@ -117,8 +118,16 @@ def real_socket_matters(script: str, platform: str = "anthropic") -> bool:
 
 
 def executors_for(script: str, platform: str = "anthropic") -> list[str]:
-    """The executors ``script`` runs in: every in-process one, and the socket rows the rule keeps."""
-    return IN_PROCESS + (SOCKET if real_socket_matters(script, platform) else ["socket-stream"])
+    """The executors ``script`` runs in: every in-process one, and the socket rows the rule keeps.
+
+    On Bedrock and Vertex, a script whose plans never answer (no head: a hang, a refusal, a reset or
+    garbage before any response) keeps one socket row: nothing of the platform reaches the wire,
+    and the Anthropic API's matrix runs the same connection endings over sockets streamed and not."""
+    if not real_socket_matters(script, platform):
+        return [*IN_PROCESS, "socket-stream"]
+    if platform != "anthropic" and not any(plan.head for plan in plans(script, platform)):
+        return [*IN_PROCESS, "socket-stream"]
+    return EXECUTORS
 
 
 def quick_backoff() -> Any:

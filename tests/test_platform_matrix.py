@@ -28,7 +28,6 @@ from claude_fakes.server import FakeServer
 from .executors import executors_for, run
 from .test_fault_matrix import (
     ROWS,
-    TIMEOUT,
     Row,
     SdkClass,
     assert_groups_agree,
@@ -96,6 +95,17 @@ def row(platform: str, fault: str) -> Row:
 CASES = [(platform, fault) for platform in PLATFORM_ROWS for fault in faults_of(platform)]
 
 
+def test_every_fault_of_a_platform_runs_in_every_executor_kind() -> None:
+    for platform, fault in CASES:
+        kept = executors_for(row(platform, fault).script, platform)
+        assert set(kept) >= {"sync", "async", "sync-stream", "async-stream", "aiohttp", "aiohttp-stream"}, fault
+        assert {"socket", "socket-stream"} & set(kept), fault
+    # A response cut or paced in real time keeps both socket rows on each platform.
+    for platform in PLATFORM_ROWS:
+        for fault in ("drop", "stall", "slow"):
+            assert {"socket", "socket-stream"} <= set(executors_for(row(platform, fault).script, platform)), fault
+
+
 def test_every_fault_of_a_platform_has_a_row() -> None:
     for platform, rows in PLATFORM_ROWS.items():
         own = {name for name, fault in FAULTS.items() if fault.platforms and fault.serves(platform)}
@@ -114,7 +124,7 @@ def server() -> Iterator[FakeServer]:
     for platform, fault in CASES for executor in executors_for(row(platform, fault).script, platform)])
 def test_fault_on_a_platform_in_every_executor(platform: str, fault: str, executor: str, server: FakeServer) -> None:
     case = row(platform, fault)
-    seen = run(executor, case.script, {"timeout": TIMEOUT}, server, platform)
+    seen = run(executor, case.script, {"timeout": case.timeout}, server, platform)
     expected, attempts = case.expected(executor)
     if isinstance(expected, SdkClass):
         expected = expected.installed

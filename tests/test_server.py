@@ -273,10 +273,10 @@ def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerSc
 def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("hang*3")
     with quick_backoff(), pytest.raises(anthropic.APITimeoutError):  # the SDK's pause is not under test here
-        create(timeout=0.5)
+        create(timeout=0.2)
     assert claude_fake_server.attempts == 3
     assert [e.outcome for e in claude_fake_server.journal] == [Outcome.READ_TIMEOUT] * 3
-    assert claude_fake_server.journal[0].timeout["read"] == 0.5, "from the SDK's x-stainless-read-timeout"
+    assert claude_fake_server.journal[0].timeout["read"] == 0.2, "from the SDK's x-stainless-read-timeout"
 
 
 def test_stall_pauses_for_real(claude_fake_server: ServerScope) -> None:
