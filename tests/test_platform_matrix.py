@@ -33,6 +33,7 @@ from .test_fault_matrix import (
     assert_groups_agree,
     by_streaming,
     cell,
+    client_timeout,
     outcome_of,
     same,
     sdk_class,
@@ -124,7 +125,7 @@ def server() -> Iterator[FakeServer]:
     for platform, fault in CASES for executor in executors_for(row(platform, fault).script, platform)])
 def test_fault_on_a_platform_in_every_executor(platform: str, fault: str, executor: str, server: FakeServer) -> None:
     case = row(platform, fault)
-    seen = run(executor, case.script, {"timeout": case.timeout}, server, platform)
+    seen = run(executor, case.script, {"timeout": client_timeout(case, executor)}, server, platform)
     expected, attempts = case.expected(executor)
     if isinstance(expected, SdkClass):
         expected = expected.installed
