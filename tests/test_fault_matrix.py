@@ -7,8 +7,10 @@ HTTP stack itself differs, the row says so: a body cut mid-stream is httpx's
 ``RemoteProtocolError`` but aiohttp's ``ClientPayloadError``, which the SDK's aiohttp transport
 maps to ``ReadError``. ``test_conformance_table`` prints the table this suite proves.
 
-Client timeouts are short (0.5 s) and retry-afters 1 ms, so that the socket executor, which runs
-in real time, stays quick; in-process the same rows cost no wall time.
+Client timeouts are short (0.5 s; 0.2 s where every attempt times out) and retry-afters 1 ms, so that the socket
+executor, which runs in real time, stays quick; in-process the same rows cost no wall time. The
+socket executor runs a row twice (streamed and not) only where real sockets can differ from the
+in-process aiohttp executor, which writes the same bytes: ``tests/executors.py`` says where.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pytest
 from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
-from .executors import EXECUTORS, Seen, run, streaming
+from .executors import EXECUTORS, SOCKET, Seen, executors_for, real_socket_matters, run, streaming
 from .sdk import HTTP, ON_HTTPX2
 
 TIMEOUT = 0.5
@@ -139,17 +141,48 @@ def server() -> Iterator[FakeServer]:
         yield running
 
 
+QUICK_TIMEOUT = 0.2
+
+
+def client_timeout(row: Row, executor: str) -> float:
+    """The client's timeout for ``row`` in ``executor``.
+
+    Where the row times out on every attempt (a hang; a stall or a slow generation before a JSON
+    body), each attempt waits its timeout out: the silences are longer than 0.2 s, so 0.2 s times
+    out as surely as 0.5 s and keeps those socket rows quick. Where something must arrive in time,
+    0.5 s."""
+    expected, _ = row.expected(executor)
+    return QUICK_TIMEOUT if expected is anthropic.APITimeoutError else TIMEOUT
+
+
 def outcome_of(seen: Seen) -> Any:
     if seen.error is not None:
         return type(seen.error)
     return "partial" if seen.message.stop_reason is None else "ok"
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
-@pytest.mark.parametrize("fault", ANTHROPIC_FAULTS)
+CASES = [pytest.param(fault, executor, id=f"{fault}-{executor}")
+         for fault in ANTHROPIC_FAULTS for executor in executors_for(ROWS[fault].script)]
+"""Every row in every in-process executor, and over sockets as ``tests/executors.py`` rules: both
+socket rows where real sockets can differ (a silence, a FIN, RST or refusal), one elsewhere."""
+
+
+def test_every_fault_runs_in_every_executor_kind() -> None:
+    for fault in ANTHROPIC_FAULTS:
+        kept = executors_for(ROWS[fault].script)
+        assert set(kept) - set(SOCKET) == set(EXECUTORS) - set(SOCKET), fault
+        assert set(kept) & set(SOCKET), fault
+    # The faults that are about connections and time keep both socket rows (a rule that found no
+    # silence or ending anywhere would pass the loop above and test nothing over real sockets).
+    full = {fault for fault in ANTHROPIC_FAULTS if real_socket_matters(ROWS[fault].script)}
+    assert full >= {"hang", "refuse", "reset", "garbage", "drop", "stall", "slow"}
+    assert "overloaded" not in full and "ok" not in full
+
+
+@pytest.mark.parametrize(("fault", "executor"), CASES)
 def test_fault_in_every_executor(fault: str, executor: str, server: FakeServer) -> None:
     row = ROWS[fault]
-    seen = run(executor, row.script, {"timeout": TIMEOUT}, server)
+    seen = run(executor, row.script, {"timeout": client_timeout(row, executor)}, server)
     expected, attempts = row.expected(executor)
     if isinstance(expected, SdkClass):
         expected = expected.installed

@@ -25,15 +25,15 @@ import pytest
 from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
-from .executors import EXECUTORS, run
+from .executors import executors_for, run
 from .test_fault_matrix import (
     ROWS,
-    TIMEOUT,
     Row,
     SdkClass,
     assert_groups_agree,
     by_streaming,
     cell,
+    client_timeout,
     outcome_of,
     same,
     sdk_class,
@@ -96,6 +96,17 @@ def row(platform: str, fault: str) -> Row:
 CASES = [(platform, fault) for platform in PLATFORM_ROWS for fault in faults_of(platform)]
 
 
+def test_every_fault_of_a_platform_runs_in_every_executor_kind() -> None:
+    for platform, fault in CASES:
+        kept = executors_for(row(platform, fault).script, platform)
+        assert set(kept) >= {"sync", "async", "sync-stream", "async-stream", "aiohttp", "aiohttp-stream"}, fault
+        assert {"socket", "socket-stream"} & set(kept), fault
+    # A response cut or paced in real time keeps both socket rows on each platform.
+    for platform in PLATFORM_ROWS:
+        for fault in ("drop", "stall", "slow"):
+            assert {"socket", "socket-stream"} <= set(executors_for(row(platform, fault).script, platform)), fault
+
+
 def test_every_fault_of_a_platform_has_a_row() -> None:
     for platform, rows in PLATFORM_ROWS.items():
         own = {name for name, fault in FAULTS.items() if fault.platforms and fault.serves(platform)}
@@ -109,11 +120,12 @@ def server() -> Iterator[FakeServer]:
         yield running
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
-@pytest.mark.parametrize(("platform", "fault"), CASES)
+@pytest.mark.parametrize(("platform", "fault", "executor"), [
+    pytest.param(platform, fault, executor, id=f"{platform}-{fault}-{executor}")
+    for platform, fault in CASES for executor in executors_for(row(platform, fault).script, platform)])
 def test_fault_on_a_platform_in_every_executor(platform: str, fault: str, executor: str, server: FakeServer) -> None:
     case = row(platform, fault)
-    seen = run(executor, case.script, {"timeout": TIMEOUT}, server, platform)
+    seen = run(executor, case.script, {"timeout": client_timeout(case, executor)}, server, platform)
     expected, attempts = case.expected(executor)
     if isinstance(expected, SdkClass):
         expected = expected.installed

@@ -27,6 +27,7 @@ from claude_fakes import Outcome
 from claude_fakes.server import FakeServer
 from claude_fakes.server.client import ServerScope
 
+from .executors import quick_backoff
 from .sdk import HTTP, REQUEST
 
 REAL = {"monotonic": time.monotonic}
@@ -66,7 +67,8 @@ def test_cli_serves_prints_its_url_and_exits_cleanly(signum: int) -> None:
     process, url = start_cli("--script", "overloaded, ok")
     try:
         assert url.startswith("http://127.0.0.1:")
-        assert create(base_url=url, api_key="sk-test").stop_reason == "end_turn"
+        with quick_backoff():  # the command's output is the point, not the SDK's pause after the 529
+            assert create(base_url=url, api_key="sk-test").stop_reason == "end_turn"
         started = REAL["monotonic"]()
         process.send_signal(signum)
         assert process.wait(timeout=5) == 0
@@ -84,7 +86,8 @@ def statuses_served(*args: str) -> list[int]:
     """The statuses a CLI server started with ``args`` gives one SDK call."""
     process, url = start_cli(*args, "--quiet")
     try:
-        create(base_url=url, api_key="sk-test")
+        with quick_backoff():  # the statuses are the point, not the SDK's pauses between them
+            create(base_url=url, api_key="sk-test")
         state = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/journal", timeout=10))
         return [e["status"] for e in state["exchanges"]]
     finally:
@@ -165,27 +168,77 @@ def test_cli_output_to_a_reader_that_has_left_ends_quietly() -> None:
     assert "Traceback" not in errors
 
 
-def test_cli_a_scenario_names_its_gateway() -> None:
-    process, url = start_cli("--scenario", "serverless", "--quiet")
+def test_cli_a_scenario_names_its_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--scenario serverless`` puts its ``gateway = vercel-hobby`` in front of the server it starts.
+
+    Checked where the command builds its server: over sockets, the gateway's 504 comes after its
+    real 10 s limit. That a server's gateway answers over sockets is ``test_realism.py``'s
+    ``test_gateways_apply_over_sockets_too``; the scenario's 504 itself, ``test_scenarios.py``'s."""
+    from claude_fakes import cli
+
+    built: dict[str, Any] = {}
+
+    class Built(Exception):
+        pass
+
+    def server(*args: Any, **options: Any) -> FakeServer:
+        built.update(options)
+        raise Built
+
+    # The command's event loop installs its own SIGINT/SIGTERM handlers and resets them to the
+    # defaults when it closes: this process's own go back afterwards.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(cli, "FakeServer", server)
     try:
-        with pytest.raises(anthropic.InternalServerError) as info:
-            create(base_url=url, api_key="sk-test", max_retries=0, timeout=30)
-        assert info.value.response.headers["x-vercel-error"] == "FUNCTION_INVOCATION_TIMEOUT"
+        with pytest.raises(Built):
+            cli.main(["serve", "--scenario", "serverless", "--port", "0", "--quiet"])
     finally:
-        process.terminate()
-        process.communicate(timeout=5)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert built["gateway"] == "vercel-hobby"
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.4])  # after the interpreter itself has started, even under load
+PAUSED_AT = """
+import runpy, sys
+
+class PauseAt:
+    # An import hook: when the command, its signal handlers installed, comes to import {module!r},
+    # say so on stdout and wait (on stdin) for the test's signal, which the handler turns into a
+    # SystemExit right here, inside the import machinery.
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            print("importing", name, flush=True)
+            sys.stdin.readline()
+            raise AssertionError("no signal came")
+        return None
+
+sys.meta_path.insert(0, PauseAt())
+sys.argv = ["claude-fakes", "serve", "--port", "0"]
+runpy.run_module("claude_fakes", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("module", ["claude_fakes.cli", "h11"])  # the command line; deep inside the server's imports
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_cli_a_signal_while_starting_ends_it_quietly(signum: int, delay: float) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "serve", "--port", "0"],
+def test_cli_a_signal_while_starting_ends_it_quietly(signum: int, module: str) -> None:
+    """A signal while the command still imports what it serves with ends it quietly (exit 0, no
+    traceback). The process says where it is and waits there, so the signal lands at that point
+    every time, however loaded the machine (a timer after start-up raced the interpreter)."""
+    process = subprocess.Popen([sys.executable, "-c", PAUSED_AT.format(module=module)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
-    process.send_signal(signum)
-    _, errors = process.communicate(timeout=30)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == f"importing {module}\n"
+        process.send_signal(signum)
+        output, errors = process.communicate(timeout=30)
+    except BaseException:
+        process.kill()
+        process.communicate(timeout=5)
+        raise
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
+    assert "127.0.0.1" not in output, "stopped before it served"
 
 
 def test_cli_version_is_the_packages() -> None:
@@ -220,11 +273,11 @@ def test_drop_mid_stream_is_a_remote_protocol_error(claude_fake_server: ServerSc
 
 def test_hang_with_a_short_timeout_is_a_timeout_after_retries(claude_fake_server: ServerScope) -> None:
     claude_fake_server.script("hang*3")
-    with pytest.raises(anthropic.APITimeoutError):
-        create(timeout=1)
+    with quick_backoff(), pytest.raises(anthropic.APITimeoutError):  # the SDK's pause is not under test here
+        create(timeout=0.2)
     assert claude_fake_server.attempts == 3
     assert [e.outcome for e in claude_fake_server.journal] == [Outcome.READ_TIMEOUT] * 3
-    assert claude_fake_server.journal[0].timeout["read"] == 1.0, "from the SDK's x-stainless-read-timeout"
+    assert claude_fake_server.journal[0].timeout["read"] == 0.2, "from the SDK's x-stainless-read-timeout"
 
 
 def test_stall_pauses_for_real(claude_fake_server: ServerScope) -> None:
@@ -250,7 +303,8 @@ def test_reset_mid_stream_is_a_read_error(claude_fake_server: ServerScope) -> No
 
 @pytest.mark.claude_fake("refuse, garbage, reset, truncate(after=1)")
 def test_connection_faults_are_retried_and_truncation_is_silent(claude_fake_server: ServerScope) -> None:
-    message = stream(max_retries=3)
+    with quick_backoff():  # the SDK's pause is not under test here: three of them, in real time
+        message = stream(max_retries=3)
     assert message.stop_reason is None
     assert [e.outcome for e in claude_fake_server.journal] == [
         Outcome.REFUSED, Outcome.GARBAGE, Outcome.RESET, Outcome.COMPLETE]
@@ -264,7 +318,7 @@ def test_async_sdk_over_sockets(claude_fake_server: ServerScope) -> None:
         async with anthropic.AsyncAnthropic() as client, client.messages.stream(**REQUEST) as s:
             await s.get_final_message()
 
-    with pytest.raises(HTTP.RemoteProtocolError):
+    with quick_backoff(), pytest.raises(HTTP.RemoteProtocolError):  # the SDK's pause is not under test here
         asyncio.run(main())
     assert claude_fake_server.attempts == 2
 
@@ -343,8 +397,9 @@ def test_one_connection_serves_requests_in_turn_and_pipelined(server: FakeServer
 def test_two_scopes_do_not_see_each_others_steps_or_journal(claude_fakes_server_url: str) -> None:
     first = ServerScope(claude_fakes_server_url, "scope-a").script("overloaded, ok")
     second = ServerScope(claude_fakes_server_url, "scope-b").script("api_error, ok")
-    create(base_url=first.url, api_key="k")
-    create(base_url=second.url, api_key="k")
+    with quick_backoff():  # the scopes are the point, not the SDK's pause after each error
+        create(base_url=first.url, api_key="k")
+        create(base_url=second.url, api_key="k")
     assert [e.status for e in first.journal] == [529, 200]
     assert [e.status for e in second.journal] == [500, 200]
     first.reset()
@@ -365,7 +420,7 @@ def test_script_and_scope_headers_for_any_client(server: FakeServer) -> None:
 
 def test_a_header_script_belongs_to_the_call_that_carries_it(server: FakeServer) -> None:
     header = {"x-claude-fakes-script": "overloaded, ok"}
-    with anthropic.Anthropic(base_url=server.url, api_key="sk-test", default_headers=header) as client:
+    with quick_backoff(), anthropic.Anthropic(base_url=server.url, api_key="sk-test", default_headers=header) as client:
         for _ in range(2):
             client.messages.create(**REQUEST)
     assert [e.status for e in server.scopes.get("default").engine.journal] == [529, 200, 529, 200], (
@@ -391,7 +446,8 @@ def test_admin_api(server: FakeServer) -> None:
     status, body = admin("POST", "script?scope=x", b"overlaoded")
     assert status == 400 and "did you mean 'overloaded'" in json.loads(body)["error"]["message"]
     assert admin("POST", "script?scope=x", b"overloaded, ok")[0] == 200
-    create(base_url=f"{server.url}/_claude_fakes/scopes/x", api_key="k")
+    with quick_backoff():  # the admin API is the point, not the SDK's pause after the 529
+        create(base_url=f"{server.url}/_claude_fakes/scopes/x", api_key="k")
     journal = json.loads(admin("GET", "journal?scope=x")[1])
     assert journal["attempts"] == 2 and journal["exchanges"][0]["step"] == "overloaded"
     assert "529 complete" in admin("GET", "timeline?scope=x")[1].decode()

@@ -43,8 +43,8 @@ def test_overloaded_then_ok_succeeds_on_the_second_attempt(claude_fake_server: S
 
 
 @pytest.mark.claude_fake("hang*3")
-def test_hang_with_a_one_second_timeout_is_a_connection_timeout(claude_fake_server: ServerScope) -> None:
-    seen = run_node(claude_fake_server, "create", "1000")
+def test_hang_with_a_short_timeout_is_a_connection_timeout(claude_fake_server: ServerScope) -> None:
+    seen = run_node(claude_fake_server, "create", "200")  # a hang never answers: any timeout ends it
     assert seen["error"] == "APIConnectionTimeoutError" and seen["isTimeout"] and seen["isConnectionError"]
     assert claude_fake_server.attempts == 3
 

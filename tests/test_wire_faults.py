@@ -17,7 +17,7 @@ from claude_fakes import ClaudeFake
 from claude_fakes.core.journal import Outcome
 from claude_fakes.server import FakeServer
 
-from .executors import EXECUTORS, run, streaming
+from .executors import executors_for, run, streaming
 from .sdk import HTTP, ON_HTTPX2, REQUEST
 
 
@@ -35,9 +35,16 @@ def causes(error: BaseException | None) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
+IDLE_CLOSE = "hang(close_after=0.2)*3"
+STALL_WITH_PINGS = "stall(after=2, seconds=1.5, ping_every=0.25)"
+MALFORMED = "malformed(after=2)"
+ERROR_CODE = "rate_limited(code=ramp_limit_exceeded, retry_after_ms=1)*3"
+# The executors each runs in: every in-process one, and the socket rows tests/executors.py keeps.
+
+
+@pytest.mark.parametrize("executor", executors_for(IDLE_CLOSE))
 def test_an_idle_request_closed_without_a_response_is_a_connection_error(executor: str, server: FakeServer) -> None:
-    seen = run(executor, "hang(close_after=0.2)*3", {"timeout": 5}, server)
+    seen = run(executor, IDLE_CLOSE, {"timeout": 5}, server)
     if executor.startswith("aiohttp") and not ON_HTTPX2:
         # httpx-aiohttp 0.2 (the 0.x SDK's aiohttp transport) maps a lost connection to ConnectTimeout.
         assert isinstance(seen.error, anthropic.APITimeoutError)
@@ -60,10 +67,10 @@ def test_hang_close_after_30_three_times_takes_about_90_virtual_seconds() -> Non
     assert 90 < fake.clock.elapsed < 92  # three 30 s waits and two backoffs of at most 1 s
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("executor", executors_for(STALL_WITH_PINGS))
 def test_pings_keep_a_stall_longer_than_the_read_timeout_alive(executor: str, server: FakeServer) -> None:
     # Over sockets the pings come in real time: 0.75 s of margin under the read timeout.
-    seen = run(executor, "stall(after=2, seconds=1.5, ping_every=0.25)", {"timeout": 1.0, "max_retries": 0}, server)
+    seen = run(executor, STALL_WITH_PINGS, {"timeout": 1.0, "max_retries": 0}, server)
     if streaming(executor):
         assert seen.error is None and seen.message.stop_reason == "end_turn"
     else:
@@ -80,15 +87,15 @@ def test_a_900_second_stall_kept_alive_by_pings_completes_under_a_60_second_time
     assert fake.journal[0].outcome == Outcome.COMPLETE
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("executor", executors_for(MALFORMED))
 def test_a_malformed_event_raises_json_decode_error(executor: str, server: FakeServer) -> None:
-    seen = run(executor, "malformed(after=2)", {}, server)
+    seen = run(executor, MALFORMED, {}, server)
     assert isinstance(seen.error, json.JSONDecodeError)
     assert seen.attempts == 1
 
 
 @pytest.mark.parametrize("body", ["text", "html"])
-@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("executor", executors_for("proxy_error(status=503, body=text), ok"))
 def test_a_proxy_page_is_retried_by_status_and_its_text_is_the_message(
     executor: str, body: str, server: FakeServer
 ) -> None:
@@ -102,9 +109,9 @@ def test_a_proxy_page_is_retried_by_status_and_its_text_is_the_message(
     assert (seen.error, seen.attempts) == (None, 2)
 
 
-@pytest.mark.parametrize("executor", EXECUTORS)
+@pytest.mark.parametrize("executor", executors_for(ERROR_CODE))
 def test_an_error_code_fills_the_details(executor: str, server: FakeServer) -> None:
-    seen = run(executor, "rate_limited(code=ramp_limit_exceeded, retry_after_ms=1)*3", {}, server)
+    seen = run(executor, ERROR_CODE, {}, server)
     assert isinstance(seen.error, anthropic.RateLimitError)
     assert seen.error.body["error"]["details"] == {"error_code": "ramp_limit_exceeded"}  # type: ignore[index]
     if ON_HTTPX2:

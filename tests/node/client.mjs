@@ -3,25 +3,24 @@
 // [timeoutMs]; CLAUDE_FAKES_PLATFORM=bedrock|vertex for the platform SDKs, with dummy credentials.
 // Prints one JSON line: what the caller saw.
 import Anthropic from "@anthropic-ai/sdk";
-import { AnthropicBedrock } from "@anthropic-ai/bedrock-sdk";
-import { AnthropicVertex } from "@anthropic-ai/vertex-sdk";
+// Bedrock's and Vertex's SDKs are imported only when used (loading both took a third of each run's start-up).
 
 const [mode, timeoutArg] = process.argv.slice(2);
 const platform = process.env.CLAUDE_FAKES_PLATFORM ?? "anthropic";
 const options = { ...(timeoutArg ? { timeout: Number(timeoutArg) } : {}), baseURL: process.env.ANTHROPIC_BASE_URL };
 const clients = {
-  anthropic: () => new Anthropic(options),
-  bedrock: () => new AnthropicBedrock({ ...options, awsRegion: "us-east-1", awsAccessKey: "AKIAEXAMPLEEXAMPLE00",
-                                        awsSecretKey: "not-a-real-secret" }),
+  anthropic: async () => new Anthropic(options),
+  bedrock: async () => new (await import("@anthropic-ai/bedrock-sdk")).AnthropicBedrock({
+    ...options, awsRegion: "us-east-1", awsAccessKey: "AKIAEXAMPLEEXAMPLE00", awsSecretKey: "not-a-real-secret" }),
   // vertex-sdk 1.1 takes its token from an AuthClient only (accessToken is kept but unused): a stub
   // one, so google-auth never looks for credentials on the network.
-  vertex: () => new AnthropicVertex({ ...options, region: "us-east5", projectId: "claude-fakes-test",
-                                      authClient: { getRequestHeaders: async () => new Headers(
-                                        { authorization: "Bearer ya29.not-a-real-token" }) } }),
+  vertex: async () => new (await import("@anthropic-ai/vertex-sdk")).AnthropicVertex({
+    ...options, region: "us-east5", projectId: "claude-fakes-test",
+    authClient: { getRequestHeaders: async () => new Headers({ authorization: "Bearer ya29.not-a-real-token" }) } }),
 };
 const models = { anthropic: "claude-sonnet-4-6", bedrock: "anthropic.claude-sonnet-4-5-20250929-v1:0",
                  vertex: "claude-sonnet-4-5@20250929" };
-const client = clients[platform]();
+const client = await clients[platform]();
 const request = { model: models[platform], max_tokens: 100, messages: [{ role: "user", content: "hi" }] };
 const started = Date.now();
 const weatherTool = {
