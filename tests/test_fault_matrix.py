@@ -10,7 +10,7 @@ maps to ``ReadError``. ``test_conformance_table`` prints the table this suite pr
 Client timeouts are short (0.5 s; 0.2 s where every attempt times out) and retry-afters 1 ms, so that the socket
 executor, which runs in real time, stays quick; in-process the same rows cost no wall time. The
 socket executor runs a row twice (streamed and not) only where real sockets can differ from the
-in-process aiohttp executor, which writes the same bytes: ``tests/executors.py`` says where.
+in-process aiohttp executor, which writes the same bytes: ``tests/drivers.py`` says where.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import pytest
 from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
-from .executors import EXECUTORS, SOCKET, Seen, executors_for, real_socket_matters, run, streaming
+from .drivers import EXECUTORS, SOCKET, Seen, executors_for, real_socket_matters, run, streaming
 from .sdk import HTTP, ON_HTTPX2
 
 TIMEOUT = 0.5
@@ -163,7 +163,7 @@ def outcome_of(seen: Seen) -> Any:
 
 CASES = [pytest.param(fault, executor, id=f"{fault}-{executor}")
          for fault in ANTHROPIC_FAULTS for executor in executors_for(ROWS[fault].script)]
-"""Every row in every in-process executor, and over sockets as ``tests/executors.py`` rules: both
+"""Every row in every in-process executor, and over sockets as ``tests/drivers.py`` rules: both
 socket rows where real sockets can differ (a silence, a FIN, RST or refusal), one elsewhere."""
 
 

@@ -25,7 +25,7 @@ import pytest
 from claude_fakes.core.catalogue import FAULTS
 from claude_fakes.server import FakeServer
 
-from .executors import executors_for, run
+from .drivers import executors_for, run
 from .test_fault_matrix import (
     ROWS,
     Row,

@@ -27,7 +27,7 @@ from claude_fakes import Outcome
 from claude_fakes.server import FakeServer
 from claude_fakes.server.client import ServerScope
 
-from .executors import quick_backoff
+from .drivers import quick_backoff
 from .sdk import HTTP, REQUEST
 
 REAL = {"monotonic": time.monotonic}

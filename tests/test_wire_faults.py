@@ -1,6 +1,6 @@
 """The wire faults that need more than one row of the matrix: idle closes, ping-kept stalls, proxy
 pages, error codes, HTTP-date retry-afters, the statuses without a documented type, and the
-workspace header. Each runs in every executor (``tests/executors.py``) on the installed SDK.
+workspace header. Each runs in every executor (``tests/drivers.py``) on the installed SDK.
 
 Durations are short so that the socket executor, in real time, stays quick; the acceptance
 figures at full size run in-process, where they cost no wall time.
@@ -17,7 +17,7 @@ from claude_fakes import ClaudeFake
 from claude_fakes.core.journal import Outcome
 from claude_fakes.server import FakeServer
 
-from .executors import executors_for, run, streaming
+from .drivers import executors_for, run, streaming
 from .sdk import HTTP, ON_HTTPX2, REQUEST
 
 
@@ -39,7 +39,7 @@ IDLE_CLOSE = "hang(close_after=0.2)*3"
 STALL_WITH_PINGS = "stall(after=2, seconds=1.5, ping_every=0.25)"
 MALFORMED = "malformed(after=2)"
 ERROR_CODE = "rate_limited(code=ramp_limit_exceeded, retry_after_ms=1)*3"
-# The executors each runs in: every in-process one, and the socket rows tests/executors.py keeps.
+# The executors each runs in: every in-process one, and the socket rows tests/drivers.py keeps.
 
 
 @pytest.mark.parametrize("executor", executors_for(IDLE_CLOSE))
