@@ -23,7 +23,7 @@ from .core.journal import Exchange
 from .core.latency import LatencyModel, latency_model
 from .core.quota import RateLimits
 from .core.script import StepLike
-from .core.turns import Route
+from .core.turns import Match, Route
 from .engine.engine import Engine, UnusedStepsError
 from .executors.httpx_transport import handle, handle_async, library_of
 from .explore.explorer import DEFAULT_LIMIT, Report, Space, explore
@@ -154,8 +154,7 @@ class ClaudeFake(Assertions):
         True (the last message answers a tool call) or the ``tool_use`` id it answers.
         ``stream``: streamed or not. ``predicate``: a callable on the request JSON.
         """
-        return self._engine.when(model=model, contains=contains, system=system, tools=tools,
-                                 tool_result=tool_result, stream=stream, predicate=predicate)
+        return self._engine.when(Match(model, contains, system, tools, tool_result, stream, predicate))
 
     @property
     def routes(self) -> list[Route]:

@@ -165,27 +165,9 @@ class Engine(Assertions):
         self._script.set(to_turns(items), default=True)
         return self
 
-    def when(
-        self,
-        *,
-        model: str | None = None,
-        contains: str | None = None,
-        system: str | None = None,
-        tools: str | None = None,
-        tool_result: bool | str | None = None,
-        stream: bool | None = None,
-        predicate: Callable[[Mapping[str, Any]], bool] | None = None,
-    ) -> Route:
-        """A route: the requests that match are served from its own script (``.script()``,
-        ``.turns()``), and journalled as its own. The first route that matches, in the order
-        added, serves a request; the rest use the fake's script.
-
-        ``model``: the request's model. ``contains``: text in the last user message. ``system``:
-        text in the system prompt. ``tools``: a tool name the request offers. ``tool_result``:
-        True (the last message answers a tool call) or the ``tool_use`` id it answers.
-        ``stream``: streamed or not. ``predicate``: a callable on the request JSON.
-        """
-        match = Match(model, contains, system, tools, tool_result, stream, predicate)
+    def when(self, match: Match) -> Route:
+        """A route for the requests ``match`` holds for, after the routes already added (see
+        :meth:`claude_fakes.ClaudeFake.when`)."""
         with self._lock:
             route = Route(len(self._routes) + 1, match, self._lock, lambda: self.journal)
             self._routes.append(route)

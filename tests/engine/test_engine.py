@@ -12,6 +12,7 @@ from claude_fakes.core.clock import Clock
 from claude_fakes.core.journal import Outcome
 from claude_fakes.core.plan import CUT, END, FOREVER, READ_TIMEOUT, Head, Plan, Send, Wait, WouldHangForever
 from claude_fakes.core.request import Incoming
+from claude_fakes.core.turns import Match
 from claude_fakes.engine.engine import OUTCOMES, REDACTED, Engine, Run, UnusedStepsError
 
 HEADERS = {"x-api-key": "secret", "anthropic-version": "2023-06-01"}
@@ -84,7 +85,7 @@ def test_turns_are_numbered_by_their_messages_and_a_turn_script_serves_each_its_
 
 def test_routes_serve_matching_models_and_journal_them_by_name() -> None:
     engine = Engine(Clock()).script("api_error")
-    route = engine.when(model="claude-haiku-4-5").script("overloaded")
+    route = engine.when(Match(model="claude-haiku-4-5")).script("overloaded")
     serve(engine, attempt(model="claude-haiku-4-5"))
     serve(engine, attempt(model="claude-sonnet-4-6"))
     assert steps(engine) == ["overloaded", "api_error"]
@@ -164,7 +165,7 @@ def test_a_platforms_own_fault_elsewhere_is_a_400_and_a_finding() -> None:
 def test_reset_forgets_everything_served_and_rewinds_the_clock() -> None:
     engine = Engine(Clock()).script("hang, ok")
     serve(engine, attempt(), read_timeout=None)
-    engine.when(model="m")
+    engine.when(Match(model="m"))
     engine.reset()
     assert (engine.journal, engine.attempts, engine.routes, engine.findings, engine.unused_steps()) == (
         [], 0, [], [], [])

@@ -12,7 +12,7 @@ from typing import Any
 from ...core.journal import exchange_json
 from ...core.request import Incoming
 from ...core.script import ScriptError, parse_turns
-from ...core.turns import Route
+from ...core.turns import Match, Route
 from ...engine.engine import Engine
 from ...wire.http import JSON_CONTENT_TYPE, json_bytes
 from ...wire.platforms import ANTHROPIC, Headers
@@ -41,7 +41,7 @@ def admin(scopes: Scopes, incoming: Incoming) -> Answer:
                                "turns": [[str(step) for step in turn] for turn in turns]})
         if (incoming.method, action) == ("POST", "routes"):
             match = _match_from(incoming)
-            route = scopes.get(scope_name).engine.when(**match)
+            route = scopes.get(scope_name).engine.when(Match(**match))
             return _json(200, {"scope": scope_name, "route": route.name})
         if (incoming.method, action) == ("GET", "journal"):
             engine = scopes.get(scope_name).engine
