@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import ipaddress
+import json
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,6 +25,7 @@ from .core.latency import MODELS
 from .core.quota import RateLimits
 from .core.script import ScriptError, parse_turns
 from .executors.server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
+from .wire.models import models_table
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 """The scenario files shipped with the package (their source: fixtures/scenarios/ in the repository)."""
@@ -147,8 +150,17 @@ script actions:
     serve.add_argument("--no-validate", action="store_true",
                        help="accept conversations the API rejects (an orphan tool_use, an unknown tool_result, "
                             "max_tokens above the model's limit)")
+    serve.add_argument("--models", default=None, metavar="FILE",
+                       help="a JSON list of model entries to add to the fake's table or replace in it "
+                            "(`claude-fakes models --json` shows the shape)")
+    serve.add_argument("--api-strict", action="store_true",
+                       help="answer what the fake does not know (a model, beta, field, role, block type) with the "
+                            "API's own 400/404 instead of a note in the journal")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
     commands.add_parser("scenarios", help="list the shipped scenarios (each is --scenario NAME)")
+    models = commands.add_parser("models", help="print the models the fake knows (ids, aliases, limits, thinking)")
+    models.add_argument("--models", default=None, metavar="FILE", help="merge this JSON file over the table first")
+    models.add_argument("--json", action="store_true", help="print the table as JSON entries (a models file's shape)")
     return parser
 
 
@@ -183,7 +195,7 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
                         on_exchange=None if args.quiet else _journal_line(out),
                         latency=args.latency or options.get("latency", "none"),
                         gateway=args.gateway or options.get("gateway"), rate_limits=limits,
-                        validate=not args.no_validate)
+                        validate=not args.no_validate, models=args.models, api_strict=args.api_strict)
     await server.start()
     try:
         if not _loopback(args.host):
@@ -194,6 +206,25 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
         await stop.wait()
     finally:
         await server.close()
+
+
+def _print_models(source: str | None, as_json: bool, out: TextIO) -> int:
+    try:
+        table = models_table(source)
+    except ValueError as err:
+        print(f"claude-fakes: bad models: {err}", file=sys.stderr)
+        return 2
+    if as_json:
+        entries = [{name: list(value) if isinstance(value, tuple) else value
+                    for name, value in dataclasses.asdict(model).items()} for model in table.models]
+        out.write(json.dumps(entries, indent=1) + "\n")
+        return 0
+    out.write(f"{'id':<28}{'context':>10}{'output':>9}  {'thinking':<26}other names\n")
+    for model in table.models:
+        others = ", ".join(dict.fromkeys(name for name in model.names if name != model.id)) or "-"
+        out.write(f"{model.id:<28}{model.max_input_tokens:>10}{model.max_tokens:>9}  "
+                  f"{','.join(model.thinking) or '-':<26}{others}\n")
+    return 0
 
 
 def _loopback(host: str) -> bool:
@@ -211,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = (SCENARIOS / f"{name}.txt").read_text().splitlines()[0].lstrip("# ").strip()
             print(f"{name:<18}{summary}")
         return 0
+    if args.command == "models":
+        return _print_models(args.models, args.json, sys.stdout)
     try:
         scenario = read_scenario(scenario_path(args.scenario)) if args.scenario else Scenario(args.script or "", {})
         parse_turns(scenario.script)
@@ -219,6 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except OSError as err:
         print(f"claude-fakes: cannot read the scenario: {err}", file=sys.stderr)
+        return 2
+    try:
+        models_table(args.models)
+    except ValueError as err:
+        print(f"claude-fakes: bad models: {err}", file=sys.stderr)
         return 2
     try:
         asyncio.run(_serve(args, scenario, sys.stdout))

@@ -27,6 +27,7 @@ from .core.turns import Match, Route
 from .engine.engine import Engine, UnusedStepsError
 from .executors.httpx_transport import handle, handle_async, library_of
 from .explore.explorer import DEFAULT_LIMIT, Report, Space, explore
+from .wire.models import ModelsSource, ModelTable
 
 __all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
 
@@ -79,6 +80,10 @@ class ClaudeFake(Assertions):
     no transport, only time; requests reach the fake through :meth:`respond`, as a route of
     respx or pytest-httpx2. ``validate=False``: accept conversations the API rejects (an orphan
     ``tool_use``, an unknown ``tool_result``, ``max_tokens`` above the model's limit).
+    ``models``: models to add to the fake's table or replace in it (a JSON file's path, or a list
+    of entries as in ``claude-fakes models``); :attr:`models` is the table. ``api_strict=True``:
+    what the fake does not know (a model, an ``anthropic-beta``, a request field, a message role
+    or block type) gets the API's own 400/404 instead of a note in the journal and verdict.
 
     A fake wraps an engine (the script, journal and findings, on the fake's virtual clock) and
     adds activation: interception of in-process clients and virtual time while it is active.
@@ -96,11 +101,14 @@ class ClaudeFake(Assertions):
         gateway: str | Gateway | None = None,
         rate_limits: RateLimits | Mapping[str, int] | None = None,
         validate: bool = True,
+        models: ModelsSource | None = None,
+        api_strict: bool = False,
     ) -> None:
         if isinstance(rate_limits, Mapping):
             rate_limits = RateLimits(**rate_limits)
         self._engine = Engine(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
-                              gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate)
+                              gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate,
+                              models=models, api_strict=api_strict)
         self.intercept = intercept
         anthropic, *platforms = default_targets()
         self._targets = [anthropic, *(Target.parse(url) for url in base_urls), *platforms]
@@ -196,6 +204,21 @@ class ClaudeFake(Assertions):
     @validate.setter
     def validate(self, value: bool) -> None:
         self._engine.validate = value
+
+    @property
+    def api_strict(self) -> bool:
+        """Whether what the fake does not know (a model, beta, field, role, block type) gets the API's
+        own 400/404 instead of a note in the journal and the verdict."""
+        return self._engine.api_strict
+
+    @api_strict.setter
+    def api_strict(self, value: bool) -> None:
+        self._engine.api_strict = value
+
+    @property
+    def models(self) -> ModelTable:
+        """The models this fake knows: the package's table with the ``models`` option merged over it."""
+        return self._engine.models
 
     @property
     def latency(self) -> LatencyModel | None:

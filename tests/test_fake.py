@@ -281,8 +281,8 @@ def test_count_tokens_and_models_through_the_sdk() -> None:
             client.models.retrieve("claude-nonexistent")
         client.messages.create(**REQUEST)
     assert count.input_tokens >= 1
-    assert [m.id for m in models][:3] == ["claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5"]
-    assert len(models) == 5, "the SDK pages through with after_id"
+    assert [m.id for m in models][:3] == ["claude-fable-5-2", "claude-mythos-5-2", "claude-haiku-5-5"]
+    assert len(models) == len(fake.models.models), "the SDK pages through with after_id"
     assert model.display_name == "Claude Opus 4.7"
     assert fake.attempts == 2, "only POST /v1/messages consumes steps"
 

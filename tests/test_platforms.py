@@ -156,7 +156,7 @@ def test_a_vertex_overload_is_the_models_own_529() -> None:
     (BEDROCK_PATH, SIGNED, {**BODY, "model": "x"}, 400, "extraneous key [model]"),
     (BEDROCK_PATH, SIGNED, {"max_tokens": 5, "messages": REQUEST["messages"]}, 400, "[anthropic_version]"),
     (BEDROCK_PATH, SIGNED, {**BODY, "max_tokens": 0}, 400, "max_tokens"),
-    ("/model/x/converse", SIGNED, BODY, 404, "not found"),
+    ("/model/x/converse", SIGNED, BODY, 404, "Not Found"),
     ("/model/None/invoke", SIGNED, BODY, 400, "The provided model identifier is invalid."),
     (VERTEX_PATH, {}, BODY, 401, "OAuth 2 access token"),
     (VERTEX_PATH, BEARER, {"max_tokens": 5, "messages": REQUEST["messages"]}, 400, "anthropic_version"),

@@ -66,7 +66,7 @@ def test_max_tokens_above_the_models_limit_is_the_apis_400(claude_fake_server: o
     with anthropic.Anthropic() as client, pytest.raises(anthropic.BadRequestError) as info:
         client.messages.create(**{**REQUEST, "max_tokens": 3_000_000}, timeout=60)  # no SDK guard with a timeout
     assert info.value.body["error"]["message"] == (
-        "max_tokens: 3000000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-6")
+        "max_tokens: 3000000 > 128000, which is the maximum allowed number of output tokens for claude-sonnet-4-6")
 
 
 def test_oversized_scripts_and_texts_are_400s(server: FakeServer) -> None:

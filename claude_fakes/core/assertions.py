@@ -72,4 +72,4 @@ class Assertions(ABC):
         verdict = self.verdict()
         left = [finding for finding in verdict.findings if finding.code not in allowed]
         if left:
-            raise AssertionError(str(Verdict(tuple(left), verdict.timeline)))
+            raise AssertionError(str(Verdict(tuple(left), verdict.timeline, verdict.notes)))

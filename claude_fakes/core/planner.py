@@ -18,7 +18,7 @@ from typing import Any
 
 from ..wire.anthropic import ERROR_KINDS, MESSAGE_STOP, PING, Ids, response_headers
 from ..wire.http import JSON_CONTENT_TYPE, http_date, json_bytes
-from ..wire.models import MODELS, models_page
+from ..wire.models import DEFAULT_MODELS, ModelTable
 from ..wire.platforms import ANTHROPIC, MESSAGES_PATH, Platform
 from . import replies
 from .catalogue import Args
@@ -30,7 +30,7 @@ from .replies import ToolUseBlock
 from .request import Incoming
 from .step import OK, Step
 from .tools import forced_tool, offered, synthesise
-from .validation import check_body
+from .validation import check_body, unknowns
 
 
 def _number(value: float) -> str:
@@ -41,13 +41,19 @@ class Api:
     """Answers requests the way api.anthropic.com does. Holds only the id sequence."""
 
     def __init__(self, seed: int = 0, *, latency: LatencyModel | None = None,
-                 rate_limits: RateLimits | None = None, validate: bool = True) -> None:
+                 rate_limits: RateLimits | None = None, validate: bool = True,
+                 models: ModelTable = DEFAULT_MODELS, api_strict: bool = False) -> None:
         self.ids = Ids(seed)
         self.latency = latency
         self.quota = Quota(rate_limits)
         self.validate = validate
         """Whether the API's checks on a conversation apply (:mod:`claude_fakes.core.conversation`) and on
         ``max_tokens`` against the model's limit."""
+        self.models = models
+        """The models the API knows: ``GET /v1/models``, and each request's ``model`` and output limit."""
+        self.api_strict = api_strict
+        """Whether what the fake does not know (a model, beta, field, role, block type) gets the API's
+        error rather than a note (:func:`~claude_fakes.core.validation.unknowns`)."""
 
     def error(
         self,
@@ -75,13 +81,20 @@ class Api:
         return response_headers(content_type=content_type, request_id=request_id, organization_id=ids.organization,
                                 now=now, limits=self.quota.headers(now), workspace_id=ids.workspace)
 
-    def reject(self, incoming: Incoming, *, now: float) -> Plan | None:
-        """The error the real API gives a request it will not serve, or None when it is well-formed."""
+    def reject(self, incoming: Incoming, *, now: float, notes: list[str] | None = None) -> Plan | None:
+        """The error the real API gives a request it will not serve, or None when it is well-formed.
+
+        ``notes``: where to say what in the request the fake does not know (an unknown model, beta,
+        field, role or block type), unless :attr:`api_strict` makes it the API's error.
+        """
+        notes = notes if notes is not None else []
         platform = incoming.platform
         route = self._route(incoming)
         if route is None:
-            return self.error("not_found_error", f"{incoming.method} {incoming.path} not found; claude_fakes "
-                               f"answers {platform.endpoints} on {platform.title}", now=now, platform=platform)
+            # The API's own words: a client that reads the message (DSPy does) must not take it for
+            # something else, such as an unsupported model. The hint for humans goes in the journal.
+            notes.append(f"no such endpoint; claude_fakes answers {platform.endpoints} on {platform.title}")
+            return self.error("not_found_error", "Not Found", now=now, platform=platform)
         method, path = route
         if incoming.method != method:
             return self.error("invalid_request_error", f"{incoming.method} is not allowed on {incoming.path}",
@@ -106,8 +119,15 @@ class Api:
         refusal = platform.model_problem(incoming.endpoint) if self.validate else None
         if refusal is not None:
             return self.error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
-        problem = check_body(body, path, self.validate)
-        return None if problem is None else self.error("invalid_request_error", problem, now=now, platform=platform)
+        problem = check_body(body, path, self.validate, self.models)
+        if problem is not None:
+            return self.error("invalid_request_error", problem, now=now, platform=platform)
+        found = unknowns(body, headers, self.models)
+        if found and self.api_strict:
+            first = found[0]
+            return self.error(first.error_type, first.message, status=first.status, now=now, platform=platform)
+        notes += [unknown.note for unknown in found]
+        return None
 
     def over_quota(self, now: float, platform: Platform = ANTHROPIC) -> Plan | None:
         """Count an attempt against the rate limits; the 429 the API sends once one is spent."""
@@ -148,12 +168,14 @@ class Api:
             return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)
         if path == "/v1/models":
             limit = int(incoming.query.get("limit", "20"))
-            return self._json(models_page(incoming.query.get("after_id"), incoming.query.get("before_id"), limit),
-                              now)
+            return self._json(self.models.page(incoming.query.get("after_id"), incoming.query.get("before_id"),
+                                               limit), now)
         model_id = path.rsplit("/", 1)[1]
-        for model in MODELS:
-            if model.id == model_id:
-                return self._json(model.to_json(), now)
+        model = self.models.resolve(model_id)  # an alias answers with the model it names
+        if model is not None:
+            return self._json(model.to_json(), now)
+        if notes is not None:
+            notes.append(f"unknown model {model_id!r}")
         return self.error("not_found_error", f"model: {model_id}", now=now)
 
     def _head(self, content_type: str, now: float, request_id: str | None = None, platform: Platform = ANTHROPIC,

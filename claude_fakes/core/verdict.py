@@ -39,6 +39,10 @@ class Finding:
 class Verdict:
     findings: tuple[Finding, ...]
     timeline: str
+    notes: tuple[str, ...] = ()
+    """What the fake noted while answering (an unknown model, beta, field, role or block type, a path it
+    does not serve), one line per distinct note with the first request that drew it: shown, never a
+    finding, since the fake's knowledge of the API may be older than the client's."""
 
     @property
     def resilient(self) -> bool:
@@ -52,10 +56,12 @@ class Verdict:
         return self.resilient
 
     def __str__(self) -> str:
+        notes = [f"{len(self.notes)} note(s), not findings:", *(f"  {note}" for note in self.notes)]
+        notes = notes if self.notes else []
         if not self.findings:
-            return "resilient: no findings\n" + self.timeline
+            return "\n".join(["resilient: no findings", *notes, self.timeline])
         lines = [f"{len(self.findings)} resilience finding(s):", *(f"  {finding}" for finding in self.findings)]
-        return "\n".join([*lines, self.timeline])
+        return "\n".join([*lines, *notes, self.timeline])
 
 
 def retry_after(exchange: Exchange) -> float | None:
@@ -143,7 +149,16 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
     findings.extend(_orphans(attempts))
     findings.extend(_amplified(attempts))
     findings.extend(_duplicate_results(attempts))
-    return Verdict(tuple(findings), timeline)
+    return Verdict(tuple(findings), timeline, _notes(journal))
+
+
+def _notes(journal: Sequence[Exchange]) -> tuple[str, ...]:
+    first: dict[str, str] = {}
+    for index, exchange in enumerate(journal, 1):
+        where = f"attempt #{exchange.attempt}" if exchange.attempt is not None else f"request {index}"
+        for note in exchange.notes:
+            first.setdefault(note, f"{where} ({exchange.method} {exchange.path}): {note}")
+    return tuple(first.values())
 
 
 def _messages(exchange: Exchange) -> list[Any]:

@@ -45,6 +45,7 @@ from ..core.request import Incoming
 from ..core.script import StepLike, to_turns
 from ..core.step import Step, pick_chaos
 from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
+from ..wire.models import ModelsSource, ModelTable, models_table
 from ..wire.platforms import PLATFORMS
 
 __all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
@@ -81,7 +82,7 @@ class Engine(Assertions):
     """The script, journal and findings of one fake, on ``clock``.
 
     ``seed``: ids and ``chaos`` picks. ``strict``: a scripted step left unused fails :meth:`verify`.
-    ``latency``, ``gateway``, ``rate_limits``: as for :class:`~claude_fakes.ClaudeFake`.
+    ``latency``, ``gateway``, ``rate_limits``, ``models``, ``api_strict``: as for :class:`~claude_fakes.ClaudeFake`.
     """
 
     def __init__(
@@ -94,6 +95,8 @@ class Engine(Assertions):
         gateway: Gateway | None = None,
         rate_limits: RateLimits | None = None,
         validate: bool = True,
+        models: ModelsSource | ModelTable | None = None,
+        api_strict: bool = False,
     ) -> None:
         if type(seed) is not int:
             raise TypeError(f"seed takes a whole number, got {seed!r}")
@@ -101,13 +104,18 @@ class Engine(Assertions):
             raise TypeError(f"strict takes True or False, got {strict!r}")
         if type(validate) is not bool:
             raise TypeError(f"validate takes True or False, got {validate!r}")
+        if type(api_strict) is not bool:
+            raise TypeError(f"api_strict takes True or False, got {api_strict!r}")
         self.clock = clock
         self.seed = seed
         self.strict = strict
         self.latency = latency
         self.gateway = gateway
         self.rate_limits = rate_limits
-        self._api = Api(seed, latency=latency, rate_limits=rate_limits, validate=validate)
+        self.models = models_table(models)
+        """The models the API knows (the package's table with the ``models`` option merged over it)."""
+        self._api = Api(seed, latency=latency, rate_limits=rate_limits, validate=validate, models=self.models,
+                        api_strict=api_strict)
         self._lock = threading.RLock()
         self._journal: list[Exchange] = []
         self._attempts = 0
@@ -123,7 +131,7 @@ class Engine(Assertions):
         quotas, and the clock; as a new fake with the same options."""
         with self._lock:
             self._api = Api(self.seed, latency=self.latency, rate_limits=self.rate_limits,
-                            validate=self._api.validate)
+                            validate=self._api.validate, models=self.models, api_strict=self._api.api_strict)
             self._journal = []
             self._attempts = 0
             self._script = ScriptState(self._lock)
@@ -143,6 +151,18 @@ class Engine(Assertions):
         if type(value) is not bool:
             raise TypeError(f"validate takes True or False, got {value!r}")
         self._api.validate = value
+
+    @property
+    def api_strict(self) -> bool:
+        """Whether what the fake does not know (a model, beta, field, role, block type) gets the API's
+        own 400/404 instead of a note in the journal."""
+        return self._api.api_strict
+
+    @api_strict.setter
+    def api_strict(self, value: bool) -> None:
+        if type(value) is not bool:
+            raise TypeError(f"api_strict takes True or False, got {value!r}")
+        self._api.api_strict = value
 
     def script(self, *items: StepLike) -> Engine:
         """Set the steps for the next attempts, replacing any not yet reached.
@@ -234,10 +254,10 @@ class Engine(Assertions):
         with self._lock:
             now = self.clock.now()
             api = self._api
-            plan = rejection or api.reject(incoming, now=now)
+            notes: list[str] = []
+            plan = rejection or api.reject(incoming, now=now, notes=notes)
             step = None
             route = None
-            notes: list[str] = []
             attempt = incoming.is_attempt
             body = incoming.json
             key = key_of(body) if attempt else ""

@@ -115,7 +115,7 @@ def claude_fake_server(
     default_script, options = configured(request.config)
     marker_script, _, marker_options = marker_settings(request.node)
     process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
-                                                "validate"})
+                                                "validate", "models", "api_strict"})
     if process_wide:
         raise pytest.UsageError(
             f"{request.node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "

@@ -27,7 +27,9 @@ def claude_fakes_server_url(pytestconfig: pytest.Config) -> Iterator[str]:
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(
             [sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet", "--latency",
-             options["latency"], "--seed", str(options["seed"])],
+             options["latency"], "--seed", str(options["seed"]),
+             *(["--models", options["models"]] if options["models"] else []),
+             *(["--api-strict"] if options["api_strict"] else [])],
             stdout=subprocess.PIPE, stderr=errors, text=True,
         )
         assert process.stdout is not None

@@ -10,8 +10,10 @@ import pytest
 
 from ..activation.targets import Target
 from ..core.script import ScriptError, parse_turns
+from ..wire.models import models_table
 
-_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate")
+_MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate",
+                   "models", "api_strict")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,6 +37,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("claude_fakes_base_urls", "claude_fakes: base URLs to intercept besides api.anthropic.com",
                   type="linelist", default=[])
     parser.addini("claude_fakes_latency", "claude_fakes: latency model, none or realistic", default="none")
+    parser.addini("claude_fakes_models", "claude_fakes: a JSON file of models to add to the fake's table or "
+                  "replace in it (relative to the ini file)", default="")
+    parser.addini("claude_fakes_api_strict", "claude_fakes: answer what the fake does not know (a model, beta, "
+                  "field, role, block type) with the API's error, not a note (true or false)", default="false")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None, "
-        "gateway=None, rate_limits=None, validate=True): "
+        "gateway=None, rate_limits=None, validate=True, models=None, api_strict=False): "
         "the script and options of the claude_fake fixture for this test, "
         "class or module.",
     )
@@ -59,7 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check_marker_types(node: pytest.Item, options: Mapping[str, Any]) -> None:
-    for name, kind in (("strict", bool), ("seed", int), ("intercept", bool), ("validate", bool)):
+    for name, kind in (("strict", bool), ("seed", int), ("intercept", bool), ("validate", bool),
+                       ("api_strict", bool)):
         value = options.get(name)
         if value is not None and (type(value) is not kind):
             raise pytest.UsageError(f"{node.nodeid}: claude_fake({name}=...) takes {kind.__name__}, got {value!r}")
@@ -140,4 +147,17 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
             Target.parse(url)
         except ValueError as err:
             raise pytest.UsageError(f"claude_fakes base URL: {err}") from None
-    return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency}
+    api_strict = str(config.getini("claude_fakes_api_strict")).strip().lower()
+    if api_strict not in _TRUTH:
+        raise pytest.UsageError(f"claude_fakes_api_strict (ini): expected true or false (or yes/no, 1/0), "
+                                f"got {api_strict!r}")
+    models = str(config.getini("claude_fakes_models")).strip() or None
+    if models is not None:
+        # Relative to the ini file, as a reader of that file expects; read now, so a bad file fails the run once.
+        models = str((config.inipath.parent if config.inipath else config.rootpath) / models)
+        try:
+            models_table(models)
+        except ValueError as err:
+            raise pytest.UsageError(f"claude_fakes_models (ini): {err}") from None
+    return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency, "models": models,
+                    "api_strict": _TRUTH[api_strict]}

@@ -61,9 +61,9 @@ def test_validate_false_accepts_the_history_and_still_finds_it() -> None:
 def test_validate_false_lets_max_tokens_past_the_models_limit() -> None:
     with ClaudeFake() as fake:
         # A client timeout turns off the SDK's own long-request guard, so the request is sent.
-        assert isinstance(call("sync", {"timeout": 60}, max_tokens=64_001).error, anthropic.BadRequestError)
+        assert isinstance(call("sync", {"timeout": 60}, max_tokens=128_001).error, anthropic.BadRequestError)
         fake.validate = False
-        assert call("sync", {"timeout": 60}, max_tokens=64_001).error is None
+        assert call("sync", {"timeout": 60}, max_tokens=128_001).error is None
 
 
 @pytest.mark.claude_fake(validate=False)

@@ -67,9 +67,19 @@ def test_a_request_the_api_will_not_serve_gets_its_error(
     assert error_of(Api().reject(Incoming(method, path, {}, headers, body), now=0))[:2] == (status, error_type)
 
 
-def test_a_404_names_what_the_platform_answers() -> None:
-    message = error_of(Api().reject(Incoming("POST", "/v1/complete", {}, HEADERS, b"{}"), now=0))[2]
-    assert message.startswith("POST /v1/complete not found") and "GET /v1/models" in message
+def test_a_404_says_what_the_api_says_and_the_note_what_the_fake_answers() -> None:
+    notes: list[str] = []
+    message = error_of(Api().reject(Incoming("POST", "/v1/complete", {}, HEADERS, b"{}"), now=0, notes=notes))[2]
+    assert message == "Not Found", "no route list and nothing model-like: clients classify this text"
+    assert len(notes) == 1 and "GET /v1/models" in notes[0]
+
+
+def test_what_the_fake_does_not_know_is_a_note_or_under_api_strict_the_apis_error() -> None:
+    notes: list[str] = []
+    assert Api().reject(message_request(model="claude-foo"), now=0, notes=notes) is None
+    assert notes == ["unknown model 'claude-foo'"]
+    strict = Api(api_strict=True).reject(message_request(model="claude-foo"), now=0)
+    assert error_of(strict) == (404, "not_found_error", "model: claude-foo")
 
 
 @pytest.mark.parametrize("request_", [
@@ -96,9 +106,9 @@ def test_a_retry_count_header_that_is_no_whole_number_is_refused(value: str) -> 
     ({"max_tokens": 0}, "max_tokens: Input should be a valid integer"),
     ({"max_tokens": 10**9}, "maximum allowed number of output tokens"),
     ({"stream": "yes"}, "stream: Input should be a valid boolean"),
-    ({"messages": [{"role": "system", "content": "x"}]}, "messages.0.role"),
+    ({"messages": [{"content": "x"}]}, "messages.0.role: Field required"),
     ({"messages": [{"role": "user"}]}, "messages.0.content: Field required"),
-], ids=["zero-max-tokens", "max-tokens-over-limit", "stream-not-bool", "bad-role", "missing-content"])
+], ids=["zero-max-tokens", "max-tokens-over-limit", "stream-not-bool", "no-role", "missing-content"])
 def test_an_invalid_body_is_a_400_naming_the_field(fields: dict[str, Any], fragment: str) -> None:
     assert fragment in error_of(Api().reject(message_request(**fields), now=0))[2]
 
@@ -174,7 +184,7 @@ def test_models_list_a_page_and_one_model_by_id() -> None:
     page = json.loads(sent(Api().respond(Incoming("GET", "/v1/models", {"limit": "2"}, HEADERS), None, now=0)))
     assert len(page["data"]) == 2 and page["has_more"] is True
     one = json.loads(sent(Api().respond(Incoming("GET", "/v1/models/claude-haiku-4-5", {}, HEADERS), None, now=0)))
-    assert one["id"] == "claude-haiku-4-5"
+    assert one["id"] == "claude-haiku-4-5-20251001", "an alias answers with the model it names"
     missing = Api().respond(Incoming("GET", "/v1/models/claude-nope", {}, HEADERS), None, now=0)
     assert error_of(missing)[:2] == (404, "not_found_error")
 

@@ -22,6 +22,7 @@ from ...core.request import Incoming
 from ...core.script import ScriptError, Turns, parse_turns
 from ...core.turns import CallScript, key_of
 from ...engine.engine import Engine, Run
+from ...wire.models import models_table
 
 ADMIN_PREFIX = "/_claude_fakes"
 SCOPED_PREFIX = ADMIN_PREFIX + "/scopes/"
@@ -46,7 +47,10 @@ class Scopes:
         self.script = script
         self.seed = seed
         self.options = options
-        """``latency``, ``gateway``, ``rate_limits``, ``validate``: as for :class:`ClaudeFake`, in every scope."""
+        """``latency``, ``gateway``, ``rate_limits``, ``validate``, ``models``, ``api_strict``: as for
+        :class:`ClaudeFake`, in every scope."""
+        self.models = models_table(options.get("models"))
+        """Read once, so that a bad models file fails the server's start, not its first request."""
         self._scopes: dict[str, Scope] = {}
 
     def get(self, name: str) -> Scope:
@@ -55,7 +59,8 @@ class Scopes:
             options = self.options
             engine = Engine(RealClock(), seed=self.seed, latency=latency_model(options.get("latency")),
                             gateway=gateway_from(options.get("gateway")), rate_limits=options.get("rate_limits"),
-                            validate=options.get("validate", True))
+                            validate=options.get("validate", True), models=self.models,
+                            api_strict=options.get("api_strict", False))
             if self.script:
                 engine.script(self.script)
             scope = self._scopes[name] = Scope(name, engine)
