@@ -170,3 +170,14 @@ def test_marker(claude_fake):
     assert claude_fake.models.resolve("claude-other") is not None
 """, "-o", "claude_fakes_api_strict=true", "-o", "claude_fakes_models=models.json")
     result.assert_outcomes(passed=2)
+
+
+def test_the_session_server_takes_the_ini_options_too(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("models.json").write_text(json.dumps([MINE]))
+    result = run_user_tests(pytester, """
+def test_server(claude_fake_server):
+    anthropic.Anthropic().messages.create(**{**REQUEST, "model": "claude-mine-1"})
+    with pytest.raises(anthropic.NotFoundError):
+        anthropic.Anthropic().messages.create(**{**REQUEST, "model": "claude-foo"})
+""", "-o", "claude_fakes_api_strict=true", "-o", "claude_fakes_models=models.json")
+    result.assert_outcomes(passed=1)

@@ -121,3 +121,13 @@ def test_a_verdict_prints_its_findings_above_the_timeline() -> None:
     verdict = Verdict((Finding("retry_storm", 2, "too fast"),), "TIMELINE")
     assert not verdict and verdict.codes == ["retry_storm"]
     assert str(verdict) == "1 resilience finding(s):\n  [retry_storm] too fast\nTIMELINE"
+
+
+def test_notes_are_listed_once_each_with_the_first_request_and_are_no_finding() -> None:
+    unknown = "unknown model 'claude-foo'"
+    verdict = assess([exchange(1, 0, notes=[unknown]), exchange(2, 1, notes=[unknown, "chaos"])], "timeline")
+    assert verdict.resilient and verdict.findings == ()
+    assert verdict.notes == (f"attempt #1 (POST /v1/messages): {unknown}", "attempt #2 (POST /v1/messages): chaos")
+    assert str(verdict).splitlines() == ["resilient: no findings", "2 note(s), not findings:",
+                                         f"  attempt #1 (POST /v1/messages): {unknown}",
+                                         "  attempt #2 (POST /v1/messages): chaos", "timeline"]
