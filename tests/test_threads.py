@@ -74,6 +74,7 @@ def test_a_lost_thread_makes_the_sdk_replay_the_whole_conversation(fault: str) -
         messages = run_tool_runner()
     assert messages[-1].stop_reason == "end_turn"
     assert [exchange.status for exchange in fake.journal] == [200, 404, 200]
+    assert [exchange.turn for exchange in fake.journal] == [1, 2, 2]  # the replay is the turn it replays
     replay = fake.journal[2].json
     assert replay["thread"] == {"type": "create"}
     assert [message["role"] for message in replay["messages"]] == ["user", "assistant", "user"]
@@ -87,6 +88,7 @@ def test_a_thread_expires_five_virtual_minutes_after_its_last_request() -> None:
     assert messages[-1].content[0].text == "It is sunny."
     assert [exchange.status for exchange in fake.journal] == [200, 404, 200]
     assert fake.journal[1].notes == ["thread_not_found"]
+    assert [exchange.turn for exchange in fake.journal] == [1, 2, 2]
     assert fake.journal[2].json["thread"] == {"type": "create"}
 
 
@@ -124,3 +126,14 @@ def test_the_tool_runner_on_a_thread_over_the_server(claude_fake_server: ServerS
     journal = claude_fake_server.journal
     assert [exchange.status for exchange in journal] == [200, 404, 200]
     assert [exchange.json["thread"]["type"] for exchange in journal] == ["create", "continue", "create"]
+    assert [exchange.turn for exchange in journal] == [1, 2, 2]
+
+
+@needs_threads
+def test_a_turn_script_after_a_replay_still_meets_its_turn() -> None:
+    script = "tool_use(name=get_weather); thread_lost, tool_use(name=get_weather); overloaded"
+    with ClaudeFake(script) as fake:
+        messages = run_tool_runner()
+    assert [message.stop_reason for message in messages] == ["tool_use", "tool_use", "end_turn"]
+    assert [(exchange.turn, exchange.status) for exchange in fake.journal] == [
+        (1, 200), (2, 404), (2, 200), (3, 529), (3, 200)]

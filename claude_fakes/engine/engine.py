@@ -14,6 +14,7 @@ status and headers, the events delivered, and how it ended, through the one tabl
 from __future__ import annotations
 
 import functools
+import json
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -48,7 +49,6 @@ from ..core.script import StepLike, to_turns
 from ..core.step import Step, pick_chaos
 from ..core.threads import Threads, ThreadTurn
 from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
-from ..wire.http import json_bytes
 from ..wire.platforms import ANTHROPIC, PLATFORMS
 
 __all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
@@ -74,6 +74,12 @@ REAL_CLOCK_SLACK = 0.1
 
 class UnusedStepsError(AssertionError):
     """A strict fake ended with scripted steps that no request met."""
+
+
+def canonical(body: Mapping[str, Any]) -> bytes:
+    """A threaded request as the rest of the exchange reads it, keys sorted: the SDK's replay of a lost
+    thread re-sends the fake's reply in its own key order, and is the same turn as the continue it replays."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
@@ -248,7 +254,7 @@ class Engine(Assertions):
             body = incoming.json
             # Threads are the Anthropic API's: the rest of the exchange sees the whole conversation.
             thread = self._threads.resolve(body, now) if attempt and platform is ANTHROPIC else None
-            served = incoming if thread is None else replace(incoming, body=json_bytes(thread.body))
+            served = incoming if thread is None else replace(incoming, body=canonical(thread.body))
             plan = rejection or api.reject(served, now=now)
             step = None
             route = None
