@@ -9,6 +9,7 @@ only where the installed SDK has ``anthropic.lib.threads``; the rest run on both
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import time
 from typing import Any
@@ -65,6 +66,32 @@ def test_the_default_tool_runner_completes_a_two_turn_loop() -> None:
     else:
         assert threads_of(fake) == [None, None] and len(second["messages"]) == 3
     assert fake.verdict().resilient
+
+
+async def run_async_tool_runner(stream: bool) -> list[Any]:
+    client = anthropic.AsyncAnthropic(api_key="sk-ant-test")
+    tool = anthropic.beta_async_tool(_async_weather, name="get_weather")
+    runner = client.beta.messages.tool_runner(model=MODEL, max_tokens=1024, tools=[tool], messages=[ASK],
+                                              stream=stream)
+    messages = []
+    async for item in runner:
+        messages.append(await item.get_final_message() if stream else item)
+    return messages
+
+
+async def _async_weather(city: str, unit: str) -> str:
+    """The weather in a city."""
+    return f"{city}: sunny"
+
+
+@needs_threads
+@pytest.mark.parametrize("stream", [False, True], ids=["async", "async-stream"])
+def test_the_async_tool_runner_replays_a_lost_thread(stream: bool) -> None:
+    with ClaudeFake("tool_use(name=get_weather); thread_lost") as fake:
+        messages = asyncio.run(run_async_tool_runner(stream))
+    assert messages[-1].stop_reason == "end_turn"
+    assert [(exchange.turn, exchange.status, exchange.stream) for exchange in fake.journal] == [
+        (1, 200, stream), (2, 404, stream), (2, 200, stream)]
 
 
 @needs_threads

@@ -12,7 +12,7 @@ given the time. Facts and the fake's choices: docs/facts.md, "Message threads".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = ["ALREADY_CONTINUED", "CONTINUE_IN_FLIGHT", "EXPIRY_SECONDS", "FINGERPRINT_MISMATCH", "NOT_FOUND",
@@ -88,7 +88,6 @@ class ThreadTurn:
     previous: _Stored | None = None
     """The reply a ``continue`` resumes after."""
     replied: bool = False
-    _messages: tuple[Any, ...] = field(default=(), repr=False)
 
 
 class Threads:
@@ -107,16 +106,16 @@ class Threads:
         thread = body.get("thread")
         if not isinstance(thread, Mapping) or thread.get("type") not in ("create", "continue"):
             return None
-        messages = body.get("messages")
-        sent = tuple(messages) if isinstance(messages, list) else ()
         if thread.get("type") == "create":
             kept = {name: body[name] for name in KEPT_FIELDS if name in body}
-            return ThreadTurn(body, thread=_Thread(kept, now), _messages=sent)
+            return ThreadTurn(body, thread=_Thread(kept, now))
         stored = self._stored.get(str(thread.get("previous_message_id")))
         if stored is None:
             return ThreadTurn(body, NOT_FOUND)
+        messages = body.get("messages")
+        sent = messages if isinstance(messages, list) else []
         full = {**stored.thread.kept, **body, "messages": [*stored.history, *sent]}
-        turn = ThreadTurn(full, thread=stored.thread, previous=stored, _messages=(*stored.history, *sent))
+        turn = ThreadTurn(full, thread=stored.thread, previous=stored)
         if not stored.thread.usable(now):
             turn.error = NOT_FOUND
             return turn
@@ -144,7 +143,8 @@ class Threads:
         if turn.thread is None or turn.error is not None:
             return
         reply = {"role": "assistant", "content": message.get("content", [])}
-        self._stored[str(message.get("id"))] = _Stored(turn.thread, (*turn._messages, reply))
+        # The body passed the API's checks before any reply: its messages are a list.
+        self._stored[str(message.get("id"))] = _Stored(turn.thread, (*turn.body["messages"], reply))
         turn.replied = True
 
     def end(self, turn: ThreadTurn, *, delivered: bool) -> None:
