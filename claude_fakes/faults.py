@@ -48,6 +48,8 @@ __all__ = [
     "slow",
     "stall",
     "status",
+    "thread_expired",
+    "thread_lost",
     "throttling",
     "timeout_error",
     "tool_use",
@@ -521,6 +523,20 @@ def resource_exhausted(
         should_retry=should_retry,
         message=message,
     )
+
+
+def thread_expired() -> Step:
+    """HTTP 404 ``thread_not_found``: the message thread this request continues expired, as it does
+    5 minutes after its last request; the fake forgets it, so the client must replay the whole
+    conversation with ``thread={"type": "create"}`` (anthropic 2.x does so itself)."""
+    return Step.make("thread_expired")
+
+
+def thread_lost() -> Step:
+    """HTTP 404 ``thread_not_found``: the API lost the message thread this request continues (before
+    its expiry); the fake forgets it, so the client must replay the whole conversation with
+    ``thread={"type": "create"}`` (anthropic 2.x does so itself)."""
+    return Step.make("thread_lost")
 
 
 def chaos(**probabilities: float) -> Step:

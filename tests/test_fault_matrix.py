@@ -56,7 +56,8 @@ class SdkClass:
     @property
     def installed(self) -> type:
         name = self.on_httpx2 if ON_HTTPX2 else self.on_httpx
-        cls: type = getattr(anthropic, name, None) or getattr(builtins, name)
+        # 2.x exports its classes per error_code (ThreadNotFoundError) from anthropic.types only.
+        cls: type = getattr(anthropic, name, None) or getattr(anthropic.types, name, None) or getattr(builtins, name)
         return cls
 
     def __str__(self) -> str:
@@ -108,6 +109,8 @@ ROWS: dict[str, Row] = {
     "billing_error": status_row("billing_error", "PaymentRequiredError", "APIStatusError", False),
     "permission_error": status_row("permission_error", "PermissionDeniedError", "PermissionDeniedError", False),
     "not_found_error": status_row("not_found_error", "NotFoundError", "NotFoundError", False),
+    "thread_expired": status_row("thread_expired", "ThreadNotFoundError", "NotFoundError", False),
+    "thread_lost": status_row("thread_lost", "ThreadNotFoundError", "NotFoundError", False),
     "conflict_error": status_row("conflict_error", "ConflictError", "ConflictError", True),
     "request_too_large": status_row("request_too_large", "ContentTooLargeError", "RequestTooLargeError", False),
     "status": Row("status(code=503, retry_after_ms=1)*3",

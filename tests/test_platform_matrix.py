@@ -46,6 +46,10 @@ STREAM_EXCEPTION = sdk_class("APIStatusError", "ValueError")
 UNAVAILABLE = sdk_class("ServiceUnavailableError", "ServiceUnavailableError")
 VERTEX_OVERLOADED = sdk_class("OverloadedError", "InternalServerError")
 
+THREAD_ROWS = {fault: status_row(fault, "NotFoundError", "NotFoundError", False)
+               for fault in ("thread_expired", "thread_lost")}
+"""Bedrock's and Google's error bodies have no ``error.details``: no ``error_code`` picks the SDK's thread class."""
+
 PLATFORM_ROWS: dict[str, dict[str, Row]] = {
     "bedrock": {
         "overloaded": status_row("overloaded", "ServiceUnavailableError", "ServiceUnavailableError", True),
@@ -65,7 +69,7 @@ PLATFORM_ROWS: dict[str, dict[str, Row]] = {
         "quota_exceeded": status_row("quota_exceeded", "BadRequestError", "BadRequestError", False),
         "model_stream_error": Row("model_stream_error(after=2)*3",
                                   by_streaming((sdk_class("APIStatusError", "APIStatusError"), 1),
-                                               (STREAM_EXCEPTION, 1))),
+                                               (STREAM_EXCEPTION, 1))),        **THREAD_ROWS,
     },
     "vertex": {
         "overloaded": status_row("overloaded", "OverloadedError", "InternalServerError", True),
@@ -78,6 +82,7 @@ PLATFORM_ROWS: dict[str, dict[str, Row]] = {
         "resource_exhausted": status_row("resource_exhausted", "RateLimitError", "RateLimitError", True),
         "service_unavailable": status_row("service_unavailable", "ServiceUnavailableError",
                                           "ServiceUnavailableError", True),
+        **THREAD_ROWS,
     },
 }
 """Where a platform differs from the Anthropic API's row, and its own faults."""

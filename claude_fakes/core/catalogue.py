@@ -43,6 +43,7 @@ from typing import Any, NamedTuple, Protocol
 from ..wire.anthropic import ERROR_KINDS, PROXY_BODIES, error_type_for_status, proxy_page
 from .latency import Speed
 from .plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
+from .threads import NOT_FOUND
 
 __all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping", "StreamError"]
 
@@ -158,6 +159,8 @@ class Fault:
     spoils_reply: bool = False
     """Even when it goes as planned, the action's 200 response carries no whole, usable reply: it is
     cut short, not parseable, or ends in an error."""
+    drops_thread: bool = False
+    """The API no longer holds the message thread the request continues: the fake forgets it too."""
     doc: str = field(kw_only=True)
     """The docstring of the action's ``faults.*`` builder."""
 
@@ -275,6 +278,11 @@ def _model_stream_error(api: Shaping, args: Args) -> Plan:
         # InvokeModel has no stream to break: the model's failure is its 424 ModelErrorException.
         return api.status_error(424, "model_error", args)
     return api.response(split=True).until(args["after"], api.error_event("model_stream_error", args["message"]))
+
+
+def _thread_gone(api: Shaping, args: Args) -> Plan:
+    error = NOT_FOUND
+    return api.status_error(error.status, error.error_type, {"message": error.message}, error.error_code)
 
 
 def _chaos(api: Shaping, args: Args) -> Plan:
@@ -434,6 +442,17 @@ FAULTS: dict[str, Fault] = {
                   "request that does not stream gets 424 ``ModelErrorException``)."),
         _platform_action("resource_exhausted", 429, ("vertex",), "Vertex: 429 RESOURCE_EXHAUSTED",
                          "Vertex: HTTP 429 ``RESOURCE_EXHAUSTED`` in Google's error body (no ``retry-after``)."),
+        # Not for chaos: a request that continues no thread would get an error the API never gives it.
+        Fault("thread_expired", "404 thread_not_found: the message thread expired (5 minutes after its last "
+              "request)", _thread_gone, status=404, chaos=False, drops_thread=True,
+              doc="HTTP 404 ``thread_not_found``: the message thread this request continues expired, as it does\n"
+                  "5 minutes after its last request; the fake forgets it, so the client must replay the whole\n"
+                  'conversation with ``thread={"type": "create"}`` (anthropic 2.x does so itself).'),
+        Fault("thread_lost", "404 thread_not_found: the API lost the message thread", _thread_gone, status=404,
+              chaos=False, drops_thread=True,
+              doc="HTTP 404 ``thread_not_found``: the API lost the message thread this request continues (before\n"
+                  "its expiry); the fake forgets it, so the client must replay the whole conversation with\n"
+                  '``thread={"type": "create"}`` (anthropic 2.x does so itself).'),
         Fault("chaos", "per attempt, one of the faults given as ACTION=P (probability P, drawn from the seed), "
               "else ok", _chaos, chaos=False, draws=True,
               doc="Per attempt, one of the named faults with its probability (drawn from the fake's seed), else "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..wire.anthropic import ERROR_KINDS, MESSAGE_STOP, PING, Ids, response_headers
@@ -154,16 +154,18 @@ class Api:
             return self.error("invalid_request_error", "limit: Input should be between 1 and 1000", now=now)
         return None
 
-    def respond(self, incoming: Incoming, step: Step | None, *, now: float, notes: list[str] | None = None) -> Plan:
+    def respond(self, incoming: Incoming, step: Step | None, *, now: float, notes: list[str] | None = None,
+                replied: Callable[[Mapping[str, Any]], None] | None = None) -> Plan:
         """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts.
 
         ``notes``: where to say what shaped the reply besides the step (a tool the request does not offer).
+        ``replied``: called with the reply's Message JSON when the plan carries one (a thread holds it).
         """
         path = incoming.endpoint.path.rstrip("/")
         platform = incoming.platform
         if incoming.is_attempt:
             step = step or OK
-            return step.fault.shape(_Shaping(self, incoming.json, step, now, notes, platform), step)
+            return step.fault.shape(_Shaping(self, incoming.json, step, now, notes, platform, replied), step)
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)
         if path == "/v1/models":
@@ -200,13 +202,15 @@ class _Shaping:
     """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.core.catalogue.Shaping`)."""
 
     def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float,
-                 notes: list[str] | None = None, platform: Platform = ANTHROPIC) -> None:
+                 notes: list[str] | None = None, platform: Platform = ANTHROPIC,
+                 replied: Callable[[Mapping[str, Any]], None] | None = None) -> None:
         self._api = api
         self._body = body
         self._step = step
         self._now = now
         self._notes = notes if notes is not None else []
         self._platform = platform
+        self._replied = replied
         self._request_id: str | None = None
         self.stream = body.get("stream") is True
 
@@ -246,6 +250,8 @@ class _Shaping:
                                   ids=api.ids, delta_tokens=api.latency.delta_tokens if api.latency else 1,
                                   events=self.stream or split, id_tag=platform.id_tag)
         api.quota.spend_tokens(prompt_tokens + rendered.output_tokens)
+        if self._replied is not None:
+            self._replied(rendered.message)
         self._request_id = request_id = platform.request_id(api.ids.request())
         usage = (prompt_tokens, rendered.output_tokens)
         if not self.stream:

@@ -13,9 +13,12 @@ status and headers, the events delivered, and how it ended, through the one tabl
 
 from __future__ import annotations
 
+import functools
+import json
 import random
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..core.assertions import Assertions
@@ -44,9 +47,10 @@ from ..core.quota import RateLimits
 from ..core.request import Incoming
 from ..core.script import StepLike, to_turns
 from ..core.step import Step, pick_chaos
+from ..core.threads import Threads, ThreadTurn
 from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
 from ..wire.models import ModelsSource, ModelTable, models_table
-from ..wire.platforms import PLATFORMS
+from ..wire.platforms import ANTHROPIC, PLATFORMS
 
 __all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
 
@@ -71,6 +75,12 @@ REAL_CLOCK_SLACK = 0.1
 
 class UnusedStepsError(AssertionError):
     """A strict fake ended with scripted steps that no request met."""
+
+
+def canonical(body: Mapping[str, Any]) -> bytes:
+    """A threaded request as the rest of the exchange reads it, keys sorted: the SDK's replay of a lost
+    thread re-sends the fake's reply in its own key order, and is the same turn as the continue it replays."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
@@ -123,12 +133,15 @@ class Engine(Assertions):
         self._routes: list[Route] = []
         self._turns = TurnNumbers()
         self._findings: list[str] = []
+        self._threads = Threads()
+        self._threaded: dict[int, ThreadTurn] = {}
+        """The open exchanges on a thread, by ``id()`` of their journal record (an Exchange is unhashable)."""
 
     # -- the script ---------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything served: journal, attempts, turns, routes, findings, scripts, ids and
-        quotas, and the clock; as a new fake with the same options."""
+        """Forget everything served: journal, attempts, turns, routes, findings, scripts, ids,
+        quotas and threads, and the clock; as a new fake with the same options."""
         with self._lock:
             self._api = Api(self.seed, latency=self.latency, rate_limits=self.rate_limits,
                             validate=self._api.validate, models=self.models, api_strict=self._api.api_strict)
@@ -138,6 +151,8 @@ class Engine(Assertions):
             self._routes = []
             self._turns = TurnNumbers()
             self._findings = []
+            self._threads = Threads()
+            self._threaded = {}
             self.clock.reset()
 
     @property
@@ -254,27 +269,38 @@ class Engine(Assertions):
         with self._lock:
             now = self.clock.now()
             api = self._api
+            attempt = incoming.is_attempt
+            platform = incoming.platform
+            body = incoming.json
+            # Threads are the Anthropic API's: the rest of the exchange sees the whole conversation.
+            thread = self._threads.resolve(body, now) if attempt and platform is ANTHROPIC else None
+            served = incoming if thread is None else replace(incoming, body=canonical(thread.body))
             notes: list[str] = []
-            plan = rejection or api.reject(incoming, now=now, notes=notes)
+            plan = rejection or api.reject(served, now=now, notes=notes)
             step = None
             route = None
-            attempt = incoming.is_attempt
-            body = incoming.json
-            key = key_of(body) if attempt else ""
-            platform = incoming.platform
+            key = key_of(served.json) if attempt else ""
+            if plan is None and thread is not None and thread.error is not None:
+                error = thread.error
+                plan = api.error(error.error_type, error.message, status=error.status, now=now,
+                                 error_code=error.error_code)
+                notes.append(error.error_code)
             if plan is None and attempt:
                 plan = api.over_quota(now, platform)
                 if plan is not None:
                     notes.append("over quota")
                 else:
-                    step, route = (given, None) if given is not None else self._take_step(body, key)
+                    step, route = (given, None) if given is not None else self._take_step(served.json, key)
                 if step is not None and step.fault.draws:
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
                 if step is not None and not step.fault.serves(platform.name):
                     plan = self._wrong_platform(step, incoming, now)
+                if step is not None and step.fault.drops_thread and thread is not None:
+                    self._threads.lose(thread)
             if plan is None:
-                plan = api.respond(incoming, step, now=now, notes=notes)
+                replied = None if thread is None else functools.partial(self._threads.replied, thread)
+                plan = api.respond(served, step, now=now, notes=notes, replied=replied)
             if self.gateway is not None:
                 behind = self.gateway.apply(plan)
                 if behind != plan:
@@ -301,6 +327,8 @@ class Engine(Assertions):
                 platform=platform.name,
             )
             self._journal.append(exchange)
+            if thread is not None:
+                self._threaded[id(exchange)] = thread
         return Run(self, exchange, plan, read_timeout)
 
     def error(self, incoming: Incoming, error_type: str, message: str, *, status: int | None = None) -> Plan:
@@ -327,6 +355,11 @@ class Engine(Assertions):
             exchange.outcome = outcome
             exchange.error = error
             exchange.end = self.clock.elapsed
+            thread = self._threaded.pop(id(exchange), None)
+            if thread is not None:
+                fault = exchange.step.fault if exchange.step is not None else None
+                whole = fault is None or not (fault.spoils_reply or fault.ends_short)
+                self._threads.end(thread, delivered=outcome == Outcome.COMPLETE and whole)
             if outcome == Outcome.WOULD_HANG_FOREVER:
                 self._findings.append(
                     f"attempt {exchange.attempt}: {exchange.method} {exchange.path} would hang forever "

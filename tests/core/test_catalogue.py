@@ -114,6 +114,12 @@ def test_a_fixed_status_fault_asks_for_its_documented_status(name: str) -> None:
     assert api.errors == [(kind.status, kind.type, "some_code")]
 
 
+@pytest.mark.parametrize("name", ["thread_lost", "thread_expired"])
+def test_a_thread_fault_is_the_apis_thread_not_found_and_drops_the_thread(name: str) -> None:
+    assert shape(name)[1].errors == [(404, "not_found_error", "thread_not_found")]
+    assert FAULTS[name].drops_thread and not FAULTS[name].chaos
+
+
 def test_status_takes_its_type_from_the_status_unless_given() -> None:
     assert shape("status", code=503)[1].errors == [(503, "api_error", None)]
     assert shape("status", code=418, type="overloaded_error")[1].errors == [(418, "overloaded_error", None)]

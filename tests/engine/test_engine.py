@@ -174,6 +174,49 @@ def test_reset_forgets_everything_served_and_rewinds_the_clock() -> None:
     assert engine.journal[0].attempt == 1 and engine.journal[0].step is None
 
 
+def threaded(thread: dict[str, Any], messages: list[Any], **fields: Any) -> Incoming:
+    body = {"model": "claude-sonnet-4-6", "max_tokens": 50, "messages": messages, "thread": thread, **fields}
+    return Incoming("POST", "/v1/messages", {}, HEADERS, json.dumps(body).encode())
+
+
+def reply_id(run: Run) -> str:
+    return str(json.loads(b"".join(action.data for action in run.plan.actions if isinstance(action, Send)))["id"])
+
+
+def continue_from(message_id: str) -> Incoming:
+    return threaded({"type": "continue", "previous_message_id": message_id}, [{"role": "user", "content": "more"}])
+
+
+def test_a_continue_is_served_as_the_whole_conversation_of_its_thread() -> None:
+    engine = Engine(Clock()).script("ok; ok; api_error")
+    first = serve(engine, threaded({"type": "create"}, [{"role": "user", "content": "hi"}], system="Be brief."))
+    second = serve(engine, continue_from(reply_id(first)))
+    assert [exchange.turn for exchange in engine.journal] == [1, 2]
+    assert engine.journal[1].json["messages"] == [{"role": "user", "content": "more"}]  # as sent
+    assert [exchange.status for exchange in engine.journal] == [200, 200]
+    serve(engine, continue_from(reply_id(first)))  # the reply was continued already: no step taken
+    assert (engine.journal[2].status, engine.journal[2].notes, engine.journal[2].step) == (
+        400, ["thread_already_continued"], None)
+    engine.clock.advance(300)
+    serve(engine, continue_from(reply_id(second)))
+    assert (engine.journal[3].status, engine.journal[3].notes) == (404, ["thread_not_found"])
+    assert engine.unused_steps()[0].startswith("api_error (turn 3")
+
+
+def test_a_thread_fault_forgets_the_thread_and_reset_forgets_every_thread() -> None:
+    engine = Engine(Clock(), strict=False).script("ok; thread_lost")
+    first = reply_id(serve(engine, threaded({"type": "create"}, [{"role": "user", "content": "hi"}])))
+    serve(engine, continue_from(first))
+    serve(engine, continue_from(first))
+    assert [(exchange.status, exchange.notes) for exchange in engine.journal[1:]] == [
+        (404, []), (404, ["thread_not_found"])]
+    engine.reset()
+    first = reply_id(serve(engine, threaded({"type": "create"}, [{"role": "user", "content": "hi"}])))
+    engine.reset()
+    serve(engine, continue_from(first))
+    assert engine.journal[0].status == 404
+
+
 @pytest.mark.parametrize(("option", "value"), [("seed", 1.5), ("strict", 1), ("validate", "yes")])
 def test_options_of_the_wrong_type_are_refused(option: str, value: Any) -> None:
     with pytest.raises(TypeError, match=option):
