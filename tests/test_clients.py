@@ -8,16 +8,18 @@ against the fake, and the request it sent is kept in ``fixtures/clients/<client>
 says which version and how it was captured); here it is replayed byte for byte, in-process through
 an httpx and an httpx2 client addressed to api.anthropic.com, and over sockets.
 
-Tests marked ``xfail(strict=True, reason="issue 19: ...")`` fail today because the fake rejects
-what the real API accepts; each names the fix it waits for, and strict makes the marker fail the
-suite the moment the fix lands, so it is removed then and not forgotten.
+What each client needs of the fake, and fails on without it: pydantic-ai, langchain-anthropic and
+litellm send ``max_tokens=128000`` to claude-sonnet-4-6 (its documented output limit); the SDK's
+tool runner (2.x) keeps its conversation in a message thread; Claude Code's first request carries
+a ``role: "system"`` message and ``?beta=true``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,28 +41,12 @@ MODEL = "claude-sonnet-4-6"
 CLIENTS = Path(__file__).parent.parent / "fixtures" / "clients"
 FIXTURES = sorted(path.stem for path in CLIENTS.glob("*.json"))
 
-MAX_TOKENS_FIX = ("issue 19: models fix (claude-sonnet-4-6 allows max_tokens up to 128,000; the fake caps it at "
-                  "64,000 and answers 400 to the client's default max_tokens=128000)")
-CLAUDE_CODE_FIX = ('issue 19: models fix (Claude Code\'s first request carries role:"system" messages, sent with '
-                   "?beta=true; the fake answers 400 'messages.1.role: Input should be user or assistant')")
-THREADS_FIX = ("issue 19: threads fix (the 2.x SDK's tool runner sends thread:{type:create} and then only the new "
-               "messages; the fake keeps no thread, so the tool_result of turn 2 has no tool_use before it: 400)")
-
 # pydantic-ai needs anthropic>=1.15 (and Python>=3.11): it runs where the SDK is 1.x or later, and
 # there it must be installed (scripts/setup puts the `clients` extra into .venv), so an
 # ImportError fails the run instead of skipping. Under anthropic 0.125 it cannot be installed.
 PYDANTIC_AI_RUNS = SDK_MAJOR >= 1
 needs_pydantic_ai = pytest.mark.skipif(
     not PYDANTIC_AI_RUNS, reason=f"pydantic-ai requires anthropic>=1.15; this is anthropic {anthropic.__version__}")
-
-# The SDK's tool runner sends message threads by default from 2.x (2.16 here); 0.125's runner
-# resends the whole conversation, which the fake already answers.
-RUNNER_USES_THREADS = SDK_MAJOR >= 2
-
-# litellm and Claude Code send the model's largest max_tokens or role:"system" messages: each
-# fixture's replay waits for the fix its client needs.
-FIXTURE_FIX = {"litellm": MAX_TOKENS_FIX, "claude-code": CLAUDE_CODE_FIX}
-
 
 @pytest.fixture
 def offline() -> Iterator[None]:
@@ -69,12 +55,33 @@ def offline() -> Iterator[None]:
         yield
 
 
-def fixture_params() -> list[Any]:
-    return [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=FIXTURE_FIX[name]))
-            if name in FIXTURE_FIX else name for name in FIXTURES]
-
-
 # -- pydantic-ai ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sync_agent() -> Iterator[Callable[[], Any]]:
+    """Makes default pydantic-ai agents for ``run_sync``, and closes what they leave open after the test.
+
+    ``run_sync`` takes the thread's current event loop (making one when there is none) and leaves
+    it open for its next call, and each agent's provider keeps its own HTTP client, whose keep-alive
+    connection lives on that loop: without closing both, they leak into whichever test the garbage
+    collector reaches them in. An agent is made where the test says (under a fake, which supplies
+    the API key its provider asks for at once)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    made: list[Any] = []
+
+    def make() -> Any:
+        made.append(pydantic_agent())
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for agent in made:
+            loop.run_until_complete(agent.model.client.close())
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def pydantic_agent() -> Any:
@@ -84,27 +91,27 @@ def pydantic_agent() -> Any:
 
 
 @needs_pydantic_ai
-@pytest.mark.xfail(strict=True, reason=MAX_TOKENS_FIX)
-def test_pydantic_ai_default_run_sync(offline: None) -> None:
+def test_pydantic_ai_default_run_sync(offline: None, sync_agent: Callable[[], Any]) -> None:
     with ClaudeFake() as fake:
-        result = pydantic_agent().run_sync("Hello")
+        result = sync_agent().run_sync("Hello")
     assert result.output == DEFAULT_TEXT
     assert [exchange.status for exchange in fake.journal] == [200]
 
 
 @needs_pydantic_ai
-@pytest.mark.xfail(strict=True, reason=MAX_TOKENS_FIX)
 async def test_pydantic_ai_default_run(offline: None) -> None:
     with ClaudeFake() as fake:
-        result = await pydantic_agent().run("Hello")
+        agent = pydantic_agent()
+        result = await agent.run("Hello")
+        await agent.model.client.close()  # the provider's own HTTP client, which pydantic-ai never closes
     assert result.output == DEFAULT_TEXT
     assert [exchange.status for exchange in fake.journal] == [200]
 
 
 @needs_pydantic_ai
-@pytest.mark.xfail(strict=True, reason=MAX_TOKENS_FIX)
-def test_pydantic_ai_default_run_over_sockets(claude_fake_server: ServerScope, offline: None) -> None:
-    result = pydantic_agent().run_sync("Hello")  # its AsyncAnthropic reads ANTHROPIC_BASE_URL
+def test_pydantic_ai_default_run_over_sockets(claude_fake_server: ServerScope, offline: None,
+                                              sync_agent: Callable[[], Any]) -> None:
+    result = sync_agent().run_sync("Hello")  # its AsyncAnthropic reads ANTHROPIC_BASE_URL
     assert result.output == DEFAULT_TEXT
     assert [exchange.status for exchange in claude_fake_server.journal] == [200]
 
@@ -112,7 +119,6 @@ def test_pydantic_ai_default_run_over_sockets(claude_fake_server: ServerScope, o
 # -- langchain-anthropic (accepts anthropic>=0.120: both SDK generations) ----------------
 
 
-@pytest.mark.xfail(strict=True, reason=MAX_TOKENS_FIX)
 def test_langchain_default_invoke(offline: None) -> None:
     with ClaudeFake() as fake:
         reply = ChatAnthropic(model=MODEL).invoke("Hello")
@@ -120,7 +126,6 @@ def test_langchain_default_invoke(offline: None) -> None:
     assert [exchange.status for exchange in fake.journal] == [200]
 
 
-@pytest.mark.xfail(strict=True, reason=MAX_TOKENS_FIX)
 async def test_langchain_default_ainvoke(offline: None) -> None:
     with ClaudeFake() as fake:
         reply = await ChatAnthropic(model=MODEL).ainvoke("Hello")
@@ -128,7 +133,6 @@ async def test_langchain_default_ainvoke(offline: None) -> None:
     assert [exchange.status for exchange in fake.journal] == [200]
 
 
-@pytest.mark.xfail(strict=True, reason=MAX_TOKENS_FIX)
 def test_langchain_default_invoke_over_sockets(claude_fake_server: ServerScope, offline: None) -> None:
     reply = ChatAnthropic(model=MODEL).invoke("Hello")  # reads ANTHROPIC_BASE_URL
     assert reply.content == DEFAULT_TEXT
@@ -194,7 +198,6 @@ def test_tool_runner_default_first_call(offline: None) -> None:
 
 
 # The loop: turn 1 asks for the tool, the runner calls it and sends its result in turn 2.
-@pytest.mark.xfail(RUNNER_USES_THREADS, strict=True, reason=THREADS_FIX)
 def test_tool_runner_default_loop(offline: None) -> None:
     with ClaudeFake("tool_use(name=get_weather), ok") as fake:
         messages = list(anthropic.Anthropic().beta.messages.tool_runner(**RUNNER_REQUEST))
@@ -202,7 +205,6 @@ def test_tool_runner_default_loop(offline: None) -> None:
     assert [exchange.status for exchange in fake.journal] == [200, 200]
 
 
-@pytest.mark.xfail(RUNNER_USES_THREADS, strict=True, reason=THREADS_FIX)
 async def test_tool_runner_default_loop_async(offline: None) -> None:
     @beta_async_tool  # the async runner's tools are coroutines
     async def get_weather(city: str) -> str:
@@ -220,7 +222,6 @@ async def test_tool_runner_default_loop_async(offline: None) -> None:
     assert [exchange.status for exchange in fake.journal] == [200, 200]
 
 
-@pytest.mark.xfail(RUNNER_USES_THREADS, strict=True, reason=THREADS_FIX)
 def test_tool_runner_default_loop_over_sockets(claude_fake_server: ServerScope, offline: None) -> None:
     claude_fake_server.script("tool_use(name=get_weather), ok")
     with anthropic.Anthropic() as client:
@@ -270,7 +271,7 @@ def test_every_fixture_is_a_recorded_request() -> None:
 
 
 @pytest.mark.parametrize("http", ["httpx", "httpx2"])
-@pytest.mark.parametrize("name", fixture_params())
+@pytest.mark.parametrize("name", FIXTURES)
 def test_a_captured_request_replayed_in_process(name: str, http: str, offline: None) -> None:
     record = captured(name)
     module: Any = importlib.import_module(http)
@@ -282,7 +283,7 @@ def test_a_captured_request_replayed_in_process(name: str, http: str, offline: N
     assert [exchange.status for exchange in fake.journal] == [200]
 
 
-@pytest.mark.parametrize("name", fixture_params())
+@pytest.mark.parametrize("name", FIXTURES)
 def test_a_captured_request_replayed_over_sockets(name: str, claude_fake_server: ServerScope, offline: None) -> None:
     record = captured(name)
     http: Any = importlib.import_module("httpx")
