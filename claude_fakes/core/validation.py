@@ -46,4 +46,4 @@ def check_body(body: Mapping[str, Any], path: str, validate: bool) -> str | None
             return f"messages.{index}.content: Field required"
     if "stream" in body and not isinstance(body["stream"], bool):
         return "stream: Input should be a valid boolean"
-    return conversation.problem(messages) if validate else None
+    return conversation.problem(messages, thinking=body.get("thinking")) if validate else None
