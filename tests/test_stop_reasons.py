@@ -143,3 +143,18 @@ def test_max_tokens_before_a_server_tool_call_drops_the_call_and_its_stop() -> N
     message = assert_one_message(seen)
     assert message["stop_reason"] == "max_tokens"
     assert [block["type"] for block in message["content"]] == ["text"]
+
+
+LONG_INPUT = {"city": "Paris", "country": "France", "detail": "hourly forecast for the next three days",
+              "unit": "celsius"}
+
+
+@pytest.mark.parametrize("max_tokens", [2, 12, 25])
+def test_max_tokens_inside_a_tool_call_leaves_the_call_with_the_start_of_its_input(max_tokens: int) -> None:
+    reply = replies.tool_use("get_weather", LONG_INPUT)
+    message = assert_one_message(everywhere(reply, max_tokens=max_tokens))
+    assert message["stop_reason"] == "max_tokens"
+    (block,) = message["content"]
+    assert block["type"] == "tool_use" and block["id"].startswith("toolu_01")
+    cut = block["input"]
+    assert cut != LONG_INPUT and cut == {key: LONG_INPUT[key] for key in list(LONG_INPUT)[:len(cut)]}

@@ -6,6 +6,7 @@ API would, and latency models pace a stream on each event's tokens.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -116,13 +117,17 @@ def render_message(
             continue
         if isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
             cost = _tool_tokens(block)
-            if cost > budget:
-                stop_reason = "max_tokens"
-                break
-            budget -= cost
             if block.id is None:
                 block = replace(block, id=_new_id(block, ids, id_tag))
             last_call = str(block.id)
+            if cost > budget:
+                # The model ran out of tokens while writing the call: the block is there with the
+                # start of its input (its "tokens": the JSON text written), and nothing follows.
+                blocks.append((block, [_input_cut(block, budget)]))
+                budget = 0
+                stop_reason = "max_tokens"
+                break
+            budget -= cost
             blocks.append((block, []))
             continue
         tokens = split_tokens(_words(block))
@@ -202,8 +207,9 @@ def render_message(
         elif isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
             # A call streams as its block with an empty input, then the input's JSON in fragments.
             start({**_block_json(block, tokens), "input": {}})
-            fragments = ["", *_json_fragments(_tool_json(block))]
-            per_fragment = _tool_tokens(block) / max(1, len(fragments) - 1)
+            written = tokens[0] if tokens else _tool_json(block)
+            fragments = ["", *_json_fragments(written)]
+            per_fragment = estimate_tokens(block.name + written) / max(1, len(fragments) - 1)
             for n, fragment in enumerate(fragments):
                 weight = round(per_fragment * n) - round(per_fragment * (n - 1)) if n else 0
                 delta({"type": "input_json_delta", "partial_json": fragment}, weight)
@@ -232,6 +238,25 @@ def render_message(
     return RenderedMessage(message, tuple(stream), output_tokens, tuple(weights))
 
 
+def _input_cut(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, budget: int) -> str:
+    """The start of the call's input JSON that ``budget`` tokens write: its first members, as many as
+    fit, and no closing brace. Cut between members, the SDK's partial parse of the streamed text
+    and the JSON body's ``input`` (those members) agree."""
+    members = list(block.input.items())
+    written = "{"
+    for count in range(1, len(members) + 1):
+        longer = json.dumps(dict(members[:count]), sort_keys=True, separators=(",", ":"))[:-1]
+        if estimate_tokens(block.name + longer) > budget:
+            break
+        written = longer
+    return written
+
+
+def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, tokens: list[str]) -> Any:
+    """The call's input as the message holds it: whole, or the members max_tokens let it write."""
+    return json.loads(tokens[0] + "}") if tokens else block.input
+
+
 def _words(block: TextBlock | ThinkingBlock | CompactionBlock) -> str:
     """The text of a block the model writes word by word."""
     if isinstance(block, TextBlock):
@@ -252,12 +277,12 @@ def _block_json(block: Block, tokens: list[str]) -> dict[str, Any]:
     if isinstance(block, ThinkingBlock):
         return {"type": "thinking", "thinking": "".join(tokens), "signature": block.signature}
     if isinstance(block, ToolUseBlock):
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": _input(block, tokens)}
     if isinstance(block, ServerToolUseBlock):
-        return {"type": "server_tool_use", "id": block.id, "name": block.name, "input": block.input}
+        return {"type": "server_tool_use", "id": block.id, "name": block.name, "input": _input(block, tokens)}
     if isinstance(block, McpToolUseBlock):
         return {"type": "mcp_tool_use", "id": block.id, "name": block.name, "server_name": block.server_name,
-                "input": block.input}
+                "input": _input(block, tokens)}
     if isinstance(block, ServerToolResultBlock):
         return {"type": block.type, "tool_use_id": block.tool_use_id, "content": block.content}
     if isinstance(block, McpToolResultBlock):

@@ -145,3 +145,20 @@ def test_a_compaction_block_streams_one_compaction_delta_and_costs_its_words() -
     assert message["stop_reason"] == "compaction" and message["usage"]["output_tokens"] == 2
     deltas = [data["delta"] for name, data in events if name == "content_block_delta"]
     assert deltas == [{"type": "compaction_delta", "content": "two words"}]
+
+
+def test_max_tokens_inside_a_call_streams_the_start_of_its_input_and_keeps_those_members() -> None:
+    reply = replies.tool_use("t", {"a": "one", "b": "two words here", "c": "three"})
+    message, events = render(reply, max_tokens=6)
+    assert message["stop_reason"] == "max_tokens" and message["usage"]["output_tokens"] == 6
+    assert message["content"] == [{"type": "tool_use", "id": message["content"][0]["id"], "name": "t",
+                                   "input": {"a": "one"}}]
+    written = "".join(data["delta"]["partial_json"] for name, data in events if name == "content_block_delta")
+    assert written == '{"a":"one"'
+
+
+def test_max_tokens_with_no_room_for_a_member_leaves_an_empty_input() -> None:
+    message, events = render(replies.text("a") + replies.tool_use("t", {"a": "one"}), max_tokens=2)
+    assert message["content"][1]["input"] == {} and message["stop_reason"] == "max_tokens"
+    assert [data["delta"]["partial_json"] for name, data in events
+            if name == "content_block_delta" and data["index"] == 1] == ["", "{"]
