@@ -23,7 +23,9 @@ __all__ = [
     "authentication_error",
     "billing_error",
     "chaos",
+    "compaction",
     "conflict_error",
+    "context_window_exceeded",
     "drop",
     "error_event",
     "garbage",
@@ -36,14 +38,17 @@ __all__ = [
     "not_found_error",
     "ok",
     "overloaded",
+    "pause_turn",
     "permission_error",
     "proxy_error",
     "quota_exceeded",
     "rate_limited",
+    "refusal",
     "refuse",
     "request_too_large",
     "reset",
     "resource_exhausted",
+    "server_tool_error",
     "service_unavailable",
     "slow",
     "stall",
@@ -537,6 +542,45 @@ def thread_lost() -> Step:
     its expiry); the fake forgets it, so the client must replay the whole conversation with
     ``thread={"type": "create"}`` (anthropic 2.x does so itself)."""
     return Step.make("thread_lost")
+
+
+def pause_turn(tool: str = "web_search", *, reply: Reply | None = None) -> Step:
+    """A reply whose long turn the API pauses: after ``reply``'s content, a ``server_tool_use`` of ``tool``
+    (``srvtoolu_…``) left without its result, stop reason ``pause_turn``. The client sends the content
+    back as-is to let the model go on."""
+    return Step.make("pause_turn", tool=tool, reply=reply)
+
+
+def refusal(category: str | None = None, *, explanation: str | None = None, reply: Reply | None = None) -> Step:
+    """A reply that stops with stop reason ``refusal`` (the streaming classifiers' verdict): ``reply``'s
+    content, if any, then ``stop_details`` ``{"type": "refusal", "category", "explanation"}`` in the
+    message and in the stream's ``message_delta``."""
+    return Step.make("refusal", category=category, explanation=explanation, reply=reply)
+
+
+def context_window_exceeded(reply: Reply | None = None) -> Step:
+    """A reply that stops with stop reason ``model_context_window_exceeded``: ``reply``'s content is what
+    fitted in the model's context window."""
+    return Step.make("context_window_exceeded", reply=reply)
+
+
+def server_tool_error(tool: str = "web_search", code: str = "unavailable", *, reply: Reply | None = None) -> Step:
+    """A reply in which the server tool ``tool`` fails: a ``server_tool_use``, then its result block
+    holding ``<tool>_tool_result_error`` with ``error_code`` ``code``, then ``reply``'s content (left
+    out: the default text). The HTTP status is 200: the error is inside the message."""
+    return Step.make("server_tool_error", tool=tool, code=code, reply=reply)
+
+
+def compaction(
+    summary: str = "Summary of the conversation so far.",
+    pause: bool = True,
+    *,
+    reply: Reply | None = None,
+) -> Step:
+    """A reply that starts with a ``compaction`` block (beta) holding ``summary``; ``pause``: the turn stops
+    there with stop reason ``compaction`` (``pause_after_compaction``), else ``reply``'s content (left
+    out: the default text) follows."""
+    return Step.make("compaction", summary=summary, pause=pause, reply=reply)
 
 
 def chaos(**probabilities: float) -> Step:

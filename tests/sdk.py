@@ -56,40 +56,43 @@ class Outcome:
         return "".join(block.text for block in self.message.content if block.type == "text")
 
 
-def call(mode: str, client_options: dict[str, Any] | None = None, *, platform: str = "anthropic",
+def call(mode: str, client_options: dict[str, Any] | None = None, *, platform: str = "anthropic", beta: bool = False,
          **request: Any) -> Outcome:
     """One ``messages.create`` (or ``messages.stream``) call in ``mode`` on ``platform``, the way
-    user code makes it."""
+    user code makes it; ``beta``: through ``client.beta.messages``."""
     options = {**(client_options or {}), "platform": platform}
     params = {**REQUEST, "model": MODELS[platform], **request}
     outcome = Outcome()
     try:
         if mode.startswith("sync"):
             with client(**options) as sync_client:
-                _call_sync(sync_client, mode, params, outcome)
+                _call_sync(sync_client, mode, params, outcome, beta)
         else:
-            asyncio.run(_call_async(mode, options, params, outcome))
+            asyncio.run(_call_async(mode, options, params, outcome, beta))
     except Exception as err:  # the test inspects what the caller saw (a BaseException is the test's to see)
         outcome.error = err
     return outcome
 
 
-def _call_sync(sync_client: Any, mode: str, params: dict[str, Any], outcome: Outcome) -> None:
+def _call_sync(sync_client: Any, mode: str, params: dict[str, Any], outcome: Outcome, beta: bool) -> None:
+    messages = sync_client.beta.messages if beta else sync_client.messages
     if mode == "sync":
-        outcome.message = sync_client.messages.create(**params)
+        outcome.message = messages.create(**params)
         return
-    with sync_client.messages.stream(**params) as stream:
+    with messages.stream(**params) as stream:
         for event in stream:
             outcome.events.append(event.type)
         outcome.message = stream.get_final_message()
 
 
-async def _call_async(mode: str, options: dict[str, Any], params: dict[str, Any], outcome: Outcome) -> None:
+async def _call_async(mode: str, options: dict[str, Any], params: dict[str, Any], outcome: Outcome,
+                      beta: bool) -> None:
     async with client(asynchronous=True, **options) as async_client:
+        messages = async_client.beta.messages if beta else async_client.messages
         if mode == "async":
-            outcome.message = await async_client.messages.create(**params)
+            outcome.message = await messages.create(**params)
             return
-        async with async_client.messages.stream(**params) as stream:
+        async with messages.stream(**params) as stream:
             async for event in stream:
                 outcome.events.append(event.type)
             outcome.message = await stream.get_final_message()

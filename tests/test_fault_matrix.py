@@ -127,6 +127,11 @@ ROWS: dict[str, Row] = {
     "chaos": Row("chaos(overloaded=1)*3", same(sdk_class("OverloadedError", "OverloadedError"), 3)),
     "slow": Row(f'slow(ttft=0.1, tps=10, text="{TEN_WORDS}")*3',
                 by_streaming((anthropic.APITimeoutError, 3), ("ok", 1))),
+    "pause_turn": Row("pause_turn", same("ok: pause_turn", 1)),
+    "refusal": Row("refusal(category=cyber)", same("ok: refusal", 1)),
+    "context_window_exceeded": Row("context_window_exceeded", same("ok: model_context_window_exceeded", 1)),
+    "server_tool_error": Row("server_tool_error(tool=web_search, code=max_uses_exceeded)", same("ok", 1)),
+    "compaction": Row("compaction", same("ok: compaction", 1)),
 }
 
 
@@ -158,10 +163,17 @@ def client_timeout(row: Row, executor: str) -> float:
     return QUICK_TIMEOUT if expected is anthropic.APITimeoutError else TIMEOUT
 
 
+USUAL_STOPS = ("end_turn", "tool_use")
+"""The stop reasons of an ``ok`` reply; a row whose reply stops otherwise shows its stop reason."""
+
+
 def outcome_of(seen: Seen) -> Any:
     if seen.error is not None:
         return type(seen.error)
-    return "partial" if seen.message.stop_reason is None else "ok"
+    stop_reason = seen.message.stop_reason
+    if stop_reason is None:
+        return "partial"
+    return "ok" if stop_reason in USUAL_STOPS else f"ok: {stop_reason}"
 
 
 CASES = [pytest.param(fault, executor, id=f"{fault}-{executor}")

@@ -43,6 +43,16 @@ from typing import Any, NamedTuple, Protocol
 from ..wire.anthropic import ERROR_KINDS, PROXY_BODIES, error_type_for_status, proxy_page
 from .latency import Speed
 from .plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
+from .replies import (
+    REFUSAL_CATEGORIES,
+    SERVER_TOOL_ERROR_CODES,
+    Reply,
+    compaction,
+    context_window_exceeded,
+    pause_turn,
+    refusal,
+    server_tool_error,
+)
 from .threads import NOT_FOUND
 
 __all__ = ["ALIASES", "FAULTS", "Args", "Fault", "Param", "Shaping", "StreamError"]
@@ -83,9 +93,11 @@ class Shaping(Protocol):
     def stream(self) -> bool:
         """Whether the request asked for an SSE stream."""
 
-    def response(self, *, split: bool = False) -> Response:
+    def response(self, *, split: bool = False, lead: Reply | None = None, tail: Reply | None = None) -> Response:
         """The complete reply the step's content (or the default) makes. ``split``: a JSON body comes
-        in as many pieces as the stream has events, so that a fault can cut it after K of them."""
+        in as many pieces as the stream has events, so that a fault can cut it after K of them.
+        ``lead``, ``tail``: the action's own blocks before and after the step's content, and how
+        the turn stops (without a stop of theirs, content-less steps go on to the default text)."""
 
     def status_error(self, status: int, error_type: str, args: Args, error_code: str | None = None) -> Plan:
         """An Anthropic error response; ``args`` may carry ``message``, ``retry_after``,
@@ -285,6 +297,37 @@ def _thread_gone(api: Shaping, args: Args) -> Plan:
     return api.status_error(error.status, error.error_type, {"message": error.message}, error.error_code)
 
 
+# Replies the API sends as 200s, stopping in other ways than ok's: not faults of the transport, but
+# turns a client has to handle (docs/facts.md, "Stop reasons and server-tool blocks").
+
+
+def _pause_turn(api: Shaping, args: Args) -> Plan:
+    return api.response(tail=pause_turn(args["tool"])).whole()
+
+
+def _refusal(api: Shaping, args: Args) -> Plan:
+    return api.response(tail=refusal(args["category"], args["explanation"])).whole()
+
+
+def _context_window_exceeded(api: Shaping, args: Args) -> Plan:
+    return api.response(tail=context_window_exceeded()).whole()
+
+
+def _server_tool_error(api: Shaping, args: Args) -> Plan:
+    return api.response(lead=server_tool_error(args["tool"], args["code"])).whole()
+
+
+def _check_server_tool_error(args: Args) -> str | None:
+    codes = SERVER_TOOL_ERROR_CODES[args["tool"]]
+    if args["code"] in codes:
+        return None
+    return f"server_tool_error(tool={args['tool']}) has no code {args['code']!r}; its codes are {', '.join(codes)}"
+
+
+def _compaction(api: Shaping, args: Args) -> Plan:
+    return api.response(lead=compaction(args["summary"], pause=args["pause"])).whole()
+
+
 def _chaos(api: Shaping, args: Args) -> Plan:
     raise AssertionError("chaos is resolved into a concrete step before a plan is made")
 
@@ -453,6 +496,50 @@ FAULTS: dict[str, Fault] = {
               doc="HTTP 404 ``thread_not_found``: the API lost the message thread this request continues (before\n"
                   "its expiry); the fake forgets it, so the client must replay the whole conversation with\n"
                   '``thread={"type": "create"}`` (anthropic 2.x does so itself).'),
+        Fault("pause_turn", "a 200 whose turn pauses: a server_tool_use of tool T left without its result, "
+              "stop reason pause_turn", _pause_turn,
+              (Param("tool", "word", "web_search", choices=tuple(SERVER_TOOL_ERROR_CODES)),), takes_reply=True,
+              chaos=False,
+              doc="A reply whose long turn the API pauses: after ``reply``'s content, a ``server_tool_use`` of "
+                  "``tool``\n"
+                  "(``srvtoolu_…``) left without its result, stop reason ``pause_turn``. The client sends the "
+                  "content\n"
+                  "back as-is to let the model go on."),
+        Fault("refusal", "a 200 that stops with stop reason refusal and stop_details (category C, explanation E)",
+              _refusal,
+              (Param("category", "word", None, nullable=True, choices=REFUSAL_CATEGORIES),
+               Param("explanation", "word", None, nullable=True, keyword_only=True)), takes_reply=True,
+              chaos=False,
+              doc="A reply that stops with stop reason ``refusal`` (the streaming classifiers' verdict): "
+                  "``reply``'s\n"
+                  "content, if any, then ``stop_details`` ``{\"type\": \"refusal\", \"category\", "
+                  "\"explanation\"}`` in the\n"
+                  "message and in the stream's ``message_delta``."),
+        Fault("context_window_exceeded", "a 200 that stops with stop reason model_context_window_exceeded",
+              _context_window_exceeded, takes_reply=True, chaos=False,
+              doc="A reply that stops with stop reason ``model_context_window_exceeded``: ``reply``'s content "
+                  "is what\n"
+                  "fitted in the model's context window."),
+        Fault("server_tool_error", "a 200 in which server tool T fails: its result is an error object with "
+              "error_code C", _server_tool_error,
+              (Param("tool", "word", "web_search", choices=tuple(SERVER_TOOL_ERROR_CODES)),
+               Param("code", "word", "unavailable",
+                     choices=tuple(dict.fromkeys(c for codes in SERVER_TOOL_ERROR_CODES.values() for c in codes)))),
+              takes_reply=True, chaos=False, check=_check_server_tool_error,
+              doc="A reply in which the server tool ``tool`` fails: a ``server_tool_use``, then its result "
+                  "block\n"
+                  "holding ``<tool>_tool_result_error`` with ``error_code`` ``code``, then ``reply``'s content "
+                  "(left\n"
+                  "out: the default text). The HTTP status is 200: the error is inside the message."),
+        Fault("compaction", "a 200 that starts with a compaction block (beta); pause=true: stop reason compaction",
+              _compaction,
+              (Param("summary", "word", "Summary of the conversation so far."), Param("pause", "flag", True)),
+              takes_reply=True, chaos=False,
+              doc="A reply that starts with a ``compaction`` block (beta) holding ``summary``; ``pause``: the "
+                  "turn stops\n"
+                  "there with stop reason ``compaction`` (``pause_after_compaction``), else ``reply``'s content "
+                  "(left\n"
+                  "out: the default text) follows."),
         Fault("chaos", "per attempt, one of the faults given as ACTION=P (probability P, drawn from the seed), "
               "else ok", _chaos, chaos=False, draws=True,
               doc="Per attempt, one of the named faults with its probability (drawn from the fake's seed), else "
@@ -468,8 +555,10 @@ FAULTS: dict[str, Fault] = {
 }
 """Every action a script may use, by name."""
 
-ALIASES = {"overloaded_error": "overloaded", "rate_limit_error": "rate_limited"}
-"""Every documented ``error.type`` is an action; these two are spelled differently in DESIGN.md."""
+ALIASES = {"overloaded_error": "overloaded", "rate_limit_error": "rate_limited",
+           "model_context_window_exceeded": "context_window_exceeded"}
+"""Every documented ``error.type`` is an action; these two are spelled differently in DESIGN.md. A
+stop reason's action answers to the API's name of it too."""
 
 
 def signature(fault: Fault) -> str:

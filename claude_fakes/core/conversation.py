@@ -5,7 +5,10 @@ application's ``tool_result`` blocks answering them. The real API rejects a hist
 ``tool_use`` has no ``tool_result`` in the very next message (what an interrupted or retried turn
 leaves behind), and one whose ``tool_result`` answers no ``tool_use`` of the message before it,
 with 400 ``invalid_request_error`` and the messages below (as the API words them; public bug
-reports quote them verbatim). Pure functions of the request JSON.
+reports quote them verbatim). With thinking on, a turn that a ``tool_result`` continues must keep
+its thinking: the assistant message the results answer starts with its ``thinking`` (or
+``redacted_thinking``) block, and a thinking block sent back keeps its ``signature``. Pure
+functions of the request JSON.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Orphan", "answered", "duplicate_results", "orphans", "problem", "turn_key"]
+__all__ = ["THINKING_FIRST", "Orphan", "answered", "duplicate_results", "orphans", "problem", "thinking_problem",
+           "turn_key"]
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,48 @@ def orphans(messages: Sequence[Any]) -> list[Orphan]:
     return found
 
 
-def problem(messages: Sequence[Any]) -> str | None:
+THINKING_FIRST = (
+    "messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When "
+    "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost "
+    "set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To "
+    "avoid this requirement, disable `thinking`. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+"""The API's words (``preceeding`` is theirs) for a tool continuation whose thinking was dropped."""
+
+
+def _thinking_on(thinking: Any) -> bool:
+    return isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "adaptive")
+
+
+def thinking_problem(messages: Sequence[Any], thinking: Any) -> str | None:
+    """The 400 for thinking the history lost: a thinking block sent back without its ``signature``;
+    with ``thinking`` on, a last message of ``tool_result`` blocks answering an assistant message
+    that does not start with its thinking."""
+    for index, message in enumerate(messages):
+        if _role(message) != "assistant":
+            continue
+        for position, block in enumerate(_blocks(message)):
+            if block.get("type") == "thinking" and "signature" not in block:
+                return f"messages.{index}.content.{position}.thinking.signature: Field required"
+    if not _thinking_on(thinking) or len(messages) < 2 or next(_results(messages[-1]), None) is None:
+        return None
+    index = len(messages) - 2
+    final = messages[index]
+    if _role(final) != "assistant":
+        return None
+    content = final.get("content")
+    blocks = _blocks(final)
+    found = "text" if isinstance(content, str) else blocks[0].get("type") if blocks else None
+    if found is None or found in ("thinking", "redacted_thinking"):
+        return None
+    return THINKING_FIRST.format(index=index, found=found)
+
+
+def problem(messages: Sequence[Any], *, thinking: Any = None) -> str | None:
     """The 400 message the API gives this history, or None when it accepts it: the first broken
-    message, in order, each message's ``tool_use`` ids read once."""
+    message, in order, each message's ``tool_use`` ids read once; then what
+    :func:`thinking_problem` finds (``thinking``: the request's)."""
     issued: list[str] = []
     for index, message in enumerate(messages):
         for position, block in _results(message):
@@ -90,7 +133,7 @@ def problem(messages: Sequence[Any]) -> str | None:
         missing = _unanswered(issued, messages[index + 1]) if issued and index + 1 < len(messages) else ()
         if missing:
             return Orphan(index, missing).message()
-    return None
+    return thinking_problem(messages, thinking)
 
 
 def answered(messages: Sequence[Any]) -> list[tuple[str, str]]:

@@ -6,14 +6,26 @@ API would, and latency models pace a stream on each event's tokens.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..wire.anthropic import MESSAGE_STOP, PING, Ids, SseEvent, block_stop, text_delta
-from .replies import Block, Reply, TextBlock, ThinkingBlock, ToolUseBlock
+from .replies import (
+    Block,
+    CompactionBlock,
+    McpToolResultBlock,
+    McpToolUseBlock,
+    Reply,
+    ServerToolResultBlock,
+    ServerToolUseBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
@@ -45,13 +57,13 @@ def input_tokens(request_json: Mapping[str, Any]) -> int:
     return estimate_tokens(text)
 
 
-def _tool_json(block: ToolUseBlock) -> str:
+def _tool_json(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock) -> str:
     if block.input_json is None:
         raise ValueError(f"tool_use {block.name!r}: its input is built from the request before rendering")
     return block.input_json
 
 
-def _tool_tokens(block: ToolUseBlock) -> int:
+def _tool_tokens(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock) -> int:
     return estimate_tokens(block.name + _tool_json(block))
 
 
@@ -91,21 +103,34 @@ def render_message(
     budget = max_tokens
     stop_reason = reply.stop_reason
     blocks: list[tuple[Block, list[str]]] = []
+    last_call = ""
     for block in reply.blocks:
         if budget <= 0:
             stop_reason = "max_tokens"
             break
-        if isinstance(block, ToolUseBlock):
+        if isinstance(block, (ServerToolResultBlock, McpToolResultBlock)):
+            # A tool's result is the API's, not the model's output: it costs no output tokens, and
+            # answers the call before it unless it names one.
+            if block.tool_use_id is None:
+                block = replace(block, tool_use_id=last_call)
+            blocks.append((block, []))
+            continue
+        if isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
             cost = _tool_tokens(block)
+            if block.id is None:
+                block = replace(block, id=_new_id(block, ids, id_tag))
+            last_call = str(block.id)
             if cost > budget:
+                # The model ran out of tokens while writing the call: the block is there with the
+                # start of its input (its "tokens": the JSON text written), and nothing follows.
+                blocks.append((block, [_input_cut(block, budget)]))
+                budget = 0
                 stop_reason = "max_tokens"
                 break
             budget -= cost
-            if block.id is None:
-                block = ToolUseBlock(block.name, block.input_json, ids.tool_use(id_tag))
             blocks.append((block, []))
             continue
-        tokens = split_tokens(block.text if isinstance(block, TextBlock) else block.thinking)
+        tokens = split_tokens(_words(block))
         if len(tokens) > budget:
             tokens = tokens[:budget]
             stop_reason = "max_tokens"
@@ -116,9 +141,15 @@ def render_message(
         if stop_reason == "max_tokens":
             break
     output_tokens = max_tokens - budget
+    # Stop details belong to the stop they explain: a reply max_tokens cut never reached it.
+    details = reply.stop.details if reply.stop is not None and stop_reason == reply.stop.reason else None
 
     usage_tail = {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-    content: list[dict[str, Any]] = []
+    content = [_block_json(block, tokens) for block, tokens in blocks]
+    message = _message(content, model, message_id, stop_reason, details, input_token_count, output_tokens,
+                       usage_tail)
+    if not events:
+        return RenderedMessage(message, (), output_tokens, ())
     stream: list[SseEvent] = []
     weights: list[int] = []
 
@@ -126,8 +157,6 @@ def render_message(
         stream.append(event)
         weights.append(tokens)
 
-    if not events:
-        return _message_only(blocks, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
     emit(
         SseEvent(
             "message_start",
@@ -153,79 +182,118 @@ def render_message(
         )
     )
     for index, (block, tokens) in enumerate(blocks):
-        if isinstance(block, TextBlock):
-            text = "".join(tokens)
-            content.append({"type": "text", "text": text})
+        def start(content_block: dict[str, Any], index: int = index) -> None:
             emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
-                                                  "content_block": {"type": "text", "text": ""}}))
+                                                  "content_block": content_block}))
             if index == 0:
                 emit(PING)
-            for start in range(0, len(tokens), delta_tokens):
-                group = tokens[start:start + delta_tokens]
+
+        def delta(value: dict[str, Any], tokens: int = 0, index: int = index) -> None:
+            emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index, "delta": value}),
+                 tokens)
+
+        if isinstance(block, TextBlock):
+            start({"type": "text", "text": ""})
+            for first in range(0, len(tokens), delta_tokens):
+                group = tokens[first:first + delta_tokens]
                 emit(text_delta(index, "".join(group)), len(group))
         elif isinstance(block, ThinkingBlock):
-            thought = "".join(tokens)
-            content.append({"type": "thinking", "thinking": thought, "signature": block.signature})
-            emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
-                                                  "content_block": {"type": "thinking", "thinking": "",
-                                                                    "signature": ""}}))
-            if index == 0:
-                emit(PING)
+            start({"type": "thinking", "thinking": "", "signature": ""})
             chunks = ["".join(tokens[i:i + delta_tokens]) for i in range(0, len(tokens), delta_tokens)]
             for n, chunk in enumerate([*chunks, ""]):
                 weight = len(tokens[n * delta_tokens:(n + 1) * delta_tokens]) if chunk else 0
-                emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                      "delta": {"type": "thinking_delta", "thinking": chunk}}),
-                     weight)
-            emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                  "delta": {"type": "signature_delta",
-                                                            "signature": block.signature}}))
-        else:
-            content.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
-            emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
-                                                  "content_block": {"type": "tool_use", "id": block.id,
-                                                                    "name": block.name, "input": {}}}))
-            if index == 0:
-                emit(PING)
-            fragments = ["", *_json_fragments(_tool_json(block))]
-            per_fragment = _tool_tokens(block) / max(1, len(fragments) - 1)
+                delta({"type": "thinking_delta", "thinking": chunk}, weight)
+            delta({"type": "signature_delta", "signature": block.signature})
+        elif isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
+            # A call streams as its block with an empty input, then the input's JSON in fragments.
+            start({**_block_json(block, tokens), "input": {}})
+            written = tokens[0] if tokens else _tool_json(block)
+            fragments = ["", *_json_fragments(written)]
+            per_fragment = estimate_tokens(block.name + written) / max(1, len(fragments) - 1)
             for n, fragment in enumerate(fragments):
                 weight = round(per_fragment * n) - round(per_fragment * (n - 1)) if n else 0
-                emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index,
-                                                      "delta": {"type": "input_json_delta",
-                                                                "partial_json": fragment}}), weight)
+                delta({"type": "input_json_delta", "partial_json": fragment}, weight)
+        elif isinstance(block, CompactionBlock):
+            # The summary comes whole in one compaction_delta (the SDK sets the block's content from it).
+            start({"type": "compaction", "content": None})
+            delta({"type": "compaction_delta", "content": "".join(tokens)}, len(tokens))
+        else:
+            # A tool's result comes whole in its content_block_start.
+            start(_block_json(block, tokens))
         emit(block_stop(index))
+    stop: dict[str, Any] = {"stop_reason": stop_reason, "stop_sequence": None}
+    if details is not None:
+        stop["stop_details"] = details
     emit(
         SseEvent(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "delta": stop,
                 "usage": {"input_tokens": input_token_count, **usage_tail, "output_tokens": output_tokens},
             },
         )
     )
     emit(MESSAGE_STOP)
-    message = _message(content, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
     return RenderedMessage(message, tuple(stream), output_tokens, tuple(weights))
 
 
-def _message_only(blocks: list[tuple[Block, list[str]]], model: str, message_id: str, stop_reason: str,
-                  input_token_count: int, output_tokens: int, usage_tail: dict[str, int]) -> RenderedMessage:
-    content: list[dict[str, Any]] = []
-    for block, tokens in blocks:
-        if isinstance(block, TextBlock):
-            content.append({"type": "text", "text": "".join(tokens)})
-        elif isinstance(block, ThinkingBlock):
-            content.append({"type": "thinking", "thinking": "".join(tokens), "signature": block.signature})
-        else:
-            content.append({"type": "tool_use", "id": block.id, "name": block.name, "input": block.input})
-    message = _message(content, model, message_id, stop_reason, input_token_count, output_tokens, usage_tail)
-    return RenderedMessage(message, (), output_tokens, ())
+def _input_cut(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, budget: int) -> str:
+    """The start of the call's input JSON that ``budget`` tokens write: its first members, as many as
+    fit, and no closing brace. Cut between members, the SDK's partial parse of the streamed text
+    and the JSON body's ``input`` (those members) agree."""
+    members = list(block.input.items())
+    written = "{"
+    for count in range(1, len(members) + 1):
+        longer = json.dumps(dict(members[:count]), sort_keys=True, separators=(",", ":"))[:-1]
+        if estimate_tokens(block.name + longer) > budget:
+            break
+        written = longer
+    return written
 
 
-def _message(content: list[dict[str, Any]], model: str, message_id: str, stop_reason: str, input_token_count: int,
-             output_tokens: int, usage_tail: dict[str, int]) -> dict[str, Any]:
+def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, tokens: list[str]) -> Any:
+    """The call's input as the message holds it: whole, or the members max_tokens let it write."""
+    return json.loads(tokens[0] + "}") if tokens else block.input
+
+
+def _words(block: TextBlock | ThinkingBlock | CompactionBlock) -> str:
+    """The text of a block the model writes word by word."""
+    if isinstance(block, TextBlock):
+        return block.text
+    return block.thinking if isinstance(block, ThinkingBlock) else block.content
+
+
+def _new_id(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, ids: Ids, id_tag: str) -> str:
+    if isinstance(block, ServerToolUseBlock):
+        return ids.server_tool_use(id_tag)
+    return ids.mcp_tool_use(id_tag) if isinstance(block, McpToolUseBlock) else ids.tool_use(id_tag)
+
+
+def _block_json(block: Block, tokens: list[str]) -> dict[str, Any]:
+    """A block as the message's ``content`` holds it; ``tokens``: the words of it that were written."""
+    if isinstance(block, TextBlock):
+        return {"type": "text", "text": "".join(tokens)}
+    if isinstance(block, ThinkingBlock):
+        return {"type": "thinking", "thinking": "".join(tokens), "signature": block.signature}
+    if isinstance(block, ToolUseBlock):
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": _input(block, tokens)}
+    if isinstance(block, ServerToolUseBlock):
+        return {"type": "server_tool_use", "id": block.id, "name": block.name, "input": _input(block, tokens)}
+    if isinstance(block, McpToolUseBlock):
+        return {"type": "mcp_tool_use", "id": block.id, "name": block.name, "server_name": block.server_name,
+                "input": _input(block, tokens)}
+    if isinstance(block, ServerToolResultBlock):
+        return {"type": block.type, "tool_use_id": block.tool_use_id, "content": block.content}
+    if isinstance(block, McpToolResultBlock):
+        return {"type": "mcp_tool_result", "tool_use_id": block.tool_use_id, "is_error": block.is_error,
+                "content": [{"type": "text", "text": block.content}]}
+    return {"type": "compaction", "content": "".join(tokens)}
+
+
+def _message(content: list[dict[str, Any]], model: str, message_id: str, stop_reason: str, details: Any,
+             input_token_count: int, output_tokens: int, usage_tail: dict[str, int]) -> dict[str, Any]:
+    # stop_details only where a stop has them (a refusal's): every other reply's bytes stay as they were.
     return {
         "model": model,
         "id": message_id,
@@ -234,6 +302,7 @@ def _message(content: list[dict[str, Any]], model: str, message_id: str, stop_re
         "content": content,
         "stop_reason": stop_reason,
         "stop_sequence": None,
+        **({"stop_details": details} if details is not None else {}),
         "usage": {
             "input_tokens": input_token_count,
             **usage_tail,

@@ -214,17 +214,30 @@ class _Shaping:
         self._request_id: str | None = None
         self.stream = body.get("stream") is True
 
-    def _reply(self, max_tokens: int) -> replies.Reply:
-        """The step's content, else what the request calls for: a forced tool, or the default text;
-        tool inputs left open are built from the request's schemas."""
+    def _reply(self, max_tokens: int, lead: replies.Reply | None, tail: replies.Reply | None) -> replies.Reply:
+        """The step's content between the action's own ``lead`` and ``tail`` (a server tool's blocks, a
+        stop); else what the request calls for: a forced tool, or the default text; tool inputs left
+        open are built from the request's schemas."""
         api, body, reply = self._api, self._body, self._step.reply
-        if reply is None:
-            forced = forced_tool(body)
+        own = (lead or _NOTHING) + (tail or _NOTHING)
+        forced = forced_tool(body)
+        if lead is not None or tail is not None:
+            # The action's blocks without words of the step's: a turn that stops there has nothing
+            # more to say; one that goes on (a server tool's error, a compaction) ends as ok's does.
+            middle = reply if reply is not None else _NOTHING if own.stop is not None else replies.default()
+            reply = (lead or _NOTHING) + middle + (tail or _NOTHING)
+        elif reply is None:
             if forced is not None:
                 reply = replies.tool_use(forced)
             else:
                 fill = api.latency is not None and api.latency.fill_to_max_tokens
                 return replies.text(filler_text(max_tokens)) if fill else replies.default()
+        elif forced is not None and reply.stop is None and not any(isinstance(b, ToolUseBlock) for b in reply.blocks):
+            # With tool_choice any or tool the API prefills the turn with the call: its reply is a
+            # tool_use, never text alone. The script's words stay (they were asked for), the call follows.
+            self._notes.append(f"tool_choice forces {forced!r}: the reply calls it after the script's content "
+                               "(the API sends no text before a forced call)")
+            reply = reply + replies.tool_use(forced)
         if all(not isinstance(block, ToolUseBlock) or block.input_json is not None for block in reply.blocks):
             return reply
         tools = offered(body)
@@ -238,13 +251,14 @@ class _Shaping:
                 block = ToolUseBlock(block.name, json.dumps(synthesise(schema), sort_keys=True,
                                                             separators=(",", ":")), block.id)
             blocks.append(block)
-        return replies.Reply(tuple(blocks))
+        return replies.Reply(tuple(blocks), reply.stop)
 
-    def response(self, *, split: bool = False) -> Response:
+    def response(self, *, split: bool = False, lead: replies.Reply | None = None,
+                 tail: replies.Reply | None = None) -> Response:
         api, body, step, platform = self._api, self._body, self._step, self._platform
         model, max_tokens = str(body["model"]), int(body["max_tokens"])
         speed = api.speed(step, model)
-        reply = self._reply(max_tokens)
+        reply = self._reply(max_tokens, lead, tail)
         prompt_tokens = input_tokens(body)
         rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=prompt_tokens,
                                   ids=api.ids, delta_tokens=api.latency.delta_tokens if api.latency else 1,
@@ -305,6 +319,9 @@ class _Shaping:
 
     def malformed(self, data: bytes) -> bytes:
         return self._platform.malformed(data, self.stream)
+
+
+_NOTHING = replies.Reply(())
 
 
 def _arg(args: Args, name: str) -> Any:

@@ -205,7 +205,9 @@ then a call of ``tool`` with ``input`` (JSON; left out, built from the tool's ``
 
 
 def _reply_keys(fault: Fault) -> tuple[str, ...]:
-    return ("thinking", "text") if fault.calls_tool else REPLY_KEYS
+    # An action whose own argument is tool= (the server tool of server_tool_error) has no client
+    # tool call among its words: tool= is its argument, and input= would have no tool.
+    return ("thinking", "text") if fault.calls_tool or fault.param("tool") is not None else REPLY_KEYS
 
 
 def _reply_from(fault: Fault, params: dict[str, Any]) -> Reply | None:
@@ -221,6 +223,8 @@ def _reply_from(fault: Fault, params: dict[str, Any]) -> Reply | None:
             blocks.append(ThinkingBlock(value) if key == "thinking" else TextBlock(value))
     # The action's own tool arguments stay in params: they are checked as its parameters too.
     tool_key, input_key = ("name", "input") if fault.calls_tool else ("tool", "input")
+    if "tool" not in keys and not fault.calls_tool:
+        return Reply(tuple(blocks)) if blocks else None
     if tool_key in params:
         tool = params[tool_key] if fault.calls_tool else params.pop(tool_key)
         try:
@@ -240,8 +244,11 @@ def _reply_from(fault: Fault, params: dict[str, Any]) -> Reply | None:
 
 def reply_words(reply: Reply, action: str) -> list[tuple[str, Any]] | None:
     """``reply`` as script words (see :data:`REPLY_KEYS`), or None when script text cannot say it
-    (several blocks of a kind, another order, a fixed id or signature)."""
+    (several blocks of a kind, another order, a fixed id or signature, a block or stop no word makes)."""
+    if reply.stop is not None:
+        return None
     words: list[tuple[str, Any]] = []
+    keys = _reply_keys(FAULTS[action])
     order = ["thinking", "text", "tool"]
     calls_tool = FAULTS[action].calls_tool
     for block in reply.blocks:
@@ -251,7 +258,8 @@ def reply_words(reply: Reply, action: str) -> list[tuple[str, Any]] | None:
         elif isinstance(block, TextBlock) and "text" in order:
             order = order[order.index("text") + 1:]
             words.append(("text", block.text))
-        elif isinstance(block, ToolUseBlock) and "tool" in order and block.id is None:
+        elif isinstance(block, ToolUseBlock) and "tool" in order and block.id is None and (
+                calls_tool or "tool" in keys):
             order = []
             if not calls_tool:
                 words.append(("tool", block.name))

@@ -125,7 +125,7 @@ def check_body(body: Mapping[str, Any], path: str, validate: bool, models: Model
             return f"messages.{index}.content: Field required"
     if "stream" in body and not isinstance(body["stream"], bool):
         return "stream: Input should be a valid boolean"
-    return conversation.problem(messages) if validate else None
+    return conversation.problem(messages, thinking=body.get("thinking")) if validate else None
 
 
 def unknowns(body: Mapping[str, Any], headers: Mapping[str, str], models: ModelTable) -> list[Unknown]:

@@ -115,7 +115,10 @@ def proxy_page(status: int, kind: str) -> tuple[tuple[tuple[str, str], ...], byt
 def malformed(data: bytes, stream: bool) -> bytes:
     """``data`` made unparseable: an SSE event whose JSON stops halfway, or a JSON body with junk."""
     if not stream:
-        return data + b"<!-- not json -->"
+        # The piece may end inside a string, where plain junk would just be more text of a valid
+        # body; a raw control character is invalid JSON inside a string and out (RFC 8259), so
+        # the body fails to parse wherever it is cut.
+        return data + b"\x00<!-- not json -->"
     head, sep, rest = data.partition(b"\ndata: ")
     if not sep:
         return b"data: {\n\n"
@@ -196,6 +199,12 @@ class Ids:
 
     def tool_use(self, tag: str = "") -> str:
         return "toolu_" + tag + "01" + self._token("toolu", 22)
+
+    def server_tool_use(self, tag: str = "") -> str:
+        return "srvtoolu_" + tag + "01" + self._token("srvtoolu", 22)
+
+    def mcp_tool_use(self, tag: str = "") -> str:
+        return "mcptoolu_" + tag + "01" + self._token("mcptoolu", 22)
 
     @functools.cached_property
     def workspace(self) -> str:

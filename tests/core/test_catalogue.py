@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from claude_fakes.core import replies
 from claude_fakes.core.catalogue import (
     FAULTS,
     MAX_PINGS,
@@ -21,6 +22,7 @@ from claude_fakes.core.catalogue import (
     signature,
 )
 from claude_fakes.core.plan import CUT, GARBAGE, REFUSE, RESET, TERMINAL, Head, Plan, Response, Send, Wait
+from claude_fakes.core.replies import Reply
 from claude_fakes.core.step import ScriptError, Step
 from claude_fakes.wire.anthropic import ERROR_KINDS
 
@@ -34,8 +36,11 @@ class StubApi:
     def __init__(self, stream: bool) -> None:
         self.stream = stream
         self.errors: list[tuple[int, str, str | None]] = []
+        self.around: list[tuple[Reply | None, Reply | None]] = []
+        """Per response asked for, the action's own blocks before and after the step's content."""
 
-    def response(self, *, split: bool = False) -> Response:
+    def response(self, *, split: bool = False, lead: Reply | None = None, tail: Reply | None = None) -> Response:
+        self.around.append((lead, tail))
         return Response(0.0, HEAD, tuple((0.0, Send(b"e%d" % n, 1)) for n in range(3)))
 
     def status_error(self, status: int, error_type: str, args: Args, error_code: str | None = None) -> Plan:
@@ -169,3 +174,35 @@ def test_signatures_show_required_arguments_and_defaults() -> None:
 def test_a_platform_fault_serves_only_its_platforms() -> None:
     assert FAULTS["throttling"].serves("bedrock") and not FAULTS["throttling"].serves("anthropic")
     assert FAULTS["drop"].serves("vertex")
+
+
+@pytest.mark.parametrize(("text", "params", "around"), [
+    ("pause_turn", {}, (None, replies.pause_turn("web_search"))),
+    ("pause_turn", {"tool": "code_execution"}, (None, replies.pause_turn("code_execution"))),
+    ("refusal", {"category": "cyber", "explanation": "no"}, (None, replies.refusal("cyber", "no"))),
+    ("refusal", {}, (None, replies.refusal())),
+    ("context_window_exceeded", {}, (None, replies.context_window_exceeded())),
+    ("model_context_window_exceeded", {}, (None, replies.context_window_exceeded())),
+    ("server_tool_error", {"tool": "web_fetch", "code": "url_not_allowed"},
+     (replies.server_tool_error("web_fetch", "url_not_allowed"), None)),
+    ("compaction", {"summary": "so far", "pause": False}, (replies.compaction("so far", pause=False), None)),
+], ids=["pause-turn", "pause-turn-code", "refusal", "refusal-bare", "context", "context-api-name", "server-tool-error",
+        "compaction"])
+def test_a_stop_action_is_the_whole_reply_with_its_own_blocks(text: str, params: dict[str, Any],
+                                                                around: tuple[Reply | None, Reply | None]) -> None:
+    plan, api = shape(text, **params)
+    assert plan == StubApi(True).response().whole()
+    assert api.around == [around]
+
+
+def test_a_server_tool_error_takes_only_its_tools_codes() -> None:
+    with pytest.raises(ScriptError, match="server_tool_error\\(tool=code_execution\\) has no code 'url_too_long'"):
+        Step.make("server_tool_error", tool="code_execution", code="url_too_long")
+    with pytest.raises(ScriptError, match="takes one of"):
+        Step.make("server_tool_error", code="no_such_code")
+
+
+def test_stop_actions_are_not_chaos_faults() -> None:
+    stops = {"pause_turn", "refusal", "context_window_exceeded", "server_tool_error", "compaction"}
+    assert not stops & set(chaos_choices())
+    assert all(FAULTS[name].takes_reply and not FAULTS[name].spoils_reply for name in stops)

@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
-from claude_fakes.core.conversation import problem
+from claude_fakes.core.conversation import THINKING_FIRST, problem, thinking_problem
 from claude_fakes.server.client import ServerScope
 
 from ..agent import WEATHER_TOOL
@@ -118,3 +118,59 @@ def test_a_repeated_successful_call_is_not_amplification() -> None:
         call("sync")
     assert [e.retry_count for e in fake.journal] == [0, 1, 0]
     assert fake.verdict().resilient
+
+
+THINKING = {"type": "enabled", "budget_tokens": 1024}
+THOUGHT = {"type": "thinking", "thinking": "Paris: call the tool.", "signature": "c2lnbmF0dXJl"}
+CALL_WITH_THOUGHT = {"role": "assistant", "content": [THOUGHT, *CALL["content"]]}
+
+
+@pytest.mark.parametrize("thinking", [THINKING, {"type": "adaptive"}], ids=["enabled", "adaptive"])
+def test_with_thinking_on_a_tool_continuation_keeps_its_thinking_first(thinking: dict[str, Any]) -> None:
+    assert problem([ASK, CALL_WITH_THOUGHT, ANSWER], thinking=thinking) is None
+    assert problem([ASK, CALL, ANSWER], thinking=thinking) == THINKING_FIRST.format(index=1, found="tool_use")
+    text_first = {"role": "assistant", "content": [{"type": "text", "text": "Let me check."}, *CALL["content"]]}
+    assert problem([ASK, text_first, ANSWER], thinking=thinking) == THINKING_FIRST.format(index=1, found="text")
+    redacted = {"role": "assistant", "content": [{"type": "redacted_thinking", "data": "x"}, *CALL["content"]]}
+    assert problem([ASK, redacted, ANSWER], thinking=thinking) is None
+
+
+def test_the_thinking_rule_binds_only_a_tool_continuation_with_thinking_on() -> None:
+    assert problem([ASK, CALL, ANSWER]) is None
+    assert problem([ASK, CALL, ANSWER], thinking={"type": "disabled"}) is None
+    plain_turn = [ASK, {"role": "assistant", "content": "Sunny."}, {"role": "user", "content": "Thanks"}]
+    assert problem(plain_turn, thinking=THINKING) is None
+
+
+def test_the_apis_words_for_dropped_thinking() -> None:
+    # As public reports quote the 400 (mastra-ai/mastra#7799, anomalyco/opencode#3077).
+    assert THINKING_FIRST.format(index=29, found="tool_use") == (
+        "messages.29.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When "
+        "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "
+        "lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from "
+        "previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at "
+        "https://docs.claude.com/en/docs/build-with-claude/extended-thinking")
+
+
+def test_a_thinking_block_sent_back_needs_its_signature() -> None:
+    unsigned = {"role": "assistant", "content": [{"type": "thinking", "thinking": "hm"}, *CALL["content"]]}
+    assert thinking_problem([ASK, unsigned, ANSWER], None) == "messages.1.content.0.thinking.signature: Field required"
+    assert problem([ASK, unsigned, ANSWER], thinking=THINKING) == (
+        "messages.1.content.0.thinking.signature: Field required")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_sdk_loop_that_drops_its_thinking_gets_the_apis_400(mode: str) -> None:
+    with ClaudeFake("ok(thinking=Paris, tool=get_weather), ok(text=Sunny.)"):  # a 400 uses no step
+        first = call(mode, tools=[WEATHER_TOOL], thinking=THINKING, messages=[ASK])
+        assert first.error is None and first.message.stop_reason == "tool_use"
+        tool_call = first.message.content[-1]
+        result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_call.id,
+                                               "content": "sunny"}]}
+        kept = call(mode, tools=[WEATHER_TOOL], thinking=THINKING,
+                    messages=[ASK, {"role": "assistant", "content": first.message.content}, result])
+        dropped = call(mode, tools=[WEATHER_TOOL], thinking=THINKING,
+                       messages=[ASK, {"role": "assistant", "content": [tool_call]}, result])
+    assert kept.error is None and kept.text == "Sunny."
+    assert isinstance(dropped.error, anthropic.BadRequestError)
+    assert THINKING_FIRST.format(index=1, found="tool_use") in str(dropped.error)

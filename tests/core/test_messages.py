@@ -86,3 +86,79 @@ def test_the_json_message_and_the_stream_carry_the_same_usage() -> None:
     assert rendered.message["usage"]["input_tokens"] == 7
     assert sum(rendered.token_gaps) == 3 and len(rendered.token_gaps) == len(rendered.events)
     assert json.loads(json.dumps(rendered.message)) == rendered.message
+
+
+def test_a_refusal_has_stop_details_in_the_message_and_the_message_delta() -> None:
+    message, events = render(replies.text("Hello..") + replies.refusal("bio", "Declined."))
+    details = {"type": "refusal", "category": "bio", "explanation": "Declined."}
+    assert message["stop_reason"] == "refusal" and message["stop_details"] == details
+    assert events[-2][1]["delta"] == {"stop_reason": "refusal", "stop_sequence": None, "stop_details": details}
+
+
+def test_a_reply_without_stop_details_sends_none() -> None:
+    message, events = render(replies.text("Hi") + replies.context_window_exceeded())
+    assert message["stop_reason"] == "model_context_window_exceeded" and "stop_details" not in message
+    assert "stop_details" not in events[-2][1]["delta"]
+
+
+def test_max_tokens_before_the_stop_drops_its_details() -> None:
+    message, _ = render(replies.text("one two three") + replies.refusal("cyber"), max_tokens=2)
+    assert message["stop_reason"] == "max_tokens" and "stop_details" not in message
+
+
+def test_a_server_tool_call_streams_its_input_and_its_result_comes_whole() -> None:
+    message, events = render(replies.web_search("paris"))
+    call, result = message["content"]
+    assert call["id"].startswith("srvtoolu_01") and result["tool_use_id"] == call["id"]
+    starts = [data["content_block"] for name, data in events if name == "content_block_start"]
+    assert starts == [{**call, "input": {}}, result]
+    fragments = [data["delta"]["partial_json"] for name, data in events
+                 if name == "content_block_delta" and data["index"] == 0]
+    assert json.loads("".join(fragments)) == {"query": "paris"}
+    assert not [data for name, data in events if name == "content_block_delta" and data["index"] == 1]
+
+
+def test_a_pause_turn_is_a_dangling_server_tool_use() -> None:
+    message, _ = render(replies.text("Searching.") + replies.pause_turn("web_fetch"))
+    assert message["stop_reason"] == "pause_turn"
+    assert [block["type"] for block in message["content"]] == ["text", "server_tool_use"]
+
+
+def test_a_result_that_names_its_call_keeps_that_id() -> None:
+    reply = replies.Reply((replies.ServerToolResultBlock("web_search", "[]", "srvtoolu_given"),))
+    message, _ = render(reply)
+    assert message["content"][0]["tool_use_id"] == "srvtoolu_given"
+
+
+def test_mcp_blocks_render_with_their_server_and_a_text_result() -> None:
+    message, _ = render(replies.mcp_tool_use("lookup", {"q": 1}, server_name="wiki", result="no",
+                                             is_error=True))
+    call, result = message["content"]
+    assert call["type"] == "mcp_tool_use" and call["server_name"] == "wiki" and call["id"].startswith("mcptoolu_01")
+    assert result == {"type": "mcp_tool_result", "tool_use_id": call["id"], "is_error": True,
+                      "content": [{"type": "text", "text": "no"}]}
+
+
+def test_a_compaction_block_streams_one_compaction_delta_and_costs_its_words() -> None:
+    message, events = render(replies.compaction("two words"))
+    assert message["content"] == [{"type": "compaction", "content": "two words"}]
+    assert message["stop_reason"] == "compaction" and message["usage"]["output_tokens"] == 2
+    deltas = [data["delta"] for name, data in events if name == "content_block_delta"]
+    assert deltas == [{"type": "compaction_delta", "content": "two words"}]
+
+
+def test_max_tokens_inside_a_call_streams_the_start_of_its_input_and_keeps_those_members() -> None:
+    reply = replies.tool_use("t", {"a": "one", "b": "two words here", "c": "three"})
+    message, events = render(reply, max_tokens=6)
+    assert message["stop_reason"] == "max_tokens" and message["usage"]["output_tokens"] == 6
+    assert message["content"] == [{"type": "tool_use", "id": message["content"][0]["id"], "name": "t",
+                                   "input": {"a": "one"}}]
+    written = "".join(data["delta"]["partial_json"] for name, data in events if name == "content_block_delta")
+    assert written == '{"a":"one"'
+
+
+def test_max_tokens_with_no_room_for_a_member_leaves_an_empty_input() -> None:
+    message, events = render(replies.text("a") + replies.tool_use("t", {"a": "one"}), max_tokens=2)
+    assert message["content"][1]["input"] == {} and message["stop_reason"] == "max_tokens"
+    assert [data["delta"]["partial_json"] for name, data in events
+            if name == "content_block_delta" and data["index"] == 1] == ["", "{"]

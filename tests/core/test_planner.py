@@ -215,3 +215,45 @@ def test_over_quota_is_a_429_with_the_seconds_until_the_window_reopens() -> None
     plan = api.over_quota(25.0)
     assert error_of(plan)[:2] == (429, "rate_limit_error")
     assert plan is not None and plan.head is not None and plan.head.header("retry-after") == "45"
+
+
+TOOLS = [{"name": "lookup", "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}]
+
+
+@pytest.mark.parametrize("choice", [{"type": "tool", "name": "lookup"}, {"type": "any"}], ids=["tool", "any"])
+def test_text_for_a_forced_tool_is_followed_by_the_call_and_noted(choice: dict[str, Any]) -> None:
+    notes: list[str] = []
+    (step,) = parse_script("ok(text=Sure)")
+    request = message_request(tools=TOOLS, tool_choice=choice)
+    message = json.loads(sent(Api().respond(request, step, now=0, notes=notes)))
+    assert [block["type"] for block in message["content"]] == ["text", "tool_use"]
+    assert message["content"][1]["name"] == "lookup" and message["stop_reason"] == "tool_use"
+    assert notes == ["tool_choice forces 'lookup': the reply calls it after the script's content (the API sends "
+                     "no text before a forced call)"]
+
+
+def test_a_reply_that_calls_a_tool_is_left_alone_under_a_forced_choice() -> None:
+    notes: list[str] = []
+    (step,) = parse_script("ok(text=Sure, tool=lookup)")
+    request = message_request(tools=TOOLS, tool_choice={"type": "any"})
+    message = json.loads(sent(Api().respond(request, step, now=0, notes=notes)))
+    assert [block["type"] for block in message["content"]] == ["text", "tool_use"] and notes == []
+
+
+@pytest.mark.parametrize("after", range(12))
+def test_a_malformed_json_body_never_parses_wherever_it_is_cut(after: int) -> None:
+    body = sent(plan_for(f"malformed(after={after}, text=\"a b c d e f g h\")", stream=False))
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+
+
+def test_a_stop_action_without_words_sends_only_its_own_blocks() -> None:
+    assert json.loads(sent(plan_for("refusal", stream=False)))["content"] == []
+    paused = json.loads(sent(plan_for("pause_turn", stream=False)))
+    assert [block["type"] for block in paused["content"]] == ["server_tool_use"]
+
+
+def test_an_action_whose_turn_goes_on_ends_with_the_default_text() -> None:
+    failed = json.loads(sent(plan_for("server_tool_error(code=too_many_requests)", stream=False)))
+    assert [block["type"] for block in failed["content"]] == ["server_tool_use", "web_search_tool_result", "text"]
+    assert failed["content"][1]["content"]["error_code"] == "too_many_requests"

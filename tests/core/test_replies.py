@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import pytest
 
 from claude_fakes.core.replies import (
     DEFAULT_TEXT,
+    REFUSAL_CATEGORIES,
+    SERVER_TOOL_ERROR_CODES,
+    McpToolResultBlock,
+    McpToolUseBlock,
     Repeated,
     Reply,
+    ServerToolResultBlock,
+    ServerToolUseBlock,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
     check_tool_name,
+    code_execution,
+    compaction,
+    context_window_exceeded,
     default,
+    mcp_tool_use,
+    pause_turn,
+    refusal,
+    server_tool_error,
     text,
     thinking,
     tool_input_json,
     tool_use,
+    web_fetch,
+    web_search,
 )
 
 
@@ -74,3 +90,76 @@ def test_a_tool_input_that_is_no_json_object_is_refused(value: Any, fragment: st
 
 def test_a_tool_input_may_be_given_as_json_text() -> None:
     assert tool_input_json('{"b": 1, "a": 2}', "input") == '{"a":2,"b":1}'
+
+
+def test_a_stop_rides_on_the_reply_and_a_reply_stops_once() -> None:
+    reply = text("Hello..") + refusal("cyber")
+    assert reply.stop_reason == "refusal" and reply.blocks == (TextBlock("Hello.."),)
+    assert reply.stop is not None and reply.stop.details == {"type": "refusal", "category": "cyber",
+                                                             "explanation": None}
+    with pytest.raises(ValueError, match="a reply stops once"):
+        refusal() + context_window_exceeded()
+
+
+def test_a_stop_decides_over_the_blocks() -> None:
+    assert (tool_use("t") + context_window_exceeded()).stop_reason == "model_context_window_exceeded"
+    assert pause_turn().stop_reason == "pause_turn"
+    assert compaction().stop_reason == "compaction" and compaction(pause=False).stop_reason == "end_turn"
+
+
+def test_a_refusal_takes_only_the_apis_categories() -> None:
+    with pytest.raises(ValueError, match="takes a category"):
+        refusal("spam")
+
+
+def test_refusal_categories_are_the_sdks() -> None:
+    from anthropic.types.refusal_stop_details import RefusalStopDetails
+
+    field = RefusalStopDetails.model_fields["category"].annotation
+    assert set(REFUSAL_CATEGORIES) == set(typing.get_args(typing.get_args(field)[0]))
+
+
+def test_server_tool_error_codes_are_the_sdks_on_the_newest_sdk() -> None:
+    sdk = pytest.importorskip("anthropic.types.web_fetch_tool_result_error_code")
+    if "content_too_large" not in typing.get_args(sdk.WebFetchToolResultErrorCode):
+        pytest.skip("anthropic 0.125 predates web_fetch's newest codes")
+    from anthropic.types import code_execution_tool_result_error_code, web_search_tool_result_error_code
+
+    literals = {"web_search": web_search_tool_result_error_code.WebSearchToolResultErrorCode,
+                "web_fetch": sdk.WebFetchToolResultErrorCode,
+                "code_execution": code_execution_tool_result_error_code.CodeExecutionToolResultErrorCode}
+    assert {tool: set(codes) for tool, codes in SERVER_TOOL_ERROR_CODES.items()} == {
+        tool: set(typing.get_args(literal)) for tool, literal in literals.items()}
+
+
+def test_a_server_tool_error_is_its_call_and_an_error_result() -> None:
+    call, result = server_tool_error("web_search", "max_uses_exceeded").blocks
+    assert call == ServerToolUseBlock("web_search", '{"query":"claude_fakes"}')
+    assert result == ServerToolResultBlock("web_search", '{"error_code":"max_uses_exceeded",'
+                                                         '"type":"web_search_tool_result_error"}')
+    assert result.type == "web_search_tool_result" and result.tool_use_id is None
+    with pytest.raises(ValueError, match="web_search has no error code 'url_too_long'"):
+        server_tool_error("web_search", "url_too_long")
+    with pytest.raises(ValueError, match="takes a server tool"):
+        server_tool_error("bash", "unavailable")
+
+
+def test_server_tool_results_hold_what_the_tool_returned() -> None:
+    assert web_search("q", [{"url": "u", "title": "t"}]).blocks[1].content == [  # type: ignore[union-attr]
+        {"type": "web_search_result", "url": "u", "title": "t", "encrypted_content": "dQ==", "page_age": None}]
+    fetched = web_fetch("https://a.example/", "page").blocks[1].content  # type: ignore[union-attr]
+    assert fetched["type"] == "web_fetch_result" and fetched["content"]["source"]["data"] == "page"
+    ran = code_execution("print(2)", stdout="2\n").blocks[1].content  # type: ignore[union-attr]
+    assert ran == {"type": "code_execution_result", "stdout": "2\n", "stderr": "", "return_code": 0, "content": []}
+
+
+def test_an_mcp_call_comes_with_its_result() -> None:
+    call, result = mcp_tool_use("lookup", {"q": "x"}, server_name="wiki", result="found").blocks
+    assert call == McpToolUseBlock("lookup", "wiki", '{"q":"x"}') and call.input == {"q": "x"}
+    assert result == McpToolResultBlock("found")
+
+
+def test_str_shows_new_blocks_and_the_stop() -> None:
+    assert str(text("a") + refusal()) == ("text('a') + stop('refusal', "
+                                          '{"category":null,"explanation":null,"type":"refusal"})')
+    assert str(context_window_exceeded()) == "stop('model_context_window_exceeded')"

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from claude_fakes.core.replies import text, tool_use
+from claude_fakes.core import replies
+from claude_fakes.core.replies import Reply, TextBlock, text, tool_use
 from claude_fakes.core.script import parse_script
 from claude_fakes.core.step import CHAOS_AFTER_MAX, CHAOS_STALLS, ScriptError, Step, pick_chaos, show
 
@@ -132,3 +133,16 @@ def test_chaos_with_certainty_always_picks_that_fault() -> None:
     certain = Step.make("chaos", refuse=1)
     rng = random.Random(0)
     assert {pick_chaos(certain, rng).action for _ in range(20)} == {"refuse"}
+
+
+def test_an_action_whose_own_argument_is_tool_takes_only_thinking_and_text() -> None:
+    step = Step.make("server_tool_error", tool="web_fetch", code="url_not_allowed", text="Could not fetch it.")
+    assert step["tool"] == "web_fetch" and step.reply == Reply((TextBlock("Could not fetch it."),))
+    assert str(step) == 'server_tool_error(tool=web_fetch, code=url_not_allowed, text="Could not fetch it.")'
+    with pytest.raises(ScriptError, match="has no argument 'input'"):
+        Step.make("pause_turn", input="{}")
+
+
+def test_a_reply_with_a_stop_is_shown_as_a_reply() -> None:
+    step = Step.make("ok", reply=replies.text("Hi") + replies.refusal("cyber"))
+    assert str(step).startswith("ok(reply=text('Hi') + stop('refusal'")

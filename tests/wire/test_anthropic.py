@@ -77,7 +77,14 @@ def test_a_malformed_event_keeps_its_name_and_half_its_json() -> None:
 
 
 def test_a_malformed_json_body_is_the_body_with_junk_after_it() -> None:
-    assert malformed(b'{"a":1}', stream=False) == b'{"a":1}<!-- not json -->'
+    assert malformed(b'{"a":1}', stream=False) == b'{"a":1}\x00<!-- not json -->'
+
+
+def test_a_malformed_piece_breaks_a_body_even_inside_a_string() -> None:
+    # Cut inside the answer's text, plain junk would only be more text of a valid body.
+    broken = malformed(b'{"text":"He', stream=False) + b'llo"}'
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(broken)
 
 
 def test_half_keeps_at_least_one_byte() -> None:
