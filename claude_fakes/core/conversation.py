@@ -67,11 +67,20 @@ def _unanswered(ids: Sequence[str], following: Any) -> tuple[str, ...]:
     return tuple(tool_id for tool_id in ids if tool_id not in answered_ids)
 
 
+def _exchanged(messages: Sequence[Any]) -> list[tuple[int, Any]]:
+    """The user and assistant messages, with their indices in ``messages``.
+
+    ``role: "system"`` messages (a beta Claude Code sends) are left out of the tool pairing: where
+    one may stand between a ``tool_use`` and its ``tool_result`` is not documented, and the fake
+    rejects only what the API documents as rejected."""
+    return [(index, message) for index, message in enumerate(messages) if _role(message) != "system"]
+
+
 def orphans(messages: Sequence[Any]) -> list[Orphan]:
     """Every assistant message whose ``tool_use`` ids the next message leaves unanswered (a last
     assistant message is a prefill: the model would continue it, so it is not checked)."""
     found = []
-    for index, (message, following) in enumerate(itertools.pairwise(messages)):
+    for (index, message), (_, following) in itertools.pairwise(_exchanged(messages)):
         ids = _tool_use_ids(message)
         missing = _unanswered(ids, following) if ids else ()
         if missing:
@@ -122,7 +131,8 @@ def problem(messages: Sequence[Any], *, thinking: Any = None) -> str | None:
     message, in order, each message's ``tool_use`` ids read once; then what
     :func:`thinking_problem` finds (``thinking``: the request's)."""
     issued: list[str] = []
-    for index, message in enumerate(messages):
+    exchanged = _exchanged(messages)
+    for number, (index, message) in enumerate(exchanged):
         for position, block in _results(message):
             tool_id = block.get("tool_use_id")
             if tool_id not in issued:
@@ -130,7 +140,8 @@ def problem(messages: Sequence[Any], *, thinking: Any = None) -> str | None:
                         f"blocks: {tool_id}. Each `tool_result` block must have a corresponding `tool_use` block in "
                         "the previous message.")
         issued = _tool_use_ids(message)
-        missing = _unanswered(issued, messages[index + 1]) if issued and index + 1 < len(messages) else ()
+        following = exchanged[number + 1][1] if number + 1 < len(exchanged) else None
+        missing = _unanswered(issued, following) if issued and following is not None else ()
         if missing:
             return Orphan(index, missing).message()
     return thinking_problem(messages, thinking)

@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
-from claude_fakes.core.conversation import THINKING_FIRST, problem, thinking_problem
+from claude_fakes.core.conversation import THINKING_FIRST, Orphan, orphans, problem, thinking_problem
 from claude_fakes.server.client import ServerScope
 
 from ..agent import WEATHER_TOOL
@@ -174,3 +174,12 @@ def test_an_sdk_loop_that_drops_its_thinking_gets_the_apis_400(mode: str) -> Non
     assert kept.error is None and kept.text == "Sunny."
     assert isinstance(dropped.error, anthropic.BadRequestError)
     assert THINKING_FIRST.format(index=1, found="tool_use") in str(dropped.error)
+
+
+def test_a_system_message_between_a_tool_use_and_its_result_is_left_out_of_the_pairing() -> None:
+    call = {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}]}
+    note = {"role": "system", "content": "The tool list changed."}
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]}
+    messages = [{"role": "user", "content": "hi"}, call, note, result]
+    assert problem(messages) is None and orphans(messages) == []
+    assert problem([*messages[:2], note, {"role": "user", "content": "and?"}]) == Orphan(1, ("toolu_1",)).message()
