@@ -164,3 +164,18 @@ def test_a_turn_script_after_a_replay_still_meets_its_turn() -> None:
     assert [message.stop_reason for message in messages] == ["tool_use", "tool_use", "end_turn"]
     assert [(exchange.turn, exchange.status) for exchange in fake.journal] == [
         (1, 200), (2, 404), (2, 200), (3, 529), (3, 200)]
+
+
+def test_the_tool_runner_resumes_a_paused_turn_on_its_thread() -> None:
+    """``pause_turn`` through the runner's own resume path. 2.x continues the thread from the paused
+    message with no new messages; 0.125's runner has no resume step (``lib/tools/_beta_runner.py``
+    checks only ``refusal``), so it ends on the paused message: its caller gets a turn cut short."""
+    with ClaudeFake("pause_turn; ok(text=Done.)", strict=HAS_THREADS) as fake:
+        messages = run_tool_runner()
+    if not HAS_THREADS:
+        assert [message.stop_reason for message in messages] == ["pause_turn"] and fake.attempts == 1
+        return
+    assert [message.stop_reason for message in messages] == ["pause_turn", "end_turn"]
+    assert messages[-1].content[-1].text == "Done."
+    assert threads_of(fake)[1] == {"type": "continue", "previous_message_id": messages[0].id}
+    assert fake.journal[1].json["messages"] == [] and [exchange.turn for exchange in fake.journal] == [1, 2]

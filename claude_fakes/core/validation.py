@@ -54,6 +54,8 @@ KNOWN_BETAS = frozenset({
     "user-profiles-2026-09-04", "user-profiles-billing-2026-10-01", "webhooks-2026-10-07",
     # Claude Code sends these too (captured requests, /work reference api-2026.md).
     "claude-code-20250219", "advanced-tool-use-2025-11-20", "effort-2025-11-24",
+    # anthropic 0.125 adds this one itself to structured-output beta calls (resources/beta/messages/messages.py).
+    "structured-outputs-2025-12-15",
 })
 """``anthropic-beta`` values the fake knows."""
 
