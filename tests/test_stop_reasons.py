@@ -9,9 +9,12 @@ an error code newer than it (web_fetch's ``content_too_large``) it keeps as a pl
 
 from __future__ import annotations
 
+import json
 import warnings
-from typing import Any
+from typing import Any, Literal
 
+import anthropic
+import pydantic
 import pytest
 
 from claude_fakes import ClaudeFake, replies
@@ -158,3 +161,38 @@ def test_max_tokens_inside_a_tool_call_leaves_the_call_with_the_start_of_its_inp
     assert block["type"] == "tool_use" and block["id"].startswith("toolu_01")
     cut = block["input"]
     assert cut != LONG_INPUT and cut == {key: LONG_INPUT[key] for key in list(LONG_INPUT)[:len(cut)]}
+
+
+# -- structured outputs ------------------------------------------------------------------------
+
+
+class Forecast(pydantic.BaseModel):
+    city: str
+    days: list[int]
+    unit: Literal["celsius", "fahrenheit"]
+
+
+PARSE = {"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "Forecast for Paris?"}]}
+
+
+def test_structured_outputs_get_json_valid_for_the_schema() -> None:
+    with ClaudeFake():
+        parsed = anthropic.Anthropic().messages.parse(max_tokens=1024, output_format=Forecast, **PARSE)
+    assert isinstance(parsed.parsed_output, Forecast) and parsed.stop_reason == "end_turn"
+
+
+async def test_structured_outputs_get_json_valid_for_the_schema_async() -> None:
+    with ClaudeFake():
+        parsed = await anthropic.AsyncAnthropic().messages.parse(max_tokens=1024, output_format=Forecast, **PARSE)
+    assert isinstance(parsed.parsed_output, Forecast)
+
+
+def test_max_tokens_cuts_a_structured_answer_mid_json() -> None:
+    with ClaudeFake():
+        message = anthropic.Anthropic().messages.create(
+            max_tokens=3, output_config={"format": {"type": "json_schema", "schema": Forecast.model_json_schema()}},
+            **PARSE)
+    text = message.content[0].text
+    assert message.stop_reason == "max_tokens" and text.startswith("{")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)

@@ -29,7 +29,7 @@ from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
 from .request import Incoming
 from .step import OK, Step
-from .tools import forced_tool, offered, synthesise
+from .tools import forced_tool, offered, output_schema, synthesise
 from .validation import check_body, unknowns
 
 
@@ -229,6 +229,10 @@ class _Shaping:
         elif reply is None:
             if forced is not None:
                 reply = replies.tool_use(forced)
+            elif (schema := output_schema(body)) is not None:
+                # Structured outputs: the answer is JSON valid for the schema. Written with spaces, so
+                # that max_tokens can cut it between values as it cuts text (the fake's tokens are words).
+                return replies.text(json.dumps(synthesise(schema), sort_keys=True))
             else:
                 fill = api.latency is not None and api.latency.fill_to_max_tokens
                 return replies.text(filler_text(max_tokens)) if fill else replies.default()

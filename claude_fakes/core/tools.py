@@ -47,6 +47,18 @@ def forced_tool(request: Mapping[str, Any]) -> str | None:
     return None
 
 
+def output_schema(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The JSON schema structured outputs bind the answer to: ``output_config.format`` (GA), or the
+    beta's ``output_format`` (anthropic 0.125's ``beta.messages.parse``); None when the answer is free text."""
+    config = request.get("output_config")
+    for found in (config.get("format") if isinstance(config, Mapping) else None, request.get("output_format")):
+        if isinstance(found, Mapping) and found.get("type") == "json_schema" and isinstance(found.get("schema"),
+                                                                                             Mapping):
+            schema: Mapping[str, Any] = found["schema"]
+            return schema
+    return None
+
+
 def synthesise(schema: Any) -> Any:
     """A value valid against the JSON schema ``schema`` (an object schema gives a dict)."""
     if not isinstance(schema, Mapping) or not schema:

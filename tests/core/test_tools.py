@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 from claude_fakes import ClaudeFake, faults, replies
-from claude_fakes.core.tools import forced_tool, synthesise
+from claude_fakes.core.tools import forced_tool, output_schema, synthesise
 
 from ..agent import WEATHER_TOOL
 from ..sdk import HTTP, MODES, call
@@ -172,3 +172,10 @@ def test_a_tool_name_the_api_would_refuse_is_refused_in_python_and_in_scripts(na
         replies.tool_use(name)
     with pytest.raises(ValueError, match="takes a tool name"):
         faults.tool_use(name)
+
+
+def test_output_schema_reads_the_ga_and_the_beta_form_of_structured_outputs() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    assert output_schema({"output_config": {"format": {"type": "json_schema", "schema": schema}}}) == schema
+    assert output_schema({"output_format": {"type": "json_schema", "schema": schema}}) == schema
+    assert output_schema({"output_config": {"effort": "high"}}) is None and output_schema({}) is None
