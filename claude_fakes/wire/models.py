@@ -9,6 +9,7 @@ from them. Users extend or override the table with entries of the same shape (:m
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -112,14 +113,22 @@ class ModelTable:
 
     models: tuple[ModelInfo, ...]
 
+    @functools.cached_property
+    def _by_name(self) -> dict[str, ModelInfo]:
+        # Every request resolves its model (twice: the notes and the output limit): a dict, not a scan.
+        found: dict[str, ModelInfo] = {}
+        for model in self.models:
+            for name in model.names:
+                found.setdefault(name, model)
+        return found
+
     def resolve(self, name: str) -> ModelInfo | None:
         """The model a request's ``model`` names (an id, an alias, a Bedrock or Vertex id), or None."""
+        known = self._by_name.get(name)
+        if known is not None:
+            return known
         match = _BEDROCK_PROFILE.fullmatch(name.rsplit("/", 1)[-1])  # an ARN ends in /<id>
-        candidates = (name, match["id"]) if match else (name,)
-        for model in self.models:
-            if any(candidate in model.names for candidate in candidates):
-                return model
-        return None
+        return self._by_name.get(match["id"]) if match else None
 
     def merged(self, source: ModelsSource | None) -> ModelTable:
         """This table with ``source``'s entries added; an entry with a known id replaces that model."""
