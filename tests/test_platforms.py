@@ -422,3 +422,10 @@ def test_bedrock_mantle_is_the_anthropic_wire_on_aws(stream: bool, guard: list[s
     assert text == "from Mantle"
     assert [(exchange.path, exchange.status) for exchange in fake.journal] == [("/v1/messages", 529),
                                                                               ("/v1/messages", 200)]
+
+
+def test_bedrocks_refusal_of_an_odd_authorization_never_echoes_its_value() -> None:
+    status, _, body = answer(BEDROCK_PATH, {"authorization": "AKIAsecretvalue"}, BODY)
+    assert status == 403 and b"AKIAsecretvalue" not in body and b"it has no scheme" in body
+    status, _, body = answer(BEDROCK_PATH, {"authorization": "Basic dXNlcjpwYXNz"}, BODY)
+    assert status == 403 and b"dXNlcjpwYXNz" not in body and b"scheme 'Basic'" in body

@@ -23,7 +23,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from claude_fakes import Outcome
+from claude_fakes import ClaudeFake, Outcome
 from claude_fakes.server import FakeServer
 from claude_fakes.server.client import ServerScope
 
@@ -530,3 +530,19 @@ def test_a_signal_the_import_machinery_wraps_still_stops_the_command_quietly(
     monkeypatch.setitem(sys.modules, "claude_fakes.cli", Broken("claude_fakes.cli"))
     with pytest.raises(RuntimeError, match="a real error at import"):
         command.main()  # without a signal, an error is the error it is
+
+
+GATEWAY_SECRETS = {"helicone-auth": "Bearer sk-helicone-1", "cf-aig-authorization": "Bearer cf-2",
+                   "x-portkey-api-key": "pk-3"}
+
+
+def test_gateway_secrets_never_reach_the_journal_in_process_or_over_the_admin_api(
+    claude_fake_server: ServerScope,
+) -> None:
+    with ClaudeFake() as fake:
+        anthropic.Anthropic(default_headers=GATEWAY_SECRETS).messages.create(**REQUEST)
+    anthropic.Anthropic(base_url=claude_fake_server.url, default_headers=GATEWAY_SECRETS).messages.create(**REQUEST)
+    for exchange in (*fake.journal, *claude_fake_server.journal):
+        assert {name: exchange.headers[name] for name in GATEWAY_SECRETS} == dict.fromkeys(GATEWAY_SECRETS,
+                                                                                         "[redacted]")
+    assert not any(secret in claude_fake_server.timeline() for secret in GATEWAY_SECRETS.values())

@@ -85,6 +85,21 @@ def test_headers_over_64_kib_are_a_431(server: FakeServer) -> None:
     assert status == 431 and json.loads(answer)["error"]["type"] == "invalid_request_error"
 
 
+def test_message_content_nested_as_deep_as_json_parses_is_answered(server: FakeServer) -> None:
+    content = "[" * 970 + '"deep"' + "]" * 970
+    body = (b'{"model": "claude-sonnet-4-6", "max_tokens": 5, "messages": [{"role": "user", "content": '
+            + content.encode() + b"}]}")
+    status, _ = status_and_body(exchange(server, post(body)))
+    assert status == 200
+
+
+@pytest.mark.parametrize("version", ["9.9", "2.0"])
+def test_an_http_version_other_than_1_x_is_a_505(server: FakeServer, version: str) -> None:
+    data = exchange(server, f"GET /_claude_fakes/health HTTP/{version}\r\nhost: x\r\n\r\n".encode())
+    status, answer = status_and_body(data)
+    assert status == 505 and f"HTTP/{version} is not supported" in json.loads(answer)["error"]["message"]
+
+
 def test_expect_100_continue_is_honoured(server: FakeServer) -> None:
     body = json.dumps(REQUEST).encode()
     head = post(body, b"expect: 100-continue\r\n")[: -len(body)]

@@ -74,6 +74,8 @@ class Param:
     """For a word: the values it may take (any, when empty)."""
     keyword_only: bool = False
     """The ``faults.*`` builder takes it by name only (after the ``*``)."""
+    at_most: float | None = None
+    """For a duration or number: the largest value it may take (inf included in what is refused)."""
 
     @property
     def required(self) -> bool:
@@ -355,9 +357,12 @@ def _slow_pace(args: Args, usual: Speed) -> Speed:
 
 # -- the table ----------------------------------------------------------------------------------
 
+RETRY_AFTER_MOST = 365 * 86_400.0
+"""The longest wait a ``retry-after`` may ask for: a year. Longer tests no client's waiting (and an
+HTTP-date past year 9999 cannot be written)."""
 _STATUS_PARAMS = (
-    Param("retry_after", "duration", None, nullable=True, keyword_only=True),
-    Param("retry_after_ms", "number", None, nullable=True, keyword_only=True),
+    Param("retry_after", "duration", None, nullable=True, keyword_only=True, at_most=RETRY_AFTER_MOST),
+    Param("retry_after_ms", "number", None, nullable=True, keyword_only=True, at_most=RETRY_AFTER_MOST * 1000),
     Param("retry_after_date", "flag", False, keyword_only=True),
     Param("should_retry", "flag", None, nullable=True, keyword_only=True),
     Param("message", "word", None, nullable=True, keyword_only=True),

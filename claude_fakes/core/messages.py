@@ -41,14 +41,16 @@ def estimate_tokens(text: str) -> int:
 
 
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        for item in value:
-            yield from _strings(item)
+    # A walk with its own stack, not recursion: a request may nest its content as deep as JSON lets it.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            pending.extend(reversed(list(item.values())))
+        elif isinstance(item, Sequence) and not isinstance(item, (bytes, bytearray)):
+            pending.extend(reversed(item))
 
 
 def input_tokens(request_json: Mapping[str, Any]) -> int:

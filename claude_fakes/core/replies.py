@@ -257,12 +257,16 @@ def tool_input_json(value: Any, where: str) -> str:
             value = json.loads(value)
         except ValueError as err:
             raise ValueError(f"{where} is not JSON: {err}") from None
+        except RecursionError:
+            raise ValueError(f"{where} is JSON nested too deep to read") from None
     if not isinstance(value, Mapping):
         raise ValueError(f"{where} must be a JSON object, got {value!r}")
     try:
         return json.dumps(dict(value), sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError) as err:
         raise ValueError(f"{where} must be a JSON object: {err}") from None
+    except RecursionError:
+        raise ValueError(f"{where} is nested too deep to write as JSON") from None
 
 
 def thinking(content: str, *, signature: str | None = None) -> Reply:

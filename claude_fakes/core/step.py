@@ -76,7 +76,7 @@ def _convert(param: Param, value: Any, action: str) -> Any:
     if kind in ("duration", "number"):
         if isinstance(value, str):
             if value == "inf" and kind == "duration":
-                return math.inf
+                return _convert(param, math.inf, action)
             match = _DURATION.match(value)
             if match is None or (kind == "number" and match["unit"]):
                 unit = " (a number of seconds, or with a unit: 500ms, 30s, 10m, 1h)" if kind == "duration" else ""
@@ -88,6 +88,8 @@ def _convert(param: Param, value: Any, action: str) -> Any:
             raise ValueError(f"{where} takes a finite number, got {value!r}")
         if param.positive and value == 0:
             raise ValueError(f"{where} takes a number > 0, got {value!r}")
+        if param.at_most is not None and value > param.at_most:
+            raise ValueError(f"{where} takes at most {show(param.at_most)}, got {show(float(value))}")
         return float(value)
     if kind == "flag":
         if isinstance(value, bool):

@@ -185,21 +185,30 @@ def _string(schema: Mapping[str, Any]) -> str:
     return text
 
 
+def _bound(schema: Mapping[str, Any], name: str) -> float | None:
+    """A numeric bound of the schema, or None; ``Infinity`` (which Python's JSON reads) bounds nothing."""
+    value = schema.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
 def _number(schema: Mapping[str, Any], *, integer: bool) -> int | float:
-    low = schema.get("minimum")
-    high = schema.get("maximum")
-    exclusive_low = schema.get("exclusiveMinimum")
-    exclusive_high = schema.get("exclusiveMaximum")
+    low, high = _bound(schema, "minimum"), _bound(schema, "maximum")
+    exclusive_low, exclusive_high = _bound(schema, "exclusiveMinimum"), _bound(schema, "exclusiveMaximum")
     value: float = 1
-    if isinstance(low, (int, float)):
-        value = max(value, low) if not isinstance(high, (int, float)) or high >= 1 else low
-    if isinstance(exclusive_low, (int, float)) and not isinstance(exclusive_low, bool) and value <= exclusive_low:
+    if low is not None:
+        value = max(value, low) if high is None or high >= 1 else low
+    if exclusive_low is not None and value <= exclusive_low:
         value = exclusive_low + 1 if integer else exclusive_low + 0.5
-    if isinstance(high, (int, float)) and value > high:
+    if high is not None and value > high:
         value = high
-    if isinstance(exclusive_high, (int, float)) and not isinstance(exclusive_high, bool) and value >= exclusive_high:
+    if exclusive_high is not None and value >= exclusive_high:
         value = exclusive_high - 1 if integer else exclusive_high - 0.5
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, (int, float)) and multiple > 0:
-        value = math.ceil(value / multiple) * multiple
+    multiple = _bound(schema, "multipleOf")
+    if multiple is not None and multiple > 0:
+        quotient = value / multiple
+        # A multiple too fine for the value's size overflows: the bound alone is then the best value.
+        if math.isfinite(quotient):
+            value = math.ceil(quotient) * multiple
     return math.ceil(value) if integer else float(value)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -52,7 +53,7 @@ from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_o
 from ..wire.models import ModelsSource, ModelTable, models_table
 from ..wire.platforms import ANTHROPIC, PLATFORMS
 
-__all__ = ["OUTCOMES", "SECRET_HEADERS", "Engine", "Run", "UnusedStepsError"]
+__all__ = ["OUTCOMES", "SECRET_WORDS", "Engine", "Run", "UnusedStepsError", "is_secret", "redact"]
 
 OUTCOMES: Mapping[object, str] = {
     END: Outcome.COMPLETE,
@@ -65,9 +66,11 @@ OUTCOMES: Mapping[object, str] = {
 }
 """How an exchange ends in the journal, by the plan marker it ended on."""
 
-SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie",
-                            "x-amz-security-token", "x-goog-api-key", "api-key"})
-"""Request headers whose values never reach the journal, the timeline or the admin API."""
+SECRET_WORDS = frozenset({"auth", "authorization", "key", "apikey", "token", "secret", "password", "cookie",
+                          "credential", "credentials", "signature"})
+"""A request header with one of these words in its name (split at ``-`` and ``_``) is a secret:
+``x-api-key``, ``authorization``, ``x-amz-security-token``, and gateways' own (``helicone-auth``,
+``cf-aig-authorization``, ``x-portkey-api-key``): a rule, since no list of gateways is complete."""
 REDACTED = "[redacted]"
 REAL_CLOCK_SLACK = 0.1
 """Seconds by which a client's read timeout may seem early to a server on the real clock."""
@@ -83,9 +86,14 @@ def canonical(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def is_secret(header: str) -> bool:
+    """Whether a request header's value never reaches the journal, the timeline or the admin API."""
+    return not SECRET_WORDS.isdisjoint(re.split(r"[-_]", header.lower()))
+
+
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers with every secret's value replaced."""
-    return {name: REDACTED if name in SECRET_HEADERS else value for name, value in headers.items()}
+    return {name: REDACTED if is_secret(name) else value for name, value in headers.items()}
 
 
 class Engine(Assertions):

@@ -18,7 +18,8 @@ REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 402: b"Payment
            412: b"Precondition Failed", 413: b"Payload Too Large", 422: b"Unprocessable Entity",
            429: b"Too Many Requests", 431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
            499: b"Client Closed Request", 501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable",
-           504: b"Gateway Timeout", 520: b"", 521: b"", 522: b"", 523: b"", 524: b"", 529: b""}
+           504: b"Gateway Timeout", 505: b"HTTP Version Not Supported", 520: b"", 521: b"", 522: b"", 523: b"",
+           524: b"", 529: b""}
 """Reason phrases as api.anthropic.com's front end sends them; 529 and Cloudflare's 524 have none."""
 
 

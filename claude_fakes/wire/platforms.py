@@ -217,8 +217,10 @@ class Bedrock(Platform):
                 return Refusal("IncompleteSignatureException", "Authorization header requires existence of either "
                                "a 'X-Amz-Date' or a 'Date' header.", 403)
         elif not authorization.startswith("Bearer "):
-            return Refusal("IncompleteSignatureException", f"Authorization header is not a SigV4 signature or a "
-                           f"Bedrock API key: {authorization.split(' ', 1)[0]!r}", 403)
+            # Name the scheme only: a value with none may be the secret itself, and errors reach logs.
+            scheme, space, _ = authorization.partition(" ")
+            return Refusal("IncompleteSignatureException", "Authorization header is not a SigV4 signature or a "
+                           f"Bedrock API key: {'scheme ' + repr(scheme) if space else 'it has no scheme'}", 403)
         if not isinstance(body, dict):
             return Refusal("invalid_request_error", "Malformed input request, please reformat your input and try "
                            "again.")

@@ -162,3 +162,11 @@ def test_max_tokens_with_no_room_for_a_member_leaves_an_empty_input() -> None:
     assert message["content"][1]["input"] == {} and message["stop_reason"] == "max_tokens"
     assert [data["delta"]["partial_json"] for name, data in events
             if name == "content_block_delta" and data["index"] == 1] == ["", "{"]
+
+
+def test_input_tokens_reads_content_nested_as_deep_as_json_goes() -> None:
+    content: object = "deep"
+    for _ in range(5_000):
+        content = [content]
+    # "abcd", "user" and "deep": twelve characters, three of the fake's four-character tokens.
+    assert input_tokens({"messages": [{"role": "user", "content": content}], "system": "abcd"}) == 3

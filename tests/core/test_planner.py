@@ -257,3 +257,8 @@ def test_an_action_whose_turn_goes_on_ends_with_the_default_text() -> None:
     failed = json.loads(sent(plan_for("server_tool_error(code=too_many_requests)", stream=False)))
     assert [block["type"] for block in failed["content"]] == ["server_tool_use", "web_search_tool_result", "text"]
     assert failed["content"][1]["content"]["error_code"] == "too_many_requests"
+
+
+def test_a_retry_after_of_a_year_is_still_written_as_an_http_date() -> None:
+    plan = plan_for("rate_limited(retry_after=31536000, retry_after_date=true)", stream=False)
+    assert plan.head is not None and str(plan.head.header("retry-after")).endswith(" GMT")

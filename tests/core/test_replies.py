@@ -167,3 +167,8 @@ def test_str_shows_new_blocks_and_the_stop() -> None:
     assert str(text("a") + refusal()) == ("text('a') + stop('refusal', "
                                           '{"category":null,"explanation":null,"type":"refusal"})')
     assert str(context_window_exceeded()) == "stop('model_context_window_exceeded')"
+
+
+def test_a_tool_input_nested_too_deep_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="nested too deep"):
+        tool_input_json('{"a": ' * 2_000 + "1" + "}" * 2_000, "tool_use(input=...)")

@@ -146,3 +146,10 @@ def test_an_action_whose_own_argument_is_tool_takes_only_thinking_and_text() -> 
 def test_a_reply_with_a_stop_is_shown_as_a_reply() -> None:
     step = Step.make("ok", reply=replies.text("Hi") + replies.refusal("cyber"))
     assert str(step).startswith("ok(reply=text('Hi') + stop('refusal'")
+
+
+@pytest.mark.parametrize("script", ["rate_limited(retry_after=inf, retry_after_date=true)",
+                                    "overloaded(retry_after=31536001)", "status(code=429, retry_after_ms=31536000001)"])
+def test_a_retry_after_past_a_year_is_refused_when_the_script_is_set(script: str) -> None:
+    with pytest.raises(ScriptError, match="takes at most"):
+        parse_script(script)

@@ -179,3 +179,13 @@ def test_output_schema_reads_the_ga_and_the_beta_form_of_structured_outputs() ->
     assert output_schema({"output_config": {"format": {"type": "json_schema", "schema": schema}}}) == schema
     assert output_schema({"output_format": {"type": "json_schema", "schema": schema}}) == schema
     assert output_schema({"output_config": {"effort": "high"}}) is None and output_schema({}) is None
+
+
+@pytest.mark.parametrize(("schema", "expected"), [
+    ({"type": "number", "minimum": float("inf")}, 1.0),
+    ({"type": "integer", "maximum": float("-inf")}, 1),
+    ({"type": "number", "minimum": 1e308, "multipleOf": 1e-10}, 1e308),
+    ({"type": "integer", "minimum": 3, "multipleOf": 2}, 4),
+], ids=["infinite-minimum", "infinite-maximum", "multiple-too-fine", "multiple"])
+def test_numbers_from_bounds_no_float_can_meet_never_overflow(schema: dict[str, Any], expected: float) -> None:
+    assert synthesise(schema) == expected

@@ -121,6 +121,11 @@ class Connection:
                                    f"Request header fields too large ({size} bytes; at most {MAX_HEADER_BYTES}).",
                                    event.target)
                 return None
+            if event.http_version not in (b"1.0", b"1.1"):
+                # h11 parses any HTTP/x.y request line; a server that speaks only 1.x refuses the rest.
+                await self._reject(505, "api_error", f"HTTP/{event.http_version.decode()} is not supported; this "
+                                   "server speaks HTTP/1.1.", event.target)
+                return None
             if any(name == b"expect" and value.lower() == b"100-continue" for name, value in pairs):
                 await self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = bytearray()
