@@ -21,6 +21,12 @@ _FORMATS = {"date-time": "2026-01-01T00:00:00Z", "date": "2026-01-01", "time": "
             "ipv4": "192.0.2.1", "hostname": "example.com"}
 _MAX_DEPTH = 32
 """Recursive schemas stop here: an optional branch is left out, a required one gets its simplest value."""
+MOST_ITEMS = 128_000
+"""The longest array an input gets: no reply holds more output tokens than the largest model limit
+(128K), and each item costs at least one. A ``minItems`` beyond it is cut by ``max_tokens`` anyway,
+so building it whole would cost time and memory for bytes no client could receive."""
+MOST_CHARACTERS = 4 * MOST_ITEMS
+"""The longest string an input gets, for the same reason (about four characters a token)."""
 
 
 def offered(request: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -160,7 +166,7 @@ def _object(schema: Mapping[str, Any], root: Mapping[str, Any], depth: int) -> d
 
 def _array(schema: Mapping[str, Any], root: Mapping[str, Any], depth: int) -> list[Any]:
     count = schema.get("minItems")
-    count = count if isinstance(count, int) and count > 0 else 1
+    count = min(count, MOST_ITEMS) if isinstance(count, int) and count > 0 else 1
     maximum = schema.get("maxItems")
     if isinstance(maximum, int):
         count = min(count, maximum)
@@ -179,7 +185,7 @@ def _string(schema: Mapping[str, Any]) -> str:
     text = _FORMATS.get(str(schema.get("format")), "example")
     minimum, maximum = schema.get("minLength"), schema.get("maxLength")
     if isinstance(minimum, int) and len(text) < minimum:
-        text = text + "x" * (minimum - len(text))
+        text = text + "x" * (min(minimum, MOST_CHARACTERS) - len(text))
     if isinstance(maximum, int) and len(text) > maximum:
         text = text[:maximum]
     return text

@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 from claude_fakes import ClaudeFake, faults, replies
-from claude_fakes.core.tools import forced_tool, output_schema, synthesise
+from claude_fakes.core.tools import MOST_CHARACTERS, MOST_ITEMS, forced_tool, output_schema, synthesise
 
 from ..agent import WEATHER_TOOL
 from ..sdk import HTTP, MODES, call
@@ -189,3 +189,11 @@ def test_output_schema_reads_the_ga_and_the_beta_form_of_structured_outputs() ->
 ], ids=["infinite-minimum", "infinite-maximum", "multiple-too-fine", "multiple"])
 def test_numbers_from_bounds_no_float_can_meet_never_overflow(schema: dict[str, Any], expected: float) -> None:
     assert synthesise(schema) == expected
+
+
+def test_sizes_no_reply_could_hold_are_built_only_as_far_as_the_largest_output() -> None:
+    assert len(synthesise({"type": "array", "minItems": 10**9, "items": {"type": "integer"}})) == MOST_ITEMS
+    assert len(synthesise({"type": "array", "minItems": 10**9, "uniqueItems": True, "items": {"type": "integer"}})) \
+        == MOST_ITEMS
+    assert len(synthesise({"type": "string", "minLength": 10**9})) == MOST_CHARACTERS
+    assert len(synthesise({"type": "array", "minItems": 3, "items": {"type": "integer"}})) == 3
