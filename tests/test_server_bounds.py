@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -238,3 +239,24 @@ def wait_until(check: Callable[[], bool]) -> None:
             return
         time.sleep(0.01)
     raise AssertionError("the server never got there")
+
+
+def test_a_request_trickled_byte_by_byte_gets_a_408_at_its_deadline(server: FakeServer,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each byte arrives well within the timeout, but the request as a whole does not.
+    monkeypatch.setattr(server_http, "REQUEST_TIMEOUT", 0.3)
+    data = post(json.dumps(REQUEST).encode())
+    answer = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        started = time.monotonic()
+        for byte in data[:200]:  # 200 bytes, 20 ms apart: 4 s, far past the deadline
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                break
+            ready, _, _ = select.select([sock], [], [], 0.02)
+            if ready:
+                answer = sock.recv(65536)
+                break
+        elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408") and elapsed < 3

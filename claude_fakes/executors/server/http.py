@@ -32,7 +32,8 @@ READ_SIZE = 65536
 IDLE_TIMEOUT = 75.0
 """A kept-alive connection with no new request for this long is closed."""
 REQUEST_TIMEOUT = 30.0
-"""A request whose head or body stops arriving for this long gets a 408 and the connection closes."""
+"""A request must arrive in full (head and body) within this long of its first byte, else it gets a
+408 and the connection closes: a deadline for the whole request, so a trickle cannot hold it open."""
 
 JournalLine = Callable[[str, Any], None]
 
@@ -52,6 +53,8 @@ class Connection:
         self.on_exchange = on_exchange
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
         self._read: asyncio.Task[bytes] | None = None
+        self._deadline: float | None = None
+        """When the request under way must have arrived in full (loop time), from its first byte."""
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -103,9 +106,16 @@ class Connection:
                     raise _Idle() from None
                 raise
             self.h11.receive_data(data)
-            timeout = REQUEST_TIMEOUT  # once a request has begun, it must keep coming
+            timeout = self._remaining()  # once a request has begun, it must arrive in full by its deadline
+
+    def _remaining(self) -> float:
+        now = asyncio.get_running_loop().time()
+        if self._deadline is None:
+            self._deadline = now + REQUEST_TIMEOUT
+        return max(0.0, self._deadline - now)
 
     async def _next_request(self) -> tuple[h11.Request, bytes] | None:
+        self._deadline = None
         try:
             try:
                 event = await self._event(IDLE_TIMEOUT)
@@ -130,7 +140,7 @@ class Connection:
                 await self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = bytearray()
             while True:
-                part = await self._event(REQUEST_TIMEOUT)
+                part = await self._event(self._remaining())
                 if isinstance(part, h11.Data):
                     body += part.data
                     if len(body) > MAX_BODY_BYTES:
