@@ -99,7 +99,7 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _per_minute(text: str) -> int:
+def _whole_number(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"a whole number >= 1, got {text!r}")
     return int(text)
@@ -143,9 +143,9 @@ script actions:
                        help="pace every reply with a latency model (default none: instant)")
     serve.add_argument("--gateway", choices=tuple(GATEWAYS), default=None,
                        help="put a gateway's limits in front of the API")
-    serve.add_argument("--rpm", type=_per_minute, default=None, metavar="N",
+    serve.add_argument("--rpm", type=_whole_number, default=None, metavar="N",
                        help="quota: requests per minute, per scope")
-    serve.add_argument("--tpm", type=_per_minute, default=None, metavar="N",
+    serve.add_argument("--tpm", type=_whole_number, default=None, metavar="N",
                        help="quota: tokens per minute, per scope")
     serve.add_argument("--no-validate", action="store_true",
                        help="accept conversations the API rejects (an orphan tool_use, an unknown tool_result, "
@@ -156,6 +156,8 @@ script actions:
     serve.add_argument("--api-strict", action="store_true",
                        help="answer what the fake does not know (a model, beta, field, role, block type) with the "
                             "API's own 400/404 instead of a note in the journal")
+    serve.add_argument("--max-connections", type=_whole_number, default=None, metavar="N",
+                       help="connections open at once; one more is answered 503 and closed (default 1024)")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
     commands.add_parser("scenarios", help="list the shipped scenarios (each is --scenario NAME)")
     models = commands.add_parser("models", help="print the models the fake knows (ids, aliases, limits, thinking)")
@@ -195,7 +197,8 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
                         on_exchange=None if args.quiet else _journal_line(out),
                         latency=args.latency or options.get("latency", "none"),
                         gateway=args.gateway or options.get("gateway"), rate_limits=limits,
-                        validate=not args.no_validate, models=args.models, api_strict=args.api_strict)
+                        validate=not args.no_validate, models=args.models, api_strict=args.api_strict,
+                        **({} if args.max_connections is None else {"max_connections": args.max_connections}))
     await server.start()
     try:
         if not _loopback(args.host):

@@ -10,6 +10,7 @@ import select
 import socket
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import anthropic
 import pytest
@@ -260,3 +261,28 @@ def test_a_request_trickled_byte_by_byte_gets_a_408_at_its_deadline(server: Fake
                 break
         elapsed = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408") and elapsed < 3
+
+
+def _health(sock: socket.socket) -> bytes:
+    sock.sendall(b"GET /_claude_fakes/health HTTP/1.1\r\nhost: x\r\n\r\n")
+    return sock.recv(65536)
+
+
+def test_a_connection_past_the_cap_is_answered_503_and_closed() -> None:
+    with FakeServer(max_connections=2) as capped:
+        address = ("127.0.0.1", capped.port)
+        with socket.create_connection(address, timeout=10) as first, \
+                socket.create_connection(address, timeout=10) as second:
+            # Each answered: both are held by the server, which reads nothing more from them.
+            assert _health(first).startswith(b"HTTP/1.1 200") and _health(second).startswith(b"HTTP/1.1 200")
+            with socket.create_connection(address, timeout=10) as third:
+                answer = third.recv(65536)
+                assert answer.startswith(b"HTTP/1.1 503") and b"at most 2 connections" in answer
+                assert third.recv(1) == b""
+            assert _health(first).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "8"])
+def test_max_connections_takes_a_whole_number_from_1(value: Any) -> None:
+    with pytest.raises(ValueError, match="max_connections"):
+        FakeServer(max_connections=value)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...core.journal import exchange_from_json
 from .client import ServerScope
-from .http import Connection
+from .http import MAX_CONNECTIONS, Connection, refuse_over_capacity
 from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes
 
 __all__ = ["ADMIN_PREFIX", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
@@ -33,11 +33,18 @@ class FakeServer:
         script: str | None = None,
         seed: int = 0,
         on_exchange: Callable[[str, Any], None] | None = None,
+        max_connections: int = MAX_CONNECTIONS,
         **options: Any,
     ) -> None:
-        """``options``: ``latency``, ``gateway``, ``rate_limits``, ``validate``, as for ``ClaudeFake``, per scope."""
+        """``options``: ``latency``, ``gateway``, ``rate_limits``, ``validate``, as for ``ClaudeFake``, per scope.
+
+        ``max_connections``: connections open at once; one more is answered 503 and closed.
+        """
+        if type(max_connections) is not int or max_connections < 1:
+            raise ValueError(f"max_connections takes a whole number >= 1, got {max_connections!r}")
         self.host = host
         self.port = port
+        self.max_connections = max_connections
         self.scopes = Scopes(script, seed, **options)
         self.on_exchange = on_exchange
         self._server: asyncio.Server | None = None
@@ -57,6 +64,9 @@ class FakeServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        if len(self._connections) >= self.max_connections:
+            await refuse_over_capacity(writer, self.max_connections)
+            return
         self._connections.add(task)
         try:
             await Connection(self.scopes, reader, writer, self.on_exchange).serve()

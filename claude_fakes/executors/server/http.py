@@ -19,7 +19,7 @@ from typing import Any
 
 import h11
 
-from ...wire.platforms import endpoint_of
+from ...wire.platforms import ANTHROPIC, endpoint_of
 from ..http1 import ClientGone, incoming_of, perform, wants_close, whole_response
 from .admin import admin
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
@@ -35,7 +35,22 @@ REQUEST_TIMEOUT = 30.0
 """A request must arrive in full (head and body) within this long of its first byte, else it gets a
 408 and the connection closes: a deadline for the whole request, so a trickle cannot hold it open."""
 
+MAX_CONNECTIONS = 1024
+"""Connections a server holds open at once, by default; past it, a new one is answered 503 and closed,
+so that a flood of idle connections cannot exhaust the process's file descriptors."""
+
 JournalLine = Callable[[str, Any], None]
+
+
+async def refuse_over_capacity(writer: asyncio.StreamWriter, capacity: int) -> None:
+    """Answer a connection past the cap with the API's 503 (before reading its request), then close it."""
+    status, headers, body = ANTHROPIC.own_error(503, "overloaded_error", f"This server holds at most {capacity} "
+                                                "connections at once; try again.", "req_claude_fakes_rejected")
+    with contextlib.suppress(ConnectionError):
+        writer.write(whole_response(status, headers, body, close=True))
+        await writer.drain()
+    with contextlib.suppress(Exception):
+        writer.close()
 
 
 class _Idle(Exception):
