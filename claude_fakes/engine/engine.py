@@ -86,8 +86,10 @@ def canonical(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret(header: str) -> bool:
-    """Whether a request header's value never reaches the journal, the timeline or the admin API."""
+    """Whether a request header's value never reaches the journal, the timeline or the admin API
+    (cached: every request journals its headers, and clients send the same names every time)."""
     return not SECRET_WORDS.isdisjoint(re.split(r"[-_]", header.lower()))
 
 
@@ -142,8 +144,6 @@ class Engine(Assertions):
         self._turns = TurnNumbers()
         self._findings: list[str] = []
         self._threads = Threads()
-        self._threaded: dict[int, ThreadTurn] = {}
-        """The open exchanges on a thread, by ``id()`` of their journal record (an Exchange is unhashable)."""
 
     # -- the script ---------------------------------------------------------------------------
 
@@ -160,7 +160,6 @@ class Engine(Assertions):
             self._turns = TurnNumbers()
             self._findings = []
             self._threads = Threads()
-            self._threaded = {}
             self.clock.reset()
 
     @property
@@ -335,9 +334,7 @@ class Engine(Assertions):
                 platform=platform.name,
             )
             self._journal.append(exchange)
-            if thread is not None:
-                self._threaded[id(exchange)] = thread
-        return Run(self, exchange, plan, read_timeout)
+        return Run(self, exchange, plan, read_timeout, thread)
 
     def error(self, incoming: Incoming, error_type: str, message: str, *, status: int | None = None) -> Plan:
         """The API's error reply to ``incoming``, in its platform's shape: for a request an executor turns
@@ -355,18 +352,18 @@ class Engine(Assertions):
         return self._api.error("invalid_request_error", f"claude_fakes: {problem}", status=400, now=now,
                                 platform=incoming.platform)
 
-    def finish(self, exchange: Exchange, outcome: str, error: str | None = None) -> None:
-        """Record how an exchange ended (once: later calls change nothing)."""
+    def finish(self, exchange: Exchange, outcome: str, error: str | None = None,
+               thread: ThreadTurn | None = None) -> None:
+        """Record how an exchange ended (once: later calls change nothing); ``thread``: the message
+        thread it continued, which a whole reply moves on."""
         with self._lock:
             if exchange.outcome != Outcome.OPEN:
                 return
             exchange.outcome = outcome
             exchange.error = error
             exchange.end = self.clock.elapsed
-            thread = self._threaded.pop(id(exchange), None)
             if thread is not None:
-                fault = exchange.step.fault if exchange.step is not None else None
-                whole = fault is None or not (fault.spoils_reply or fault.ends_short)
+                whole = exchange.step is None or not exchange.step.fault.spoils_reply
                 self._threads.end(thread, delivered=outcome == Outcome.COMPLETE and whole)
             if outcome == Outcome.WOULD_HANG_FOREVER:
                 self._findings.append(
@@ -386,10 +383,13 @@ class Run:
     as having received what came after it.
     """
 
-    def __init__(self, engine: Engine, exchange: Exchange, plan: Plan, read_timeout: float | None) -> None:
+    def __init__(self, engine: Engine, exchange: Exchange, plan: Plan, read_timeout: float | None,
+                 thread: ThreadTurn | None = None) -> None:
         self.engine = engine
         self.exchange = exchange
         self.plan = plan
+        self._thread = thread
+        """The message thread this exchange continues, if any: its ending decides the thread's."""
         self._cursor = Cursor(plan, read_timeout)
         self._silence_started: float | None = None
         self._behind_silence: Head | Send | None = None
@@ -423,6 +423,9 @@ class Run:
             self._journal(self._behind_silence)
             self._behind_silence = None
 
+    def _finish(self, outcome: str, error: str | None = None) -> None:
+        self.engine.finish(self.exchange, outcome, error, self._thread)
+
     def hang_forever(self) -> WouldHangForever:
         """End as a hang forever (a finding) and say so, for the executor to raise or hand the client."""
         exchange = self.exchange
@@ -432,7 +435,7 @@ class Run:
     def end(self, marker: object, error: str | None = None) -> None:
         """The plan ended on ``marker`` (``END``, ``CUT``, …); ``error``: what the client got."""
         self._silence_over()
-        self.engine.finish(self.exchange, OUTCOMES[marker], error)
+        self._finish(OUTCOMES[marker], error)
 
     def silence_started(self) -> None:
         """A silence began (the executor waits in real or loop time, not by advancing a clock)."""
@@ -449,12 +452,12 @@ class Run:
         # request is still in flight and being parsed): allow for that on the real clock.
         slack = REAL_CLOCK_SLACK if clock.kind == "real" else 1e-6
         timed_out = read is not None and silent is not None and silent + slack >= read
-        self.engine.finish(self.exchange, Outcome.READ_TIMEOUT if timed_out else Outcome.CLIENT_CLOSED)
+        self._finish(Outcome.READ_TIMEOUT if timed_out else Outcome.CLIENT_CLOSED)
 
     def cancelled(self) -> None:
         """The client's task was cancelled while it waited (``asyncio.wait_for``, a task group)."""
         self._behind_silence = None
-        self.engine.finish(self.exchange, Outcome.CANCELLED)
+        self._finish(Outcome.CANCELLED)
 
     def whole_body(self) -> bytes | None:
         """The rest of the body, taken now, when it would all arrive at once and end cleanly (then
@@ -477,10 +480,10 @@ class Run:
         self._silence_over()
         rest = self._cursor.rest_without_silence()
         if rest is None:
-            self.engine.finish(self.exchange, Outcome.CLIENT_CLOSED)
+            self._finish(Outcome.CLIENT_CLOSED)
             return
         self.exchange.events += sum(action.events for action in rest if isinstance(action, Send))
-        self.engine.finish(self.exchange, Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
+        self._finish(Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
 
 
 def check_unused(unused: list[str], findings: list[str], timeline: Callable[[], str]) -> None:
