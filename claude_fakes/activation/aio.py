@@ -6,10 +6,24 @@ instead of blocking. So a user's ``asyncio.wait_for(call, 5)`` around a hanging 
 exactly 5 virtual seconds, ``asyncio.gather`` finishes in virtual-time order, and a plan's silences
 are ordinary loop timers that cancellation can interrupt.
 
-Time does not jump while work handed to a thread (``run_in_executor``, ``asyncio.to_thread``,
-``anyio.to_thread.run_sync``) is in flight: the async SDK resolves its platform headers in a
-worker thread on first use, and jumping past that would fire a timeout before the request is
-even sent. The loop waits for such work in real time, which does not count as virtual time.
+Jumping is only right when nothing real can end first, so the selector tells three cases apart:
+
+- **Bounded work handed to a thread** (``run_in_executor``, ``asyncio.to_thread``, any
+  ``asyncio.wrap_future`` of an executor's future, ``anyio.to_thread.run_sync``) and **a loop
+  shutting down** (``asyncio.run``'s teardown, ``shutdown_asyncgens``, ``shutdown_default_executor``):
+  the loop waits in real time and the clock stands still. The async SDK resolves its platform
+  headers in a worker thread on first use; jumping past that would fire a timeout before the
+  request is even sent, and counting it would make timelines differ run to run.
+- **Something real that may never end**: a real socket registered with the loop (a database
+  pool, a listening server, a request to a real host, a child process's pipe) or a thread the
+  test started that is still running (it may call ``call_soon_threadsafe``; a child watcher
+  does). The loop waits in real time and the clock moves with it, never past the next timer:
+  a deadline around real I/O fires after its real seconds, and an idle connection never
+  freezes virtual time.
+- **Otherwise** the clock jumps to the next timer. The fake's own silences and the sleeps the
+  code asks for (``asyncio.sleep``, ``anyio.sleep``) are virtual durations: they jump even over
+  real sockets and live threads, so a hang or a retry back-off costs no real time while a
+  database connection idles beside it.
 
 Loops are reached through a hook on ``BaseEventLoop.time``, so pytest-asyncio's loop, anyio's
 test runner and a loop the test starts itself with ``asyncio.run`` are all covered, whether they
@@ -19,20 +33,20 @@ were created before the fake started or after. Loops of other threads keep real 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import math
 import threading
 import time
 import weakref
-from asyncio import base_events
-from collections.abc import Callable
-from contextlib import ExitStack
+from asyncio import base_events, futures, runners
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from ..core.clock import Clock
 
-# Captured at import: while a fake is active, `time.monotonic` and `asyncio.sleep` are replaced.
+# Captured at import: while a fake is active, `time.monotonic` is replaced.
 _REAL = {"monotonic": time.monotonic}
-_real_asyncio_sleep = asyncio.sleep
 
 _JUMP_TOLERANCE = 1e-9
 """A jump is rounded to the microsecond when that moves it by less than the loop's clock resolution,
@@ -45,6 +59,32 @@ _touched: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 def _tidy(seconds: float) -> float:
     rounded = round(seconds, 6)
     return rounded if abs(rounded - seconds) < _JUMP_TOLERANCE else seconds
+
+
+def _virtual_wait_over(future: asyncio.Future[Any], result: Any) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
+def virtual_timer(loop: asyncio.AbstractEventLoop, seconds: float, future: asyncio.Future[Any],
+                  result: Any = None) -> asyncio.TimerHandle:
+    """Resolve ``future`` with ``result`` after ``seconds`` of a virtual duration.
+
+    A silence of the fake or a sleep the code asked for: the one kind of timer a loop reaches by
+    jumping even while real sockets or threads are live (the selector knows it by its callback).
+    """
+    return loop.call_later(seconds, _virtual_wait_over, future, result)
+
+
+async def virtual_sleep(seconds: float, result: Any = None) -> Any:
+    """``asyncio.sleep`` whose timer is a :func:`virtual_timer`."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    handle = virtual_timer(loop, seconds, future, result)
+    try:
+        return await future
+    finally:
+        handle.cancel()
 
 
 class _JumpingSelector:
@@ -60,23 +100,39 @@ class _JumpingSelector:
         if events or timeout == 0:
             return events
         state = self._state
-        if timeout is None and state.stuck and not state.thread_work and not self._real_io_pending():
-            # Nothing can ever wake the loop: end the silences that would last forever.
-            for callback in list(state.stuck):
-                callback()
-            return self._real.select(0)
-        if timeout is None or state.thread_work or self._real_io_pending():
-            # Only real I/O or a worker thread can wake the loop now: wait for it for real.
+        if state.thread_work or state.closing:
+            # Bounded real work: wait for it, and let no virtual time pass.
             return self._real.select(timeout)
+        live = self._real_io_pending() or self._loops.live_threads()
+        if timeout is None:
+            if state.stuck and not live:
+                # Nothing can ever wake the loop: end the silences that would last forever.
+                for callback in list(state.stuck):
+                    callback()
+                return self._real.select(0)
+            return self._real.select(None)
+        if live and not self._next_timer_is_virtual():
+            return self._wait_in_real_time(timeout)
         self._loops.clock.advance(_tidy(timeout))
         return []
+
+    def _wait_in_real_time(self, timeout: float) -> Any:
+        """Wait for real I/O or the next timer, moving the clock by the real seconds waited."""
+        started = _REAL["monotonic"]()
+        events = self._real.select(timeout)
+        waited = _REAL["monotonic"]() - started
+        self._loops.clock.advance(min(waited, timeout) if events else _tidy(timeout))
+        return events
+
+    def _next_timer_is_virtual(self) -> bool:
+        scheduled = self._state.loop._scheduled
+        return bool(scheduled) and scheduled[0]._callback is _virtual_wait_over
 
     def _real_io_pending(self) -> bool:
         """Whether a real socket is registered: the loop awaits I/O the fake does not own.
 
         The loop's own wake-up pipe is always registered; any other file is a real connection
-        being read or written (an idle pooled httpx connection is not registered), so jumping
-        to the next timer would fire it before the real peer had a chance to answer.
+        being read or written (an idle pooled httpx connection is not registered).
         """
         registered = self._real.get_map()
         return len(registered) > 1 or (len(registered) == 1 and self._state.self_pipe not in registered)
@@ -90,11 +146,31 @@ class _LoopState:
         self.loop = loop
         self.offset = offset
         self.thread_work = 0
+        """Futures of bounded work handed to threads, not yet done."""
+        self.closing = 0
+        """Shutdown steps under way: they take no virtual time."""
         self.stuck: list[Callable[[], None]] = []
         """Called when the loop would block forever: a fake's endless silences, to end them."""
         self.real_selector = getattr(loop, "_selector", None)
         wakeup = getattr(loop, "_ssock", None)
         self.self_pipe = wakeup.fileno() if wakeup is not None else -1
+
+    def track(self, future: asyncio.Future[Any]) -> None:
+        """Count ``future`` as bounded thread work until it is done."""
+        self.thread_work += 1
+
+        def done(_: Any) -> None:
+            self.thread_work -= 1
+
+        future.add_done_callback(done)
+
+    @contextmanager
+    def shutting_down(self) -> Iterator[None]:
+        self.closing += 1
+        try:
+            yield
+        finally:
+            self.closing -= 1
 
 
 class VirtualLoops:
@@ -104,6 +180,8 @@ class VirtualLoops:
         self.clock = clock
         self.owner = owner
         self._states: dict[int, _LoopState] = {}
+        self._threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+        """Threads the test started while the fake was active, other than pool workers."""
 
     def is_virtual(self, loop: asyncio.AbstractEventLoop) -> bool:
         return id(loop) in self._states and self._states[id(loop)].loop is loop
@@ -124,7 +202,10 @@ class VirtualLoops:
         for loop in list(_touched):
             if not loop.is_closed():
                 self._contact(loop)
+        self._track_wrapped_futures(stack)
         self._track_anyio_threads(stack)
+        self._track_threads(stack)
+        self._track_runner_teardown(stack)
 
     def _contact(self, loop: Any) -> None:
         if self.is_virtual(loop):
@@ -140,19 +221,24 @@ class VirtualLoops:
         loop.time = lambda: state.offset + clock.elapsed
         if state.real_selector is not None:
             loop._selector = _JumpingSelector(state.real_selector, self, state)
-        real_run_in_executor = type(loop).run_in_executor
+        for name in ("shutdown_asyncgens", "shutdown_default_executor"):
+            loop.__dict__[name] = _taking_no_time(state, getattr(type(loop), name).__get__(loop))
 
-        def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
-            future = real_run_in_executor(loop, executor, func, *args)
-            state.thread_work += 1
+    def _track_wrapped_futures(self, stack: ExitStack) -> None:
+        """Count every executor future the loop waits on (``run_in_executor`` is one) as thread work."""
+        real_wrap_future = futures.wrap_future
+        loops = self
 
-            def done(_: Any) -> None:
-                state.thread_work -= 1
+        def wrap_future(future: Any, *, loop: Any = None) -> Any:
+            wrapped = real_wrap_future(future, loop=loop)
+            if isinstance(future, concurrent.futures.Future):
+                state = loops._states.get(id(wrapped.get_loop()))
+                if state is not None and state.loop is wrapped.get_loop():
+                    state.track(wrapped)
+            return wrapped
 
-            future.add_done_callback(done)
-            return future
-
-        loop.run_in_executor = run_in_executor
+        for module in (futures, asyncio):
+            _set(stack, module, "wrap_future", wrap_future)
 
     def _track_anyio_threads(self, stack: ExitStack) -> None:
         try:
@@ -172,8 +258,39 @@ class VirtualLoops:
                 if state is not None:
                     state.thread_work -= 1
 
-        setattr(anyio.to_thread, "run_sync", run_sync)  # noqa: B010 (mypy: a generic replaced)
-        stack.callback(setattr, anyio.to_thread, "run_sync", real_run_sync)
+        _set(stack, anyio.to_thread, "run_sync", run_sync)
+
+    def _track_threads(self, stack: ExitStack) -> None:
+        """Remember the threads the test's thread starts: while one runs, the loop keeps real pace."""
+        real_start = threading.Thread.start
+        loops = self
+
+        def start(thread: threading.Thread) -> None:
+            real_start(thread)
+            if threading.get_ident() == loops.owner and not _is_pool_worker(thread):
+                loops._threads.add(thread)
+
+        _set(stack, threading.Thread, "start", start)
+
+    def _track_runner_teardown(self, stack: ExitStack) -> None:
+        """``asyncio.run`` cancels the tasks left at its end: that, like the rest of its shutdown, takes no time."""
+        real_cancel_all = getattr(runners, "_cancel_all_tasks", None)
+        if real_cancel_all is None:
+            return
+        loops = self
+
+        def cancel_all_tasks(loop: Any) -> None:
+            state = loops._states.get(id(loop))
+            if state is None or state.loop is not loop:
+                return real_cancel_all(loop)  # type: ignore[no-any-return]
+            with state.shutting_down():
+                return real_cancel_all(loop)  # type: ignore[no-any-return]
+
+        _set(stack, runners, "_cancel_all_tasks", cancel_all_tasks)
+
+    def live_threads(self) -> bool:
+        """Whether a thread the test started is still running (it may wake the loop at any time)."""
+        return any(thread.is_alive() for thread in self._threads)
 
     def _running_state(self) -> _LoopState | None:
         try:
@@ -189,7 +306,8 @@ class VirtualLoops:
     def _release_all(self) -> None:
         for state in self._states.values():
             loop = state.loop
-            loop.__dict__.pop("run_in_executor", None)
+            for name in ("shutdown_asyncgens", "shutdown_default_executor"):
+                loop.__dict__.pop(name, None)
             if state.real_selector is not None and isinstance(getattr(loop, "_selector", None), _JumpingSelector):
                 loop._selector = state.real_selector
             if loop.is_closed():
@@ -200,6 +318,27 @@ class VirtualLoops:
             offset = state.offset + self.clock.elapsed - _REAL["monotonic"]()
             loop.time = lambda offset=offset: _REAL["monotonic"]() + offset
         self._states.clear()
+
+
+def _taking_no_time(state: _LoopState, shutdown: Callable[..., Any]) -> Callable[..., Any]:
+    async def shutting_down(*args: Any, **kwargs: Any) -> Any:
+        with state.shutting_down():
+            return await shutdown(*args, **kwargs)
+
+    return shutting_down
+
+
+def _is_pool_worker(thread: threading.Thread) -> bool:
+    """A pool's worker outlives the work it runs; the work itself is counted where it is handed over."""
+    target = getattr(thread, "_target", None)
+    return getattr(target, "__module__", None) == "concurrent.futures.thread" or \
+        type(thread).__module__.startswith("anyio.")
+
+
+def _set(stack: ExitStack, owner: Any, name: str, value: Any) -> None:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    stack.callback(setattr, owner, name, original)
 
 
 def when_stuck(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> Callable[[], None]:
@@ -216,10 +355,10 @@ def when_stuck(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) ->
 
 
 async def wait(loops: VirtualLoops | None, clock: Clock, seconds: float) -> None:
-    """A plan's silence in async code: a loop timer on a virtual loop, else an instant advance."""
+    """A plan's silence in async code: a virtual timer on a virtual loop, else an instant advance."""
     if seconds <= 0 or math.isinf(seconds):
         return
     if loops is not None and loops.running_virtual_loop():
-        await _real_asyncio_sleep(seconds)
+        await virtual_sleep(seconds)
     else:
         clock.advance(seconds)

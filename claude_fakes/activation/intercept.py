@@ -23,12 +23,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine.engine import Engine
-from ..executors.aiohttp_connection import connect
+from ..executors.aiohttp_connection import LoopHooks, connect
 from ..executors.httpx_transport import TransportErrors, Waiter, handle, handle_async
-from .aio import when_stuck
+from .aio import virtual_timer, when_stuck
 from .targets import ANTHROPIC_API, Target, http_libraries, match
 
 __all__ = ["ANTHROPIC_API", "Interception", "Target", "http_libraries", "match"]
+
+_LOOP_HOOKS = LoopHooks(when_stuck, virtual_timer)
+
 
 class Interception:
     """Installs the patches that send ``targets``' requests to ``engine``; :meth:`uninstall` undoes them."""
@@ -94,7 +97,7 @@ class Interception:
                 url = req.url
                 if match(targets, url.scheme, url.raw_host or "", url.explicit_port, url.path) is None:
                     return await original(self, req, traces, timeout)
-                return connect(self, req, functools.partial(match, targets), engine, when_stuck)
+                return connect(self, req, functools.partial(match, targets), engine, _LOOP_HOOKS)
 
             return _create_connection
 

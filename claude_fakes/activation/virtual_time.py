@@ -39,7 +39,7 @@ from types import ModuleType
 from typing import Any, cast
 
 from ..core.clock import Clock
-from .aio import VirtualLoops
+from .aio import VirtualLoops, virtual_sleep
 
 _get_ident = threading.get_ident
 _utc = datetime_module.timezone.utc
@@ -101,7 +101,12 @@ def _gmtime(seconds: float | None = None) -> time.struct_time:
 
 def _sleep(seconds: float) -> None:
     clock = _Active.clock
-    if clock is None or _get_ident() != _Active.owner:
+    if clock is None:
+        return REAL["sleep"](seconds)  # type: ignore[no-any-return]
+    if _get_ident() != _Active.owner:
+        # Another thread's sleep is real (its time is not the test's), but the timeline says it happened.
+        if seconds > 0:
+            clock.record_real_sleep(seconds, "time.sleep", threading.current_thread().name)
         return REAL["sleep"](seconds)  # type: ignore[no-any-return]
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
@@ -290,6 +295,7 @@ class VirtualTime:
         async def asyncio_sleep(delay: float, result: Any = None) -> Any:
             if delay > 0 and _Active.clock is clock and loops.running_virtual_loop():
                 clock.record_sleep(delay, "asyncio.sleep")
+                return await virtual_sleep(delay, result)
             return await real_asyncio_sleep(delay, result)
 
         _set(stack, asyncio, "sleep", asyncio_sleep)
@@ -303,7 +309,7 @@ class VirtualTime:
                     return await real_anyio_sleep(delay)  # type: ignore[no-any-return]
                 if loops.running_virtual_loop():
                     clock.record_sleep(delay, "anyio.sleep")
-                    return await real_anyio_sleep(delay)  # type: ignore[no-any-return]
+                    return await virtual_sleep(delay)  # type: ignore[no-any-return]
                 clock.sleep(delay, "anyio.sleep")
                 return await real_anyio_sleep(0)  # type: ignore[no-any-return]
 

@@ -24,6 +24,12 @@ class Sleep:
     seconds: float
     source: str
     """``time.sleep``, ``asyncio.sleep`` or ``anyio.sleep``."""
+    thread: str | None = None
+    """For a sleep another thread took in real time (a worker's ``time.sleep``): that thread's name."""
+
+
+MOST_REAL_SLEEPS = 1000
+"""Other threads' real sleeps kept per run; a thread that polls in a loop is counted past this, not listed."""
 
 
 class Clock:
@@ -42,6 +48,9 @@ class Clock:
         self._epoch_seconds = epoch.timestamp()
         self._elapsed = 0.0
         self._sleeps: list[Sleep] = []
+        self._real_sleeps: list[Sleep] = []
+        self.real_sleeps_unlisted = 0
+        """Real sleeps of other threads past :data:`MOST_REAL_SLEEPS`."""
         self._lock = threading.Lock()
 
     def now(self) -> float:
@@ -62,11 +71,18 @@ class Clock:
     def sleep_log(self) -> list[Sleep]:
         return list(self._sleeps)
 
+    @property
+    def real_sleep_log(self) -> list[Sleep]:
+        """Sleeps other threads took in real time while the fake ran: not on this clock, but in the timeline."""
+        return list(self._real_sleeps)
+
     def reset(self) -> None:
         """Back to the start: no time elapsed, no sleeps (an exploration runs each schedule from here)."""
         with self._lock:
             self._elapsed = 0.0
             self._sleeps.clear()
+            self._real_sleeps.clear()
+            self.real_sleeps_unlisted = 0
 
     def advance(self, seconds: float) -> None:
         if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
@@ -80,6 +96,14 @@ class Clock:
         """Record a sleep whose time passes some other way (a timer on a virtual event loop)."""
         with self._lock:
             self._sleeps.append(Sleep(self._elapsed, seconds, source))
+
+    def record_real_sleep(self, seconds: float, source: str, thread: str) -> None:
+        """Record a sleep another thread takes in real time; the clock does not move for it."""
+        with self._lock:
+            if len(self._real_sleeps) < MOST_REAL_SLEEPS:
+                self._real_sleeps.append(Sleep(self._elapsed, seconds, source, thread))
+            else:
+                self.real_sleeps_unlisted += 1
 
     def sleep(self, seconds: float, source: str) -> None:
         """Record a sleep and pass its time at once."""

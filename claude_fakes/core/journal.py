@@ -144,11 +144,14 @@ TIMELINE_HEADER = "claude_fakes timeline:"
 
 
 def format_timeline(
-    journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float, clock: str = "virtual"
+    journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float, clock: str = "virtual",
+    real_sleeps: Sequence[Sleep] = (), real_sleeps_unlisted: int = 0,
 ) -> str:
     """The journal and the sleeps between attempts in time order, one line each.
 
     ``clock`` names the time: ``virtual`` in-process, ``real`` for a server's journal.
+    ``real_sleeps``: sleeps other threads took in real time, shown where the clock stood when they
+    began and marked as such (they moved no virtual time); ``real_sleeps_unlisted`` more were not kept.
     """
     # Sorting is stable, so equal times keep journal order, and an instant failure comes before
     # the sleep that follows it.
@@ -170,7 +173,14 @@ def format_timeline(
                                         f"{_seconds(read)}: {step} => {exchange.describe()}{took}"))
     for sleep in sleeps:
         rows.append((sleep.start, 1, f"{sleep.start:10.3f}  {'':<13}{sleep.source}({sleep.seconds:g})"))
+    for sleep in real_sleeps:
+        rows.append((sleep.start, 1, f"{sleep.start:10.3f}  {'':<13}{sleep.source}({sleep.seconds:g}) "
+                                     f"in thread {sleep.thread!r}, in real time"))
     rows.sort(key=lambda row: (row[0], row[1]))
     attempts = sum(1 for exchange in journal if exchange.attempt is not None)
     header = f"{TIMELINE_HEADER} {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s {clock}"
+    if real_sleeps or real_sleeps_unlisted:
+        header += f"; other threads slept {len(real_sleeps) + real_sleeps_unlisted} time(s) in real time"
+        if real_sleeps_unlisted:
+            header += f" ({real_sleeps_unlisted} not listed)"
     return "\n".join([header, f"{clock:>10}  attempt      request, step => outcome", *(row[2] for row in rows)])

@@ -242,7 +242,9 @@ class Engine(Assertions):
 
     def timeline(self) -> str:
         """The journal and the sleeps between attempts, one line each, in time order."""
-        return format_timeline(self.journal, self.clock.sleep_log, self.clock.elapsed, clock=self.clock.kind)
+        clock = self.clock
+        return format_timeline(self.journal, clock.sleep_log, clock.elapsed, clock=clock.kind,
+                               real_sleeps=clock.real_sleep_log, real_sleeps_unlisted=clock.real_sleeps_unlisted)
 
     def unused_steps(self) -> list[str]:
         """The scripted steps no attempt has met yet, described."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import h11
 
@@ -28,20 +28,25 @@ from .http1 import ClientGone, incoming_of, perform, wants_close
 
 ApiPath = Callable[[str, str, int | None, str], "str | None"]
 """The API path a request's ``(scheme, host, port, path)`` stands for, or None (activation's matcher)."""
-WhenStuck = Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Callable[[], None]]
-"""Calls back once the loop has nothing else to do (a silence only the client could end); returns a cancel."""
 
 
-def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, when_stuck: WhenStuck) -> Any:
+class LoopHooks(NamedTuple):
+    """What activation's virtual time lends the executor for its silences."""
+
+    when_stuck: Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Callable[[], None]]
+    """Calls back once the loop has nothing else to do (a silence only the client could end); returns a cancel."""
+    timer: Callable[[asyncio.AbstractEventLoop, float, asyncio.Future[Any]], asyncio.TimerHandle]
+    """Resolves the future after a silence's seconds, as a timer the loop may jump to over real I/O."""
+
+
+def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, hooks: LoopHooks) -> Any:
     """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection).
 
     ``api_path``: how the hosts activation answers map to API paths (a keep-alive connection may
-    carry several requests). ``when_stuck``: the virtual-time hook that ends a silence nothing
-    else could end.
+    carry several requests). ``hooks``: the virtual-time pieces a silence is made of.
     """
     protocol = connector._factory()
-    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, api_path, engine,
-                                when_stuck)
+    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, api_path, engine, hooks)
     protocol.connection_made(transport)
     return protocol
 
@@ -50,13 +55,13 @@ class MemoryTransport(asyncio.Transport):
     """aiohttp's side of the connection is ``protocol``; this object is the fake's side."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, scheme: str, api_path: ApiPath,
-                 engine: Engine, when_stuck: WhenStuck) -> None:
+                 engine: Engine, hooks: LoopHooks) -> None:
         super().__init__()
         self._loop = loop
         self._protocol = protocol
         self._scheme = scheme
         self._api_path = api_path
-        self._when_stuck = when_stuck
+        self._hooks = hooks
         self._engine = engine
         self._h11 = h11.Connection(h11.SERVER)
         self._request: h11.Request | None = None
@@ -193,14 +198,19 @@ class _Wire:
         if transport.is_closing():
             raise ClientGone()
         if seconds is None:
-            stop = transport._when_stuck(transport._loop, transport._stuck_forever)
+            stop = transport._hooks.when_stuck(transport._loop, transport._stuck_forever)
             try:
                 await asyncio.shield(transport._gone)
             finally:
                 stop()
             raise ClientGone()
-        done, _ = await asyncio.wait({transport._gone}, timeout=seconds)
-        if done:
+        over: asyncio.Future[Any] = transport._loop.create_future()
+        timer = transport._hooks.timer(transport._loop, seconds, over)
+        try:
+            await asyncio.wait({transport._gone, over}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+        if transport._gone.done():
             raise ClientGone()
 
     async def close(self) -> None:
