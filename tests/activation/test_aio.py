@@ -185,3 +185,21 @@ def test_other_threads_sleep_in_real_time_and_the_timeline_says_so() -> None:
     timeline = fake.timeline()
     assert "other threads slept 1 time(s) in real time" in timeline.splitlines()[0]
     assert "2.000               time.sleep(0.01) in thread 'worker-1', in real time" in timeline
+
+
+def test_everything_the_loops_were_given_is_taken_back() -> None:
+    from asyncio import base_events, futures, runners
+
+    patched = [(threading.Thread, "start"), (asyncio, "wrap_future"), (futures, "wrap_future"),
+               (runners, "_cancel_all_tasks"), (base_events.BaseEventLoop, "time"), (asyncio, "sleep")]
+    before = [getattr(owner, name) for owner, name in patched]
+    loop = asyncio.new_event_loop()
+    try:
+        with ClaudeFake():
+            loop.run_until_complete(asyncio.sleep(1))
+            assert [getattr(owner, name) for owner, name in patched] != before
+        assert [getattr(owner, name) for owner, name in patched] == before
+        assert {"shutdown_asyncgens", "shutdown_default_executor"}.isdisjoint(vars(loop))
+        assert type(loop._selector).__module__ == "selectors", "the jumping selector was left on the loop"  # type: ignore[attr-defined]
+    finally:
+        loop.close()
