@@ -11,11 +11,10 @@ import asyncio
 import dataclasses
 import ipaddress
 import json
+import re
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
@@ -23,74 +22,10 @@ from .core.catalogue import describe
 from .core.gateways import GATEWAYS
 from .core.latency import MODELS
 from .core.quota import RateLimits
+from .core.scenarios import Scenario, load_scenario, scenario_names, scenario_path
 from .core.script import ScriptError, parse_turns
 from .executors.server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 from .wire.models import models_table
-
-SCENARIOS = Path(__file__).parent / "scenarios"
-"""The scenario files shipped with the package (their source: fixtures/scenarios/ in the repository)."""
-SCENARIO_OPTIONS = ("gateway", "latency", "seed")
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A scenario file: a script over several lines, and the options it names."""
-
-    script: str
-    options: dict[str, Any]
-
-
-def read_scenario(path: Path) -> Scenario:
-    """Read a scenario: ``#`` starts a comment, each line holds steps (a trailing comma is fine),
-    and a line ``option = value`` sets ``gateway``, ``latency`` or ``seed``. A bad line is a
-    :class:`ScriptError` naming ``file:line``."""
-    steps: list[str] = []
-    options: dict[str, Any] = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        text = line.split("#", 1)[0].strip().rstrip(",")
-        if not text:
-            continue
-        name, equals, value = text.partition("=")
-        if equals and name.strip() in SCENARIO_OPTIONS and "(" not in name:
-            options[name.strip()] = _scenario_option(name.strip(), value.strip(), f"{path}:{number}")
-            continue
-        try:
-            parse_turns(text)
-        except ScriptError as err:
-            raise ScriptError(f"{path}:{number}: {err}") from None
-        if steps:
-            # A line that ends a turn (";") runs on into the next turn's steps.
-            steps.append(" " if steps[-1].endswith(";") or text.startswith(";") else ", ")
-        steps.append(text)
-    return Scenario("".join(steps), options)
-
-
-def _scenario_option(name: str, value: str, where: str) -> Any:
-    if name == "gateway" and value not in GATEWAYS:
-        raise ScriptError(f"{where}: unknown gateway {value!r}; known: {', '.join(GATEWAYS)}")
-    if name == "latency" and value not in ("none", *MODELS):
-        raise ScriptError(f"{where}: unknown latency model {value!r}; known: none, {', '.join(MODELS)}")
-    if name == "seed":
-        if not (value.isascii() and value.isdigit()):
-            raise ScriptError(f"{where}: seed takes a whole number, got {value!r}")
-        return int(value)
-    return value
-
-
-def scenario_path(name: str) -> Path:
-    """A scenario by file path, or by the name of one shipped with the package."""
-    path = Path(name)
-    if path.exists() or path.suffix:
-        return path
-    shipped = SCENARIOS / f"{name}.txt"
-    if shipped.exists():
-        return shipped
-    raise ScriptError(f"no scenario file {name!r}, and no shipped scenario of that name; "
-                      f"shipped: {', '.join(scenario_names())}")
-
-
-def scenario_names() -> list[str]:
-    return sorted(path.stem for path in SCENARIOS.glob("*.txt"))
 
 
 def _port(text: str) -> int:
@@ -159,7 +94,11 @@ script actions:
     serve.add_argument("--max-connections", type=_whole_number, default=None, metavar="N",
                        help="connections open at once; one more is answered 503 and closed (default 1024)")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
-    commands.add_parser("scenarios", help="list the shipped scenarios (each is --scenario NAME)")
+    scenarios = commands.add_parser(
+        "scenarios", help="list the shipped scenarios (name and first sentence), or print one whole",
+        description="Run a scenario with claude-fakes serve --scenario NAME, ClaudeFake(scenario=NAME) or "
+                    "@pytest.mark.claude_fake(scenario=NAME).")
+    scenarios.add_argument("name", nargs="?", default=None, metavar="NAME", help="print this scenario whole")
     models = commands.add_parser("models", help="print the models the fake knows (ids, aliases, limits, thinking)")
     models.add_argument("--models", default=None, metavar="FILE", help="merge this JSON file over the table first")
     models.add_argument("--json", action="store_true", help="print the table as JSON entries (a models file's shape)")
@@ -237,24 +176,37 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text, maxsplit=1)[0]
+
+
+def _print_scenarios(name: str | None, out: TextIO) -> int:
+    if name is None:
+        for each in scenario_names():
+            print(f"{each:<18}{_first_sentence(load_scenario(each).description)}", file=out)
+        return 0
+    try:
+        path = scenario_path(name)
+        text = path.read_text()
+    except (ScriptError, OSError) as err:
+        print(f"claude-fakes: {err}", file=sys.stderr)
+        return 2
+    print(text.rstrip("\n"), file=out)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (``claude_fakes.command`` installs the signal handling before importing this)."""
     args = _parser().parse_args(argv)
     if args.command == "scenarios":
-        for name in scenario_names():
-            summary = (SCENARIOS / f"{name}.txt").read_text().splitlines()[0].lstrip("# ").strip()
-            print(f"{name:<18}{summary}")
-        return 0
+        return _print_scenarios(args.name, sys.stdout)
     if args.command == "models":
         return _print_models(args.models, args.json, sys.stdout)
     try:
-        scenario = read_scenario(scenario_path(args.scenario)) if args.scenario else Scenario(args.script or "", {})
+        scenario = load_scenario(args.scenario) if args.scenario else Scenario(args.script or "")
         parse_turns(scenario.script)
     except ScriptError as err:
         print(f"claude-fakes: bad script: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"claude-fakes: cannot read the scenario: {err}", file=sys.stderr)
         return 2
     try:
         models_table(args.models)

@@ -22,6 +22,7 @@ from .core.gateways import Gateway, gateway_from
 from .core.journal import Exchange
 from .core.latency import LatencyModel, latency_model
 from .core.quota import RateLimits
+from .core.scenarios import load_scenario
 from .core.script import StepLike
 from .core.turns import Match, Route
 from .engine.engine import Engine, UnusedStepsError
@@ -84,6 +85,9 @@ class ClaudeFake(Assertions):
     of entries as in ``claude-fakes models``); :attr:`models` is the table. ``api_strict=True``:
     what the fake does not know (a model, an ``anthropic-beta``, a request field, a message role
     or block type) gets the API's own 400/404 instead of a note in the journal and verdict.
+    ``scenario``: a shipped scenario's name (``claude-fakes scenarios`` lists them) or a scenario
+    file's path, in place of ``script``; the ``seed``, ``latency`` and ``gateway`` it names apply
+    unless given here.
 
     A fake wraps an engine (the script, journal and findings, on the fake's virtual clock) and
     adds activation: interception of in-process clients and virtual time while it is active.
@@ -94,7 +98,7 @@ class ClaudeFake(Assertions):
         script: StepLike | Iterable[StepLike] | None = None,
         *,
         base_urls: Iterable[str] = (),
-        seed: int = 0,
+        seed: int | None = None,
         strict: bool = True,
         intercept: bool = True,
         latency: str | LatencyModel | None = None,
@@ -103,9 +107,19 @@ class ClaudeFake(Assertions):
         validate: bool = True,
         models: ModelsSource | None = None,
         api_strict: bool = False,
+        scenario: str | os.PathLike[str] | None = None,
     ) -> None:
+        if scenario is not None:
+            if script is not None:
+                raise ValueError("ClaudeFake takes a script or a scenario, not both")
+            loaded = load_scenario(scenario)
+            script = loaded.script or None
+            seed = loaded.options.get("seed") if seed is None else seed
+            latency = loaded.options.get("latency") if latency is None else latency
+            gateway = loaded.options.get("gateway") if gateway is None else gateway
+        seed = 0 if seed is None else seed
         if isinstance(rate_limits, Mapping):
-            rate_limits = RateLimits(**rate_limits)
+            rate_limits = RateLimits.of(rate_limits)
         self._engine = Engine(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
                               gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate,
                               models=models, api_strict=api_strict)
@@ -256,6 +270,14 @@ class ClaudeFake(Assertions):
     def findings(self) -> list[str]:
         """Problems found while serving that fail the test whatever its assertions (a hang forever)."""
         return self._engine.findings
+
+    def take_findings(self) -> list[str]:
+        """The findings so far, forgotten: for a test that proves one happens (a call that would hang
+        forever), so that the check at its end does not fail it for that finding.
+
+        ``assert fake.take_findings() == [...]`` states the finding the test expects.
+        """
+        return self._engine.take_findings()
 
     def verify(self) -> None:
         """Fail if a request would have hung forever, or (strict) a scripted step went unused."""

@@ -26,7 +26,7 @@ def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines([
-        "@pytest.mark.claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None,*",
+        "@pytest.mark.claude_fake(script=None, *, scenario=None, strict=None, seed=None, base_urls=(),*",
         "@pytest.mark.claude_faults(*scripts)*",
     ])
 
@@ -181,18 +181,113 @@ def test_it(claude_fake):
 
 def test_a_marker_with_several_scripts_says_how_to_write_them(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
-from claude_fakes import faults, replies
-
 @pytest.mark.claude_fake("overloaded", "ok")
 def test_it(claude_fake):
     pass
+""")
+    result.stdout.fnmatch_lines(["*claude_fake takes one script, got 2 arguments*one list: claude_fake(*"])
+    result.assert_outcomes(errors=1)
+
+    result = run(pytester, """
+from claude_fakes import faults, replies
 
 @pytest.mark.claude_fake([faults.overloaded(), replies.text("fine")])
 def test_a_list(claude_fake):
     assert ask().content[0].text == "fine"
 """)
-    result.stdout.fnmatch_lines(["*claude_fake takes one script, got 2 arguments*one list: claude_fake(*"])
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(("marker", "message"), [
+    ('claude_fake("overloaded", "ok")', "claude_fake takes one script, got 2 arguments"),
+    ('claude_fake("ok", strict="yes")', "claude_fake(strict=...) takes bool, got 'yes'"),
+    ('claude_fake("ok", retries=3)', "claude_fake has no option retries; it takes a script or a scenario, and strict"),
+    ('claude_fake("drop(after=3, ok")', "claude_fake marker: the '(' of drop at position 4 is never closed"),
+    ('claude_fake("ok", rate_limits={"rpm": 5})', "rate_limits has no 'rpm'; it takes requests_per_minute and "
+                                                  "tokens_per_minute"),
+    ('claude_fake(scenario="no-such")', "no shipped scenario of that name; shipped: agent-loop"),
+    ('claude_fake("ok", scenario="timeout")', "claude_fake takes a script or a scenario, not both"),
+    ('claude_faults(["hang", "overloaded"])', "claude_faults takes each script as its own argument, got one list: "
+                                              "claude_faults('hang', 'overloaded')"),
+    ('claude_explore(faults=["hang"], attempts=2, turns=2)', "attempts=N or turns=N, not both"),
+])
+def test_a_bad_marker_is_a_short_collection_error(pytester: pytest.Pytester, marker: str, message: str) -> None:
+    result = run(pytester, f"""
+@pytest.mark.{marker}
+def test_it(claude_fake):
+    pass
+""")
+    result.assert_outcomes(errors=1)
+    errors = result.stdout.str().split("= ERRORS =", 1)[1].split("short test summary", 1)[0]
+    assert message in errors
+    assert "Traceback" not in errors and "claude_fakes/plugin" not in errors, errors
+    assert len(errors.strip().splitlines()) <= 6, errors
+
+
+def test_skipped_xfailed_and_fixture_errors_are_reported_as_just_that(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.fixture
+def broken():
+    raise RuntimeError("boom")
+
+@pytest.mark.claude_fake("overloaded, ok")
+def test_skipped(claude_fake):
+    pytest.skip("not today")
+
+@pytest.mark.claude_fake("overloaded, ok")
+def test_a_fixture_fails(claude_fake, broken):
+    pass
+
+@pytest.mark.claude_fake("overloaded, ok")
+def test_a_fixture_is_missing(claude_fake, no_such_fixture):
+    pass
+
+@pytest.mark.xfail(reason="known")
+@pytest.mark.claude_fake("overloaded, ok")
+def test_xfailed(claude_fake):
+    assert False
+""")
+    result.assert_outcomes(skipped=1, xfailed=1, errors=2)
+    assert "scripted steps never used" not in result.stdout.str()
+
+
+def test_an_sdk_call_never_awaited_fails_the_test(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+def test_forgot_await(claude_fake):
+    anthropic.AsyncAnthropic().messages.create(**REQUEST)
+""", "-W", "default::RuntimeWarning")
     result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*claude_fakes: AsyncMessages.create was called without await, so that request never "
+                                 "reached the fake*"])
+
+
+def test_a_test_that_proves_a_hang_takes_the_finding(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+from claude_fakes import WouldHangForever
+
+@pytest.mark.claude_fake("hang")
+def test_proves_the_hang(claude_fake):
+    with pytest.raises(WouldHangForever):
+        anthropic.Anthropic(timeout=None).messages.create(**REQUEST)
+    [finding] = claude_fake.take_findings()
+    assert "would hang forever" in finding
+""")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_shipped_scenario_from_the_marker(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake(scenario="overloaded-529")
+def test_it(claude_fake):
+    ask()
+    assert [exchange.status for exchange in claude_fake.journal] == [529, 529, 200]
+
+@pytest.mark.claude_fake(scenario="serverless", gateway="vercel-edge")
+def test_its_options_give_way_to_the_markers(claude_fake):
+    assert claude_fake.gateway.name == "vercel-edge"
+    claude_fake.reset()
+""")
+    result.assert_outcomes(passed=2)
 
 
 def test_an_unused_step_fails_the_test_at_teardown_naming_it(pytester: pytest.Pytester) -> None:

@@ -13,7 +13,7 @@ import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
-from claude_fakes.cli import read_scenario
+from claude_fakes.core.scenarios import load_scenario
 
 from .sdk import HTTP, REQUEST
 
@@ -21,7 +21,7 @@ SCENARIOS = Path(__file__).parent.parent / "fixtures" / "scenarios"
 
 
 def fake_for(name: str) -> ClaudeFake:
-    scenario = read_scenario(SCENARIOS / f"{name}.txt")
+    scenario = load_scenario(SCENARIOS / f"{name}.txt")
     return ClaudeFake(scenario.script, strict=False, **scenario.options)
 
 
@@ -137,7 +137,7 @@ def test_agent_loop_over_sockets() -> None:
     from claude_fakes.server import FakeServer
     from examples.test_agent_loop import Agent
 
-    scenario = read_scenario(SCENARIOS / "agent-loop.txt")
+    scenario = load_scenario(SCENARIOS / "agent-loop.txt")
     with FakeServer(script=scenario.script) as server, anthropic.Anthropic(base_url=server.url,
                                                                            api_key="sk-test") as client:
         assert Agent(client).ask("Weather in Paris?") == "It is sunny in Paris."

@@ -157,6 +157,17 @@ def test_cli_lists_and_serves_shipped_scenarios_by_name() -> None:
     assert statuses_served("--scenario", "overloaded-529") == [529, 529, 200]
 
 
+def test_cli_lists_each_scenario_with_its_first_sentence_and_prints_one_whole() -> None:
+    listing = cli("scenarios").stdout.splitlines()
+    assert all(line.rstrip().endswith((".", ")")) for line in listing), listing
+    assert "serverless        Serverless limits: a generation (15 s) that outlasts a Vercel Hobby function (10 s)." \
+        in listing
+    whole = cli("scenarios", "serverless")
+    assert whole.returncode == 0 and whole.stdout == (SHIPPED / "serverless.txt").read_text()
+    missing = cli("scenarios", "no-such")
+    assert missing.returncode == 2 and "no shipped scenario of that name; shipped: agent-loop" in missing.stderr
+
+
 def test_cli_output_to_a_reader_that_has_left_ends_quietly() -> None:
     process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "scenarios"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

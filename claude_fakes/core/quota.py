@@ -9,6 +9,7 @@ consumes no script step. Tokens count the request's input and the reply's output
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 WINDOW = 60.0
@@ -18,6 +19,15 @@ WINDOW = 60.0
 class RateLimits:
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
+
+    @classmethod
+    def of(cls, limits: Mapping[str, int]) -> RateLimits:
+        """From a mapping such as ``{"requests_per_minute": 5}``; an unknown key names the known ones."""
+        unknown = sorted(set(limits) - {"requests_per_minute", "tokens_per_minute"})
+        if unknown:
+            raise ValueError(f"rate_limits has no {', '.join(map(repr, unknown))}; it takes requests_per_minute "
+                             f"and tokens_per_minute, e.g. {{'requests_per_minute': 5}}")
+        return cls(**limits)
 
     def __post_init__(self) -> None:
         for name in ("requests_per_minute", "tokens_per_minute"):

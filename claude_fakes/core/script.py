@@ -49,6 +49,9 @@ class _Parser:
     def fail(self, message: str, position: int | None = None) -> ScriptError:
         return ScriptError(message, self.source, self.pos if position is None else position)
 
+    def unclosed(self, name: str, opened_at: int, where: str, position: int | None = None) -> ScriptError:
+        return self.fail(f"the '(' of {name} at position {opened_at} is never closed: expected ')' {where}", position)
+
     def skip_space(self) -> None:
         while self.pos < len(self.source) and self.source[self.pos].isspace():
             self.pos += 1
@@ -97,6 +100,7 @@ class _Parser:
         raw: dict[str, tuple[str, int]] = {}
         self.skip_space()
         if self.peek() == "(":
+            opened_at = self.pos
             self.pos += 1
             self.skip_space()
             if self.peek() == ")":
@@ -112,6 +116,10 @@ class _Parser:
                     if key in raw:
                         raise self.fail(f"{name} gets {key}= twice", key_at)
                     self.pos = key_match.end()
+                    self.skip_space()
+                    if self.peek() != "=" and (self.peek() in ("", ";") or ALIASES.get(key, key) in FAULTS):
+                        # `drop(after=3, ok`: the next step, read as an argument.
+                        raise self.unclosed(name, opened_at, f"before {key!r}", key_at)
                     self.expect("=", f"'=' after {key}")
                     self.skip_space()
                     raw[key] = (self.value(), key_at)
@@ -119,6 +127,9 @@ class _Parser:
                     if self.peek() == ")":
                         self.pos += 1
                         break
+                    if self.peek() in ("", ";"):
+                        raise self.unclosed(name, opened_at, "at the end of the script" if not self.peek()
+                                            else "before ';'")
                     self.expect(",", "',' or ')' in the argument list")
         step = self._make(name, raw, start)
         self.skip_space()

@@ -257,6 +257,12 @@ class Engine(Assertions):
         with self._lock:
             return list(self._findings)
 
+    def take_findings(self) -> list[str]:
+        """The findings so far, forgotten: :meth:`verify` no longer fails on them."""
+        with self._lock:
+            taken, self._findings = self._findings, []
+            return taken
+
     def verify(self) -> None:
         """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
         __tracebackhide__ = True

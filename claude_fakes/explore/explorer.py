@@ -90,7 +90,10 @@ class Space:
 
     @classmethod
     def of(cls, faults: Sequence[StepLike], *, attempts: int | None = None, turns: int | None = None) -> Space:
-        if (attempts is None) == (turns is None):
+        if attempts is not None and turns is not None:
+            raise ScriptError(f"explore takes attempts=N or turns=N, not both (got attempts={attempts!r}, "
+                              f"turns={turns!r}): attempts explores one call's retries, turns a conversation's turns")
+        if attempts is None and turns is None:
             raise ScriptError("explore takes attempts=N or turns=N (how many attempts, or turns, get a fault)")
         slots = attempts if attempts is not None else turns
         if type(slots) is not int or slots < 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from ..core.script import ScriptError, parse_turns
 from ..executors.server.client import ServerScope
 from ..fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
 from .exploration import parametrize_exploration
-from .reports import CALL_FAILED, FAKE
+from .reports import CALL_PASSED, FAKE, never_awaited
 from .settings import configured, marker_settings
 
 _SCOPE_NUMBERS = itertools.count(1)
@@ -22,17 +23,22 @@ _SCOPE_NUMBERS = itertools.count(1)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("claude_explore") is not None:
         parametrize_exploration(metafunc)
+        _check_fake_settings(metafunc, [None])
         return
     marker = metafunc.definition.get_closest_marker("claude_faults")
     if marker is None:
+        _check_fake_settings(metafunc, [None])
         return
     where = f"{metafunc.definition.nodeid}: claude_faults"
     problem = None
     scripts = list(marker.args)
     if marker.kwargs:
         problem = f"takes scripts only; put options ({', '.join(marker.kwargs)}) on a claude_fake marker"
+    elif len(scripts) == 1 and isinstance(scripts[0], (list, tuple)):
+        problem = (f"takes each script as its own argument, got one {type(scripts[0]).__name__}: "
+                   f"claude_faults({', '.join(map(repr, scripts[0]))}), or claude_faults(*scripts)")
     elif not scripts or not all(isinstance(script, str) for script in scripts):
-        problem = "needs one or more script strings"
+        problem = f"needs one or more script strings, got {', '.join(map(repr, scripts)) or 'none'}"
     for script in scripts if problem is None else ():
         try:
             parse_turns(script)
@@ -42,10 +48,37 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if problem is not None:
         # A collection error shows just this message, where a UsageError would show a traceback.
         raise pytest.Collector.CollectError(f"{where} {problem}")
+    _check_fake_settings(metafunc, scripts)
     if "claude_fake" not in metafunc.fixturenames:
         # Parametrizing needs the name here; the item gets the fixture in pytest_collection_modifyitems.
         metafunc.fixturenames.append("claude_fake")
     metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
+
+
+_MARKERS = ("claude_fake", "claude_faults", "claude_explore")
+
+
+def _check_fake_settings(metafunc: pytest.Metafunc, params: list[str | None]) -> None:
+    """Build, and drop, the fake each run of the test will get: a bad marker fails collection with
+    just its message, as pytest's own marker mistakes do, not with the fixture's traceback."""
+    definition = metafunc.definition
+    names = metafunc.fixturenames
+    if not ({"claude_fake", "claude_fake_server"} & set(names)
+            or any(definition.get_closest_marker(name) is not None for name in _MARKERS)):
+        return
+    try:
+        for param in params:
+            if "claude_fake_server" in names:
+                _server_settings(definition, metafunc.config)
+            else:
+                test_script, default_script, options = _fake_settings(definition, metafunc.config, param)
+                fake = ClaudeFake(test_script or None, **options)
+                if default_script:
+                    fake.default_script(default_script)
+    except pytest.UsageError as err:
+        raise pytest.Collector.CollectError(str(err)) from None
+    except (ValueError, TypeError) as err:
+        raise pytest.Collector.CollectError(f"{definition.nodeid}: claude_fake marker: {err}") from None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,9 +87,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", None)
         if names is None or "claude_fake" in names or "claude_fake_server" in names:
             continue
-        markers = ("claude_fake", "claude_faults", "claude_explore")
-        if any(item.get_closest_marker(name) is not None for name in markers):
+        if any(item.get_closest_marker(name) is not None for name in _MARKERS):
             names.append("claude_fake")
+
+
+def _fake_settings(
+    node: pytest.Item, config: pytest.Config, param: str | None
+) -> tuple[str | None, str, dict[str, Any]]:
+    """The test's own script (else None), the default script, and the options for its fake."""
+    default_script, options = configured(config)
+    marker_script, own, marker_options = marker_settings(node)
+    options.update(marker_options)
+    test_script = marker_script if own else None
+    if marker_script is not None and not own:
+        default_script = marker_script
+    if param is not None:
+        if test_script is not None:
+            raise pytest.UsageError(
+                f"{node.nodeid}: both claude_faults and a claude_fake script; give the script in one place"
+            )
+        test_script = param
+    if test_script is not None and node.get_closest_marker("claude_explore") is not None:
+        raise pytest.UsageError(f"{node.nodeid}: claude_explore gives each run its script; the "
+                                "claude_fake marker's script has no place here (its options do)")
+    return test_script, default_script if test_script is None else "", options
 
 
 @pytest.fixture
@@ -64,27 +118,14 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
     """A :class:`ClaudeFake` active for the whole test, configured by markers and options.
 
     At teardown, a strict fake (the default) fails the test if a scripted step was never used,
-    and any fake fails it if a request would have hung forever. The check is skipped when the
-    test already failed, so that its own failure shows first; that failure's report carries the
-    fake's timeline.
+    and any fake fails it if a request would have hung forever. The check runs only after a test
+    body that passed: a failure shows first (its report carries the fake's timeline), and a test
+    skipped, xfailed or stopped by another fixture's error is reported as just that.
     """
-    default_script, options = configured(request.config)
-    marker_script, own, marker_options = marker_settings(request.node)
-    options.update(marker_options)
-    test_script = marker_script if own else None
-    if marker_script is not None and not own:
-        default_script = marker_script
-    if hasattr(request, "param"):
-        if test_script is not None:
-            raise pytest.UsageError(
-                f"{request.node.nodeid}: both claude_faults and a claude_fake script; give the script in one place"
-            )
-        test_script = request.param
-    if test_script is not None and request.node.get_closest_marker("claude_explore") is not None:
-        raise pytest.UsageError(f"{request.node.nodeid}: claude_explore gives each run its script; the "
-                                "claude_fake marker's script has no place here (its options do)")
+    test_script, default_script, options = _fake_settings(request.node, request.config,
+                                                          getattr(request, "param", None))
     fake = ClaudeFake(test_script or None, **options)
-    if test_script is None and default_script:
+    if default_script:
         fake.default_script(default_script)
     request.node.stash[FAKE] = fake
     if "httpx_mock" in request.fixturenames:
@@ -97,8 +138,36 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
     finally:
         fake.stop()
     __tracebackhide__ = True  # a teardown failure shows its message, not this fixture's code
-    if not request.node.stash.get(CALL_FAILED, False):
+    if request.node.stash.get(CALL_PASSED, False):
         fake.verify()
+        _fail_on_calls_never_awaited()
+
+
+def _fail_on_calls_never_awaited() -> None:
+    """A test that passed while an SDK call of its never ran tested nothing: say so (pytest alone only warns)."""
+    __tracebackhide__ = True
+    calls = never_awaited()
+    if calls:
+        pytest.fail(f"claude_fakes: {', '.join(sorted(set(calls)))} was called without await, so that request never "
+                    "reached the fake and the test checked nothing of it: await the call", pytrace=False)
+
+
+def _server_settings(node: pytest.Item, config: pytest.Config) -> tuple[str, dict[str, Any]]:
+    """The script and options of a test's server scope: only the script and ``strict`` apply to one."""
+    default_script, options = configured(config)
+    marker_script, _, marker_options = marker_settings(node)
+    process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
+                                                "validate", "models", "api_strict"})
+    if process_wide:
+        raise pytest.UsageError(
+            f"{node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "
+            f"{', '.join(process_wide)} belong to the server process: for them, start a "
+            "claude_fakes.server.FakeServer(...) of your own in the test"
+        )
+    options.update(marker_options)
+    script = marker_script if marker_script is not None else default_script
+    parse_turns(script)
+    return script, options
 
 
 @pytest.fixture
@@ -112,20 +181,9 @@ def claude_fake_server(
     ``timeline()``, ``verdict()`` and the strict teardown check work as with ``claude_fake``.
     The ``claude_fake`` marker's script and ``strict`` apply here too.
     """
-    default_script, options = configured(request.config)
-    marker_script, _, marker_options = marker_settings(request.node)
-    process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
-                                                "validate", "models", "api_strict"})
-    if process_wide:
-        raise pytest.UsageError(
-            f"{request.node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "
-            f"{', '.join(process_wide)} belong to the server process: for them, start a "
-            "claude_fakes.server.FakeServer(...) of your own in the test"
-        )
-    options.update(marker_options)
+    script, options = _server_settings(request.node, request.config)
     scope = f"{os.getpid()}-{next(_SCOPE_NUMBERS)}-{request.node.name}"
     fake = ServerScope(claude_fakes_server_url, scope, strict=options["strict"])
-    script = marker_script if marker_script is not None else default_script
     if script:
         fake.script(script)
     for variable in BASE_URL_VARIABLES:
@@ -135,5 +193,6 @@ def claude_fake_server(
     request.node.stash[FAKE] = fake
     yield fake
     __tracebackhide__ = True
-    if not request.node.stash.get(CALL_FAILED, False):
+    if request.node.stash.get(CALL_PASSED, False):
         fake.verify()
+        _fail_on_calls_never_awaited()

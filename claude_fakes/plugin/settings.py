@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ..activation.targets import Target
+from ..core.scenarios import Scenario, load_scenario
 from ..core.script import ScriptError, parse_turns
 from ..wire.models import models_table
 
@@ -47,10 +48,10 @@ def pytest_configure(config: pytest.Config) -> None:
     configured(config)  # a bad value fails the run once, here, naming the option
     config.addinivalue_line(
         "markers",
-        "claude_fake(script=None, *, strict=None, seed=None, base_urls=(), intercept=True, latency=None, "
-        "gateway=None, rate_limits=None, validate=True, models=None, api_strict=False): "
-        "the script and options of the claude_fake fixture for this test, "
-        "class or module.",
+        "claude_fake(script=None, *, scenario=None, strict=None, seed=None, base_urls=(), intercept=True, "
+        "latency=None, gateway=None, rate_limits=None, validate=True, models=None, api_strict=False): "
+        "the script (or a shipped scenario's name or a scenario file) and options of the claude_fake "
+        "fixture for this test, class or module.",
     )
     config.addinivalue_line(
         "markers",
@@ -85,19 +86,36 @@ def marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any]
                 f"{node.nodeid}: claude_fake takes one script, got {len(marker.args)} arguments; write several "
                 "steps as one string or one list: claude_fake([step, step]); a matrix is claude_faults(...)")
         _check_marker_types(node, marker.kwargs)
-        unknown = set(marker.kwargs) - {"script", *_MARKER_OPTIONS}
+        unknown = set(marker.kwargs) - {"script", "scenario", *_MARKER_OPTIONS}
         if unknown:
             raise pytest.UsageError(
                 f"{node.nodeid}: claude_fake has no option {', '.join(sorted(unknown))}; "
-                f"it takes a script and {', '.join(_MARKER_OPTIONS)}"
+                f"it takes a script or a scenario, and {', '.join(_MARKER_OPTIONS)}"
             )
         given = marker.args[0] if marker.args else marker.kwargs.get("script")
+        scenario = _scenario(node, marker, given)
+        if scenario is not None:
+            given = scenario.script
         if script is None and given is not None:
             script, own = given, id(marker) in own_markers
         for name in _MARKER_OPTIONS:
             if name in marker.kwargs and name not in options:
                 options[name] = marker.kwargs[name]
+        for name, value in (scenario.options if scenario is not None else {}).items():
+            options.setdefault(name, value)
     return script, own, options
+
+
+def _scenario(node: pytest.Item, marker: pytest.Mark, script: Any) -> Scenario | None:
+    name = marker.kwargs.get("scenario")
+    if name is None:
+        return None
+    if script is not None:
+        raise pytest.UsageError(f"{node.nodeid}: claude_fake takes a script or a scenario, not both")
+    try:
+        return load_scenario(name)
+    except ScriptError as err:
+        raise pytest.UsageError(f"{node.nodeid}: claude_fake(scenario={name!r}): {err}") from None
 
 
 _SETTINGS = pytest.StashKey[tuple[str, dict[str, Any]]]()

@@ -45,3 +45,9 @@ def test_headers_count_down_with_the_reset_at_the_windows_end() -> None:
     quota.admit(3.0)
     quota.spend_tokens(7)
     assert quota.headers(4.0) == {"requests": (5, 4, 63.0), "tokens": (2_000_000, 1_999_993, 63.0)}
+
+
+def test_rate_limits_from_a_mapping_name_the_keys_they_take() -> None:
+    assert RateLimits.of({"requests_per_minute": 5}) == RateLimits(requests_per_minute=5)
+    with pytest.raises(ValueError, match=r"has no 'rpm'; it takes requests_per_minute and tokens_per_minute"):
+        RateLimits.of({"rpm": 5})
