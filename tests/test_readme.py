@@ -43,12 +43,29 @@ def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: in
         result.stdout.str())
 
 
-def test_every_example_is_linked() -> None:
+def test_every_example_is_named_in_the_cookbook() -> None:
     examples = Path(__file__).parent.parent / "examples"
     files = sorted(path.name for path in examples.glob("test_*.py"))
     assert len(files) >= 10
     for name in files:
-        assert f"](examples/{name})" in README, f"README's cookbook does not link examples/{name}"
+        assert f"| `examples/{name}`" in README, f"README's cookbook does not name examples/{name}"
+
+
+def test_links_work_on_a_package_index() -> None:
+    """The README is the package's description: a relative link would point nowhere there."""
+    relative = [link for link in re.findall(r"\]\(([^)]+)\)", README) if not link.startswith(("https://", "#"))]
+    assert relative == []
+
+
+def test_the_signatures_shown_are_the_real_ones() -> None:
+    import inspect
+
+    from claude_fakes import ClaudeFake
+
+    parameters = inspect.signature(ClaudeFake).parameters.values()
+    shown = ", ".join(("*, " if p.kind is p.KEYWORD_ONLY and i == 1 else "") + f"{p.name}={p.default!r}"
+                      for i, p in enumerate(parameters))
+    assert f"ClaudeFake({shown})" in " ".join(README.split())
 
 
 def test_the_script_error_shown_is_the_real_one() -> None:
@@ -84,3 +101,21 @@ def test_the_verdict_shown_is_the_real_one() -> None:
         retry_every_second_ignoring_retry_after()
     (finding,) = fake.verdict().findings
     assert f"1 resilience finding(s):\n  {finding}\nclaude_fakes timeline: " in README
+
+
+def test_the_serve_journal_lines_shown_are_the_real_ones() -> None:
+    import io
+
+    import anthropic
+
+    from claude_fakes.cli import _journal_line
+    from claude_fakes.server import FakeServer
+
+    out = io.StringIO()
+    with FakeServer(script="overloaded, ok", on_exchange=_journal_line(out)) as server:
+        anthropic.Anthropic(base_url=server.url, api_key="x").messages.create(
+            model="claude-sonnet-4-6", max_tokens=10, messages=[{"role": "user", "content": "hi"}])
+    printed = [re.sub(r"\(\d+\.\d+s\)", "(0.001s)", line) for line in out.getvalue().splitlines()]
+    shown = re.search(r'claude-fakes serve --port 0 --script "overloaded, ok".*?\n.*?\n(.*?)\n(.*?)\n', README)
+    assert shown is not None
+    assert printed == [shown.group(1), shown.group(2)]
