@@ -7,36 +7,48 @@ While a fake is active, on the thread that started it:
 - ``time.sleep``, ``asyncio.sleep`` and ``anyio.sleep`` take their time on it (recorded in
   ``clock.sleeps``), and the asyncio loops of the thread run on it (:mod:`claude_fakes.activation.aio`).
 
-Every other thread reads and sleeps in real time, whatever its call stack. The replacements sit
-on the ``time`` and ``datetime`` modules, and on the names that the project's own modules (not
-the standard library's or an installed package's) imported from them (``from time import time``);
+Every other thread reads and sleeps in real time, whatever its call stack. The ``time``
+replacements sit on the ``time`` module, and on the names that the project's own modules (not the
+standard library's or an installed package's) imported from it (``from time import time``);
 installed packages keep what they bound. Nothing is scanned per start beyond ``sys.modules``'
 names: a module is examined once, the first time a fake sees it.
 
-``datetime.datetime`` and ``datetime.date`` become subclasses whose instances are the real
-classes' (so a value made under the fake is an ordinary ``datetime`` after it), that pass
-``isinstance`` checks for real values, and that pydantic builds its ``datetime`` schema for, so a
-model defined while a fake is active validates during and after it.
+``datetime.datetime`` and ``datetime.date`` stay the real classes, in every thread: values are
+ordinary datetimes (``type(datetime.now()) is datetime``, they pickle byte for byte as without a
+fake), a class with its own metaclass can derive from them (pydantic.v1 does), and pydantic
+builds its schemas as usual. What changes is the real class's ``now`` and ``utcnow``: while a
+fake runs, the entries in ``datetime.datetime.__dict__`` are classmethods that read the clock
+when called on the fake's thread and call the C originals elsewhere (see :func:`_route_datetime`
+for how an immutable built-in type's dict is written, and why that is safe). Every name bound to
+the class, in any module, sees it; a bound method taken before the fake (``now = datetime.now``
+at import) keeps calling the C original. ``date.today`` and ``datetime.today`` need no entry:
+CPython's own ``today`` calls ``time.time()`` through the ``time`` module, which the fake has
+replaced. Where the entries cannot be written, the fake's start raises a ``RuntimeError`` that
+names the interpreter (CPython 3.10 to 3.13 are verified).
 
-A user's own ``freezegun.freeze_time`` inside a faked test works: freezegun's notion of real time
-is pointed at the fake's clock while the fake runs, so its frozen time wins inside its block and
-the fake's clock is back after it.
+A user's own ``freezegun.freeze_time`` works with a fake in any order: the one started last sets
+the time while both run (freezegun's notion of real time is pointed at the fake's clock while the
+fake runs, so inside a faked test its frozen time wins in its block and the fake's clock is back
+after it), and whichever stops last, ``time`` and ``datetime`` are real after both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import datetime as datetime_module
+import gc
 import importlib
 import os
 import sys
 import sysconfig
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
 from types import ModuleType
-from typing import Any, cast
+from typing import Any
 
 from ..core.clock import Clock
 from .aio import VirtualLoops, virtual_sleep
@@ -70,8 +82,10 @@ def _virtual_seconds() -> float | None:
 
 
 def _time() -> float:
-    now = _virtual_seconds()
-    return REAL["time"]() if now is None else now
+    clock = _Active.clock  # _virtual_seconds() inlined: date.today() calls this too
+    if clock is None or _get_ident() != _Active.owner:
+        return REAL["time"]()  # type: ignore[no-any-return]
+    return clock.now()
 
 
 def _time_ns() -> int:
@@ -115,82 +129,137 @@ def _sleep(seconds: float) -> None:
     return None
 
 
-class _DatetimeType(type):
-    def __instancecheck__(cls, value: Any) -> bool:
-        return isinstance(value, _CLASSES["datetime"])
-
-    def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, _CLASSES["datetime"])
-
-
-class _DateType(type):
-    def __instancecheck__(cls, value: Any) -> bool:
-        return isinstance(value, _CLASSES["date"])
-
-    def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, _CLASSES["date"])
+_UTCNOW_DEPRECATION = (
+    "datetime.datetime.utcnow() is deprecated and scheduled for removal in a future version. Use "
+    "timezone-aware objects to represent datetimes in UTC: datetime.datetime.now(datetime.UTC).")
+"""What CPython 3.12+ warns on ``utcnow()``; the routed ``utcnow`` warns the same, at its caller's line."""
+_UTCNOW_WARNS = sys.version_info >= (3, 12)
 
 
-def _pydantic_schema(real: type) -> Any:
-    def schema(cls: type, source: Any, handler: Any) -> Any:
-        return handler.generate_schema(real)
-
-    return classmethod(schema)
-
-
-class VirtualDatetime(datetime_module.datetime, metaclass=_DatetimeType):
-    """``datetime.datetime`` while a fake is active: ``now()`` reads the fake's clock on its thread."""
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> VirtualDatetime:
-        return cast(VirtualDatetime, _CLASSES["datetime"](*args, **kwargs))
-
-    @classmethod
-    def now(cls, tz: datetime_module.tzinfo | None = None) -> VirtualDatetime:
-        seconds = _virtual_seconds()
-        if seconds is None:
-            return cast(VirtualDatetime, _CLASSES["datetime"].now(tz))
-        return cast(VirtualDatetime, _CLASSES["datetime"].fromtimestamp(seconds, tz))
-
-    @classmethod
-    def today(cls) -> VirtualDatetime:
-        return cls.now()
-
-    @classmethod
-    def utcnow(cls) -> VirtualDatetime:
-        return cls.now(_utc).replace(tzinfo=None)
-
-    __get_pydantic_core_schema__ = _pydantic_schema(_CLASSES["datetime"])
+def _now(cls: type[datetime_module.datetime], tz: datetime_module.tzinfo | None = None) -> datetime_module.datetime:
+    """``datetime.datetime.now`` while a fake is active."""
+    clock = _Active.clock
+    if clock is not None and _get_ident() == _Active.owner:
+        return cls.fromtimestamp(clock.now()) if tz is None else cls.fromtimestamp(clock.now(), tz)
+    if cls is _CLASSES["datetime"]:
+        bound = _BELOW_BOUND["now"]
+        return bound() if tz is None else bound(tz)  # type: ignore[no-any-return]
+    return _BELOW["now"](cls, tz)  # type: ignore[no-any-return]
 
 
-class VirtualDate(datetime_module.date, metaclass=_DateType):
-    """``datetime.date`` while a fake is active: ``today()`` reads the fake's clock on its thread."""
+def _utcnow(cls: type[datetime_module.datetime]) -> datetime_module.datetime:
+    """``datetime.datetime.utcnow`` while a fake is active."""
+    if _UTCNOW_WARNS:
+        warnings.warn(_UTCNOW_DEPRECATION, DeprecationWarning, stacklevel=2)
+    return _now(cls, _utc).replace(tzinfo=None)
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> VirtualDate:
-        return cast(VirtualDate, _CLASSES["date"](*args, **kwargs))
 
-    @classmethod
-    def today(cls) -> VirtualDate:
-        return VirtualDatetime.now().date()  # type: ignore[return-value]
+_now.__name__ = _now.__qualname__ = "now"
+_utcnow.__name__ = _utcnow.__qualname__ = "utcnow"
 
-    __get_pydantic_core_schema__ = _pydantic_schema(_CLASSES["date"])
+_ROUTES: dict[str, Any] = {"now": classmethod(_now), "utcnow": classmethod(_utcnow)}
+"""The entries a fake puts in ``datetime.datetime.__dict__`` (see :func:`_route_datetime`)."""
+_BELOW: dict[str, Any] = {name: datetime_module.datetime.__dict__[name] for name in _ROUTES}
+"""What the routes call off the fake's thread: the entries they replaced (CPython's, normally)."""
+_BELOW_BOUND: dict[str, Any] = {name: entry.__get__(None, datetime_module.datetime) for name, entry in _BELOW.items()}
+"""The same, bound to ``datetime.datetime`` (a third cheaper to call than the descriptor)."""
+_KEPT: list[Any] = [*_ROUTES.values(), *_BELOW.values()]
+"""Every entry ever stored in the class's dict, alive for the process's life (see :func:`_route_datetime`)."""
+_IMMUTABLE_TYPE = 1 << 8
+"""``Py_TPFLAGS_IMMUTABLETYPE`` (3.10+; set on every static type): ``setattr`` on the class is refused."""
+
+_PYTHON_API = getattr(ctypes, "pythonapi", None)  # CPython's; absent on PyPy, whose classes are mutable
+_type_modified = None if _PYTHON_API is None else ctypes.PYFUNCTYPE(None, ctypes.py_object)(
+    ("PyType_Modified", _PYTHON_API))
+"""CPython's ``PyType_Modified`` (public C API): drops the lookup caches of a type whose dict changed."""
+
+
+def _route_datetime(stack: ExitStack) -> None:
+    """Puts :func:`_now` and :func:`_utcnow` in the real ``datetime.datetime``'s dict until the stack closes.
+
+    ``datetime.datetime`` is a static type (``setattr`` refuses: "cannot set 'now' attribute of
+    immutable type"), so the entry is written as ``type.__setattr__`` writes one on a mutable
+    class: the value is stored in the type's dict (the dict behind ``__dict__``'s mappingproxy,
+    as ``gc.get_referents`` gives it), then ``PyType_Modified`` drops the lookup caches keyed on
+    the type's version, for the class and its subclasses. No struct layout is read or written.
+    Where the class is mutable (PyPy, or the pure-Python ``datetime``), plain ``setattr`` does it.
+
+    Why not swap the C function in the method table (``PyMethodDef.ml_meth``), as time-machine
+    does from C: from Python that takes a ctypes callback, and a ctypes callback cannot raise (an
+    exception in it is printed and the C caller gets garbage: a segfault), while ``now(tz)``
+    raises for a bad ``tz``, and a ``KeyboardInterrupt`` may arrive in it.
+
+    Safety: the writes happen once per start and once per stop, each with the GIL held. Another
+    thread may still find the previous entry through a cache for a few bytecodes in between;
+    every entry ever stored is kept alive (:data:`_KEPT`), so a cached pointer never dangles, and
+    both are right for that thread (the routes call the originals off the fake's thread).
+    """
+    real = _CLASSES["datetime"]
+    namespace = _writable_dict(real)
+    for name, route in _ROUTES.items():
+        current = real.__dict__[name]
+        if current is not route and current is not _BELOW[name]:  # someone else's entry since import
+            _BELOW[name], _BELOW_BOUND[name] = current, current.__get__(None, real)
+            _KEPT.append(current)
+    stack.callback(_unroute_datetime)
+    _write(real, namespace, _ROUTES)
+    for name, route in _ROUTES.items():
+        if getattr(getattr(real, name), "__func__", None) is not route.__func__:
+            raise RuntimeError(f"claude_fakes could not route datetime.datetime.{name} on this interpreter "
+                               f"({sys.implementation.name} {sys.version.split()[0]})")
+
+
+def _unroute_datetime() -> None:
+    real = _CLASSES["datetime"]
+    current = real.__dict__
+    _write(real, _writable_dict(real),
+           {name: _BELOW[name] for name, route in _ROUTES.items() if current.get(name) is route})
+
+
+def _writable_dict(real: type) -> dict[str, Any] | None:
+    """The dict behind ``real.__dict__``, or None where ``setattr`` on the class works."""
+    if not real.__flags__ & _IMMUTABLE_TYPE:
+        return None
+    referents = gc.get_referents(real.__dict__)
+    found = referents[0] if len(referents) == 1 else None
+    if not isinstance(found, dict) or found.get("now") is not real.__dict__["now"] or _type_modified is None:
+        raise RuntimeError("claude_fakes cannot reach datetime.datetime's dict on this interpreter "
+                           f"({sys.implementation.name} {sys.version.split()[0]})")
+    return found
+
+
+def _write(real: type, namespace: dict[str, Any] | None, entries: dict[str, Any]) -> None:
+    if not entries:
+        return
+    if namespace is None:
+        for name, value in entries.items():
+            setattr(real, name, value)
+        return
+    namespace.update(entries)
+    _type_modified(real)  # type: ignore[misc]  # not None: _writable_dict checked
 
 
 _TIME_REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "time": _time, "time_ns": _time_ns, "monotonic": _monotonic, "monotonic_ns": _monotonic_ns,
     "localtime": _localtime, "gmtime": _gmtime, "sleep": _sleep,
 }
-_SWAPS: dict[int, tuple[Any, Any]] = {
-    id(real): (real, virtual)
-    for real, virtual in [*((REAL[name], value) for name, value in _TIME_REPLACEMENTS.items()),
-                          (_CLASSES["datetime"], VirtualDatetime), (_CLASSES["date"], VirtualDate)]
+_SWAPS: dict[int, tuple[Any, Any, Any]] = {
+    id(REAL[name]): (REAL[name], value, REAL[name]) for name, value in _TIME_REPLACEMENTS.items()
 }
-"""Each real time function or class (by id, checked by identity), with its virtual stand-in."""
+"""Each time function a project's name may hold (by id, checked by identity): (it, its virtual
+stand-in, the real one). The real functions, and freezegun's stand-ins once freezegun is seen."""
+
+_FREEZEGUN_FAKES = {"fake_time": "time", "fake_time_ns": "time_ns", "fake_monotonic": "monotonic",
+                    "fake_monotonic_ns": "monotonic_ns", "fake_localtime": "localtime", "fake_gmtime": "gmtime"}
+_FREEZEGUN_REAL = {"real_time": _time, "real_time_ns": _time_ns, "real_monotonic": _monotonic,
+                   "real_monotonic_ns": _monotonic_ns, "real_localtime": _localtime, "real_gmtime": _gmtime}
+"""freezegun's notion of real time, pointed at the fake's clock while a fake runs."""
 
 
-def _virtual_of(value: Any) -> Any:
-    """The stand-in for ``value`` if it is a real time function or class, else None."""
+def _swap_of(value: Any) -> tuple[Any, Any, Any] | None:
+    """(value, its stand-in, the real one) if ``value`` is a time function a fake replaces, else None."""
     swap = _SWAPS.get(id(value))
-    return swap[1] if swap is not None and swap[0] is value else None
+    return swap if swap is not None and swap[0] is value else None
 
 
 def _installed_prefixes() -> tuple[str, ...]:
@@ -205,7 +274,7 @@ _INSTALLED = _installed_prefixes()
 _seen: set[str] = set()
 """Module names already examined."""
 _project: dict[str, tuple[ModuleType, tuple[str, ...]]] = {}
-"""The project's own modules, as examined, with their names bound to a real time function or class."""
+"""The project's own modules, as examined, with their names bound to a real time function."""
 
 def _is_project(module: ModuleType) -> bool:
     path = getattr(module, "__file__", None)
@@ -219,11 +288,15 @@ def _own_names(module: ModuleType) -> tuple[str, ...]:
         namespace = vars(module)
     except TypeError:
         return ()
-    return tuple(name for name, value in list(namespace.items()) if _virtual_of(value) is not None)
+    return tuple(name for name, value in list(namespace.items()) if _swap_of(value) is not None)
 
 
-def _project_bindings() -> list[tuple[ModuleType, str, Any, Any]]:
-    """(module, name, real value, stand-in) for every project module's binding of a real time object.
+_Binding = tuple[dict[str, Any], str, Any, Any, Any]
+"""A project module's namespace, a name in it, what it held, its virtual stand-in, the real function."""
+
+
+def _project_bindings() -> list[_Binding]:
+    """Every project module's binding of a time function the fake replaces.
 
     Only names new to ``sys.modules`` are examined, and project modules checked again when
     another module object took their name (pytester re-imports test modules).
@@ -236,7 +309,7 @@ def _project_bindings() -> list[tuple[ModuleType, str, Any, Any]]:
                 _project[name] = (module, _own_names(module))
         _seen.clear()
         _seen.update(modules)
-    found: list[tuple[ModuleType, str, Any, Any]] = []
+    found: list[_Binding] = []
     for name, (module, names) in list(_project.items()):
         current = modules.get(name)
         if current is not module:
@@ -246,10 +319,9 @@ def _project_bindings() -> list[tuple[ModuleType, str, Any, Any]]:
             module, names = _project[name] = (current, _own_names(current) if _is_project(current) else ())
         namespace = module.__dict__
         for attribute in names:
-            value = namespace.get(attribute)
-            virtual = _virtual_of(value)
-            if virtual is not None:
-                found.append((module, attribute, value, virtual))
+            swap = _swap_of(namespace.get(attribute))
+            if swap is not None:
+                found.append((namespace, attribute, *swap))
     return found
 
 
@@ -268,13 +340,18 @@ class VirtualTime:
         stack.callback(_deactivate)
 
         for name, replacement in _TIME_REPLACEMENTS.items():
-            _set(stack, time, name, replacement)
-        _set(stack, datetime_module, "datetime", VirtualDatetime)
-        _set(stack, datetime_module, "date", VirtualDate)
-        for module, name, real, virtual in _project_bindings():
-            module.__dict__[name] = virtual
-            stack.callback(module.__dict__.__setitem__, name, real)
-        self._point_freezegun_at_the_clock(stack)
+            _set(stack, time, name, replacement, real=REAL[name])
+        for name, real in _CLASSES.items():
+            if getattr(datetime_module, name) is not real:  # a freezegun started before the fake: the fake wins
+                _set(stack, datetime_module, name, real, real=real)
+        _route_datetime(stack)
+        freezegun = _Freezegun.seen()
+        bindings = _project_bindings()
+        for namespace, name, _, virtual, _ in bindings:
+            namespace[name] = virtual
+        stack.callback(_restore_bindings, bindings)
+        if freezegun is not None:
+            freezegun.install(stack, bindings)
 
         self.loops.install(stack)
         # A module first imported while the fake runs may bind these replacements by name
@@ -315,26 +392,113 @@ class VirtualTime:
 
             _set(stack, anyio, "sleep", anyio_sleep)
 
+
+class _Freezegun:
+    """A user's freezegun and a fake, started and stopped in any order.
+
+    While the fake runs, freezegun's notion of real time (``freezegun.api.real_time``, …) is the
+    fake's clock, so a freeze started inside the fake reads it when not frozen, and its stop puts
+    the fake's functions back on ``time``. The fake also wraps ``_freeze_time.start`` and
+    ``stop``: a freeze stopped inside the fake hands the project's names back to the fake (its
+    stop sets them to the real functions), and a freeze started inside the fake and still running
+    when the fake stops will put the real functions back at its stop, not the fake's.
+    """
+
+    def __init__(self, api: ModuleType) -> None:
+        self.api = api
+
     @staticmethod
-    def _point_freezegun_at_the_clock(stack: ExitStack) -> None:
-        freezegun = sys.modules.get("freezegun.api")
-        if freezegun is None:
+    def seen() -> _Freezegun | None:
+        """The freezegun in use, if any, with its stand-ins known to :data:`_SWAPS`."""
+        api = sys.modules.get("freezegun.api")
+        if api is None:
+            return None
+        for fake_name, name in _FREEZEGUN_FAKES.items():
+            fake = getattr(api, fake_name, None)
+            if fake is not None and _swap_of(fake) is None:
+                _SWAPS[id(fake)] = (fake, _TIME_REPLACEMENTS[name], REAL[name])
+        return _Freezegun(api)
+
+    def install(self, stack: ExitStack, bindings: list[_Binding]) -> None:
+        api = self.api
+        for name, value in _FREEZEGUN_REAL.items():
+            if hasattr(api, name):
+                _set(stack, api, name, value)
+        freeze = getattr(api, "_freeze_time", None)
+        start, stop = getattr(freeze, "start", None), getattr(freeze, "stop", None)
+        if not isinstance(freeze, type) or not callable(start) or not callable(stop):
             return
-        for name, value in (("real_time", _time), ("real_monotonic", _monotonic), ("real_localtime", _localtime),
-                            ("real_gmtime", _gmtime), ("real_datetime", VirtualDatetime),
-                            ("real_date", VirtualDate)):
-            if hasattr(freezegun, name):
-                _set(stack, freezegun, name, value)
+        started: list[Any] = []
+
+        def start_freeze(self: Any) -> Any:
+            factory = start(self)
+            started.append(self)
+            return factory
+
+        def stop_freeze(self: Any) -> None:
+            stop(self)
+            if not getattr(api, "freeze_factories", True):
+                for namespace, name, _, virtual, real in bindings:
+                    if namespace.get(name) is real:
+                        namespace[name] = virtual
+
+        _set(stack, freeze, "start", start_freeze)
+        _set(stack, freeze, "stop", stop_freeze)
+        stack.callback(self._undo_to_real, started, bindings)
+
+    @staticmethod
+    def _undo_to_real(started: list[Any], bindings: list[_Binding]) -> None:
+        """Freezes started inside the fake and still running will restore the project's names to the real functions."""
+        names = {(id(namespace), name): (virtual, real) for namespace, name, _, virtual, real in bindings}
+        for freeze in started:
+            undo = getattr(freeze, "undo_changes", None)
+            if not isinstance(undo, list):
+                continue
+            for index, change in enumerate(undo):
+                if not isinstance(change, tuple) or len(change) != 3:
+                    continue
+                owner, name, value = change
+                swap = names.get((id(getattr(owner, "__dict__", None)), name))
+                if swap is not None and value is swap[0]:
+                    undo[index] = (owner, name, swap[1])
+
+
+def _restore_bindings(bindings: list[_Binding]) -> None:
+    for namespace, name, held, virtual, real in bindings:
+        if namespace.get(name) is virtual:
+            namespace[name] = real if _freeze_ended(held) else held
 
 
 def _deactivate() -> None:
     _Active.owner, _Active.clock = None, None
 
 
-def _set(stack: ExitStack, owner: Any, name: str, value: Any) -> None:
+def _set(stack: ExitStack, owner: Any, name: str, value: Any, real: Any = None) -> None:
+    """Sets ``owner.name`` to ``value`` until the stack closes.
+
+    At the close it is set back only if it still holds ``value`` (a freezegun started during the
+    fake and still running has its own in place, and its stop restores it), and to ``real``
+    rather than what it held before if that was a freezegun's stand-in and every freeze has
+    stopped since (freezegun started before the fake and stopped before it).
+    """
     original = getattr(owner, name)
     setattr(owner, name, value)
-    stack.callback(setattr, owner, name, original)
+    stack.callback(_restore, owner, name, value, original, real)
+
+
+def _restore(owner: Any, name: str, value: Any, original: Any, real: Any) -> None:
+    if getattr(owner, name, None) is not value:
+        return
+    if real is not None and original is not real and _freeze_ended(original):
+        original = real
+    setattr(owner, name, original)
+
+
+def _freeze_ended(value: Any) -> bool:
+    """Whether ``value`` is one of freezegun's stand-ins and no freeze is running."""
+    freezegun = sys.modules.get("freezegun.api")
+    return (freezegun is not None and getattr(value, "__module__", None) == "freezegun.api"
+            and not getattr(freezegun, "freeze_factories", True))
 
 
 def _optional(module: str) -> Any:
