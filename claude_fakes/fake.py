@@ -13,8 +13,8 @@ from types import TracebackType
 from typing import Any
 
 from .activation.aio import wait
-from .activation.intercept import Interception, bridged_errors
-from .activation.targets import Target, default_targets, match
+from .activation.intercept import Interception, Router, bridged_errors
+from .activation.targets import Target, api_root, default_targets, match
 from .activation.virtual_time import VirtualTime
 from .core.assertions import Assertions
 from .core.clock import Clock
@@ -32,7 +32,8 @@ from .wire.models import ModelsSource, ModelTable
 __all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
 
 FAKE_API_KEY = "sk-ant-api03-claude-fakes-not-a-real-key"
-BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHROPIC_VERTEX_BASE_URL")
+BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHROPIC_VERTEX_BASE_URL",
+                      "ANTHROPIC_FOUNDRY_BASE_URL")
 """Where the SDK's clients read a base URL from; a fake answers each one set when it starts."""
 
 
@@ -44,11 +45,13 @@ def _boto3_installed() -> bool:
 
 def fake_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables a fake sets while it runs, where the test has not: the SDK refuses to build a
-    client without a key (Anthropic) or a region (Bedrock), and boto3 without credentials would
-    ask the EC2 metadata service on the network for some. None of them is real."""
+    client without a key (Anthropic, Foundry) or a region (Bedrock), and boto3 without credentials
+    would ask the EC2 metadata service on the network for some. None of them is real."""
     missing: dict[str, str] = {}
     if not environ.get("ANTHROPIC_API_KEY") and not environ.get("ANTHROPIC_AUTH_TOKEN"):
         missing["ANTHROPIC_API_KEY"] = FAKE_API_KEY
+    if not environ.get("ANTHROPIC_FOUNDRY_API_KEY"):
+        missing["ANTHROPIC_FOUNDRY_API_KEY"] = FAKE_API_KEY
     if not _boto3_installed():
         return missing  # no Bedrock client can run: nothing to set (a fake starts per test)
     if not any(environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK")):
@@ -72,7 +75,8 @@ class ClaudeFake(Assertions):
 
     ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
     reply, or a list of them; with ``;``, per turn). ``base_urls``: hosts to answer for besides
-    ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set). ``seed``: SDK jitter and
+    ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set), for clients other than
+    the SDK's, whose requests are answered whatever their base URL. ``seed``: SDK jitter and
     ids (and ``chaos`` picks). ``strict``: leaving a scripted step unused fails the test.
     ``latency``: ``"realistic"`` paces every reply (:mod:`claude_fakes.latency`). ``gateway``: a
     named gateway (``"vercel-hobby"``, ``"cloudflare"``, …) or a :class:`Gateway` in front of
@@ -311,8 +315,9 @@ class ClaudeFake(Assertions):
                                   bridged_errors())
 
     def _api_path(self, request: Any) -> str:
+        # The router in front sent this request here, whatever its host: a gateway's prefix is not the API's.
         url = request.url
-        return match(self._targets, url.scheme, url.host, url.port, url.path) or str(url.path)
+        return match(self._targets, url.scheme, url.host, url.port, url.path) or api_root(url.path)
 
     async def _wait(self, seconds: float) -> None:
         """A plan's silence in async code: a timer on a virtual loop, else an instant advance."""
@@ -350,7 +355,7 @@ class ClaudeFake(Assertions):
                 if env_base:
                     targets.append(Target.parse(env_base))
             if self.intercept:
-                interception = Interception(targets, self._engine, self._wait)
+                interception = Interception(Router(targets), self._engine, self._wait)
                 stack.callback(interception.uninstall)
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "

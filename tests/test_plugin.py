@@ -303,6 +303,16 @@ def test_server(claude_fake_server):
     result.stdout.fnmatch_lines(["*api_error (step 3 of script 1, used 0 of 1)*", "*real  attempt*"])
 
 
+def test_the_server_fixture_points_a_foundry_client_at_the_server(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake("overloaded, ok")
+def test_foundry(claude_fake_server):
+    anthropic.AnthropicFoundry().messages.create(**REQUEST)  # ANTHROPIC_FOUNDRY_BASE_URL and a dummy key
+    assert claude_fake_server.attempts == 2
+""")
+    result.assert_outcomes(passed=1)
+
+
 def test_pytest_measures_test_durations_in_real_time(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 @pytest.mark.claude_fake("hang*3")

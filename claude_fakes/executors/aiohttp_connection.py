@@ -26,8 +26,8 @@ import h11
 from ..engine.engine import Engine, Run
 from .http1 import ClientGone, incoming_of, perform, wants_close
 
-ApiPath = Callable[[str, str, int | None, str], "str | None"]
-"""The API path a request's ``(scheme, host, port, path)`` stands for, or None (activation's matcher)."""
+ApiPath = Callable[[str], str]
+"""The API path a request path on this connection stands for (activation knows the base URL)."""
 WhenStuck = Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Callable[[], None]]
 """Calls back once the loop has nothing else to do (a silence only the client could end); returns a cancel."""
 
@@ -35,13 +35,12 @@ WhenStuck = Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Callable[[
 def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, when_stuck: WhenStuck) -> Any:
     """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection).
 
-    ``api_path``: how the hosts activation answers map to API paths (a keep-alive connection may
-    carry several requests). ``when_stuck``: the virtual-time hook that ends a silence nothing
-    else could end.
+    ``api_path``: how the request paths on this connection map to API paths (a keep-alive
+    connection may carry several requests, all to the one host and port aiohttp opened it for).
+    ``when_stuck``: the virtual-time hook that ends a silence nothing else could end.
     """
     protocol = connector._factory()
-    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, api_path, engine,
-                                when_stuck)
+    transport = MemoryTransport(asyncio.get_running_loop(), protocol, api_path, engine, when_stuck)
     protocol.connection_made(transport)
     return protocol
 
@@ -49,12 +48,11 @@ def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, whe
 class MemoryTransport(asyncio.Transport):
     """aiohttp's side of the connection is ``protocol``; this object is the fake's side."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, scheme: str, api_path: ApiPath,
-                 engine: Engine, when_stuck: WhenStuck) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, api_path: ApiPath, engine: Engine,
+                 when_stuck: WhenStuck) -> None:
         super().__init__()
         self._loop = loop
         self._protocol = protocol
-        self._scheme = scheme
         self._api_path = api_path
         self._when_stuck = when_stuck
         self._engine = engine
@@ -129,11 +127,7 @@ class MemoryTransport(asyncio.Transport):
 
     async def _serve(self, request: h11.Request, body: bytes) -> None:
         incoming = incoming_of(request, body)
-        host = incoming.headers.get("host", "").rsplit(":", 1)
-        port = int(host[1]) if len(host) == 2 and host[1].isdigit() else None
-        api_path = self._api_path(self._scheme, host[0], port, incoming.path)
-        if api_path is not None:
-            incoming = replace(incoming, path=api_path)
+        incoming = replace(incoming, path=self._api_path(incoming.path))
         read = getattr(self._protocol, "read_timeout", None)
         run = self._run = self._engine.begin(incoming, {"read": read})
         try:
