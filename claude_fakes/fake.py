@@ -14,6 +14,7 @@ from typing import Any
 
 from .activation.aio import wait
 from .activation.intercept import Interception, Router, bridged_errors
+from .activation.network import NETWORK_MODES, AllowedHost, Network, NetworkRefused, allowed_hosts
 from .activation.targets import Target, api_root, default_targets, match
 from .activation.virtual_time import VirtualTime
 from .core.assertions import Assertions
@@ -29,7 +30,7 @@ from .executors.httpx_transport import handle, handle_async, library_of
 from .explore.explorer import DEFAULT_LIMIT, Report, Space, explore
 from .wire.models import ModelsSource, ModelTable
 
-__all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
+__all__ = ["ClaudeFake", "FakeAlreadyActive", "NetworkRefused", "UnusedStepsError"]
 
 FAKE_API_KEY = "sk-ant-api03-claude-fakes-not-a-real-key"
 BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHROPIC_VERTEX_BASE_URL",
@@ -81,13 +82,20 @@ class ClaudeFake(Assertions):
     ``latency``: ``"realistic"`` paces every reply (:mod:`claude_fakes.latency`). ``gateway``: a
     named gateway (``"vercel-hobby"``, ``"cloudflare"``, …) or a :class:`Gateway` in front of
     the API. ``rate_limits``: request and token quotas per minute. ``intercept=False``: patch
-    no transport, only time; requests reach the fake through :meth:`respond`, as a route of
-    respx or pytest-httpx2. ``validate=False``: accept conversations the API rejects (an orphan
-    ``tool_use``, an unknown ``tool_result``, ``max_tokens`` above the model's limit).
+    no transport, only time (and sockets, with ``network="loopback"``); requests reach the fake
+    through :meth:`respond`, as a route of respx or pytest-httpx2. ``validate=False``: accept
+    conversations the API rejects (an orphan ``tool_use``, an unknown ``tool_result``,
+    ``max_tokens`` above the model's limit).
     ``models``: models to add to the fake's table or replace in it (a JSON file's path, or a list
     of entries as in ``claude-fakes models``); :attr:`models` is the table. ``api_strict=True``:
     what the fake does not know (a model, an ``anthropic-beta``, a request field, a message role
     or block type) gets the API's own 400/404 instead of a note in the journal and verdict.
+    ``network``: what is refused while the fake is active (:mod:`claude_fakes.activation.network`):
+    ``"refuse-claude"`` (the default) a request for Claude to a host the fake does not serve,
+    ``"loopback"`` also any connection to a host that is not loopback, ``"open"`` nothing.
+    ``allow_hosts``: hosts let through whatever ``network`` says (``"db.internal"``,
+    ``"db.internal:5432"``, an IP, a URL). A refusal is a finding: it fails :meth:`verify` on a
+    strict fake even when the code under test swallowed the error.
 
     A fake wraps an engine (the script, journal and findings, on the fake's virtual clock) and
     adds activation: interception of in-process clients and virtual time while it is active.
@@ -107,7 +115,15 @@ class ClaudeFake(Assertions):
         validate: bool = True,
         models: ModelsSource | None = None,
         api_strict: bool = False,
+        network: str = "refuse-claude",
+        allow_hosts: Iterable[str] = (),
     ) -> None:
+        if network not in NETWORK_MODES:
+            raise ValueError(f"network takes {', '.join(repr(mode) for mode in NETWORK_MODES)}, got {network!r}")
+        if isinstance(allow_hosts, str):
+            raise TypeError(f"allow_hosts takes a list of hosts, got the string {allow_hosts!r}")
+        self._network = network
+        self._allow_hosts = allowed_hosts(allow_hosts)
         if isinstance(rate_limits, Mapping):
             rate_limits = RateLimits(**rate_limits)
         self._engine = Engine(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
@@ -220,6 +236,16 @@ class ClaudeFake(Assertions):
         self._engine.api_strict = value
 
     @property
+    def network(self) -> str:
+        """What is refused while the fake is active: ``"refuse-claude"``, ``"loopback"`` or ``"open"``."""
+        return self._network
+
+    @property
+    def allow_hosts(self) -> tuple[AllowedHost, ...]:
+        """The hosts let through whatever :attr:`network` says."""
+        return self._allow_hosts
+
+    @property
     def models(self) -> ModelTable:
         """The models this fake knows: the package's table with the ``models`` option merged over it."""
         return self._engine.models
@@ -258,11 +284,13 @@ class ClaudeFake(Assertions):
 
     @property
     def findings(self) -> list[str]:
-        """Problems found while serving that fail the test whatever its assertions (a hang forever)."""
+        """Problems found that fail the test whatever its assertions (a hang forever), and connections
+        the network guard refused (which fail a strict fake's test)."""
         return self._engine.findings
 
     def verify(self) -> None:
-        """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        """Fail if a request would have hung forever, or (strict) a scripted step went unused or the
+        network guard refused a connection."""
         __tracebackhide__ = True
         self._engine.verify()
 
@@ -354,12 +382,15 @@ class ClaudeFake(Assertions):
                 env_base = os.environ.get(variable)
                 if env_base:
                     targets.append(Target.parse(env_base))
+            network = Network(self._network, self._allow_hosts, self._engine.add_strict_finding)
             if self.intercept:
-                interception = Interception(Router(targets), self._engine, self._wait)
+                interception = Interception(Router(targets, network), self._engine, self._wait)
                 stack.callback(interception.uninstall)
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "
                                        "installed")
+            if self._network == "loopback":
+                network.guard_sockets(stack)
             self._patch_environment(stack)
             virtual = VirtualTime(self.clock, threading.get_ident(), self._jitter.random)
             virtual.install(stack)
