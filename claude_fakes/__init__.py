@@ -36,14 +36,15 @@ if TYPE_CHECKING:
     from .core.quota import RateLimits
     from .core.step import ScriptError, Step
     from .core.verdict import Finding, Verdict
-    from .fake import ClaudeFake, FakeAlreadyActive, UnusedStepsError
+    from .fake import ClaudeFake, FakeAlreadyActive, NetworkRefused, UnusedStepsError
     from .server import FakeServer, ServerScope
 
 _WHERE = {
-    "ClaudeFake": "fake", "FakeAlreadyActive": "fake", "UnusedStepsError": "fake", "Gateway": "gateways",
-    "Exchange": "core.journal", "Outcome": "core.journal", "RateLimits": "core.quota", "FakeServer": "server",
-    "ServerScope": "server", "ScriptError": "core.step", "Step": "core.step", "WouldHangForever": "core.plan",
-    "Finding": "core.verdict", "Verdict": "core.verdict", "faults": None, "replies": None,
+    "ClaudeFake": "fake", "FakeAlreadyActive": "fake", "NetworkRefused": "fake", "UnusedStepsError": "fake",
+    "Gateway": "gateways", "Exchange": "core.journal", "Outcome": "core.journal", "RateLimits": "core.quota",
+    "FakeServer": "server", "ServerScope": "server", "ScriptError": "core.step", "Step": "core.step",
+    "WouldHangForever": "core.plan", "Finding": "core.verdict", "Verdict": "core.verdict", "faults": None,
+    "replies": None,
 }
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "FakeServer",
     "Finding",
     "Gateway",
+    "NetworkRefused",
     "Outcome",
     "RateLimits",
     "ScriptError",

@@ -13,8 +13,9 @@ from types import TracebackType
 from typing import Any
 
 from .activation.aio import wait
-from .activation.intercept import Interception, bridged_errors
-from .activation.targets import Target, default_targets, match
+from .activation.intercept import Interception, Router, bridged_errors
+from .activation.network import NETWORK_MODES, AllowedHost, Network, NetworkRefused, allowed_hosts
+from .activation.targets import Target, api_root, default_targets, match
 from .activation.virtual_time import VirtualTime
 from .core.assertions import Assertions
 from .core.clock import Clock
@@ -30,10 +31,11 @@ from .executors.httpx_transport import handle, handle_async, library_of
 from .explore.explorer import DEFAULT_LIMIT, Report, Space, explore
 from .wire.models import ModelsSource, ModelTable
 
-__all__ = ["ClaudeFake", "FakeAlreadyActive", "UnusedStepsError"]
+__all__ = ["ClaudeFake", "FakeAlreadyActive", "NetworkRefused", "UnusedStepsError"]
 
 FAKE_API_KEY = "sk-ant-api03-claude-fakes-not-a-real-key"
-BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHROPIC_VERTEX_BASE_URL")
+BASE_URL_VARIABLES = ("ANTHROPIC_BASE_URL", "ANTHROPIC_BEDROCK_BASE_URL", "ANTHROPIC_VERTEX_BASE_URL",
+                      "ANTHROPIC_FOUNDRY_BASE_URL")
 """Where the SDK's clients read a base URL from; a fake answers each one set when it starts."""
 
 
@@ -45,11 +47,13 @@ def _boto3_installed() -> bool:
 
 def fake_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables a fake sets while it runs, where the test has not: the SDK refuses to build a
-    client without a key (Anthropic) or a region (Bedrock), and boto3 without credentials would
-    ask the EC2 metadata service on the network for some. None of them is real."""
+    client without a key (Anthropic, Foundry) or a region (Bedrock), and boto3 without credentials
+    would ask the EC2 metadata service on the network for some. None of them is real."""
     missing: dict[str, str] = {}
     if not environ.get("ANTHROPIC_API_KEY") and not environ.get("ANTHROPIC_AUTH_TOKEN"):
         missing["ANTHROPIC_API_KEY"] = FAKE_API_KEY
+    if not environ.get("ANTHROPIC_FOUNDRY_API_KEY"):
+        missing["ANTHROPIC_FOUNDRY_API_KEY"] = FAKE_API_KEY
     if not _boto3_installed():
         return missing  # no Bedrock client can run: nothing to set (a fake starts per test)
     if not any(environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_BEARER_TOKEN_BEDROCK")):
@@ -73,18 +77,26 @@ class ClaudeFake(Assertions):
 
     ``script``: the per-attempt steps for ``POST /v1/messages`` (a script string, a step, a
     reply, or a list of them; with ``;``, per turn). ``base_urls``: hosts to answer for besides
-    ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set). ``seed``: SDK jitter and
+    ``https://api.anthropic.com`` (and ``$ANTHROPIC_BASE_URL`` when set), for clients other than
+    the SDK's, whose requests are answered whatever their base URL. ``seed``: SDK jitter and
     ids (and ``chaos`` picks). ``strict``: leaving a scripted step unused fails the test.
     ``latency``: ``"realistic"`` paces every reply (:mod:`claude_fakes.latency`). ``gateway``: a
     named gateway (``"vercel-hobby"``, ``"cloudflare"``, …) or a :class:`Gateway` in front of
     the API. ``rate_limits``: request and token quotas per minute. ``intercept=False``: patch
-    no transport, only time; requests reach the fake through :meth:`respond`, as a route of
-    respx or pytest-httpx2. ``validate=False``: accept conversations the API rejects (an orphan
-    ``tool_use``, an unknown ``tool_result``, ``max_tokens`` above the model's limit).
+    no transport, only time (and sockets, with ``network="loopback"``); requests reach the fake
+    through :meth:`respond`, as a route of respx or pytest-httpx2. ``validate=False``: accept
+    conversations the API rejects (an orphan ``tool_use``, an unknown ``tool_result``,
+    ``max_tokens`` above the model's limit).
     ``models``: models to add to the fake's table or replace in it (a JSON file's path, or a list
     of entries as in ``claude-fakes models``); :attr:`models` is the table. ``api_strict=True``:
     what the fake does not know (a model, an ``anthropic-beta``, a request field, a message role
     or block type) gets the API's own 400/404 instead of a note in the journal and verdict.
+    ``network``: what is refused while the fake is active (:mod:`claude_fakes.activation.network`):
+    ``"refuse-claude"`` (the default) a request for Claude to a host the fake does not serve,
+    ``"loopback"`` also any connection to a host that is not loopback, ``"open"`` nothing.
+    ``allow_hosts``: hosts let through whatever ``network`` says (``"db.internal"``,
+    ``"db.internal:5432"``, an IP, a URL). A refusal is a finding: it fails :meth:`verify` on a
+    strict fake even when the code under test swallowed the error.
     ``scenario``: a shipped scenario's name (``claude-fakes scenarios`` lists them) or a scenario
     file's path, in place of ``script``; the ``seed``, ``latency`` and ``gateway`` it names apply
     unless given here.
@@ -107,8 +119,16 @@ class ClaudeFake(Assertions):
         validate: bool = True,
         models: ModelsSource | None = None,
         api_strict: bool = False,
+        network: str = "refuse-claude",
+        allow_hosts: Iterable[str] = (),
         scenario: str | os.PathLike[str] | None = None,
     ) -> None:
+        if network not in NETWORK_MODES:
+            raise ValueError(f"network takes {', '.join(repr(mode) for mode in NETWORK_MODES)}, got {network!r}")
+        if isinstance(allow_hosts, str):
+            raise TypeError(f"allow_hosts takes a list of hosts, got the string {allow_hosts!r}")
+        self._network = network
+        self._allow_hosts = allowed_hosts(allow_hosts)
         if scenario is not None:
             if script is not None:
                 raise ValueError("ClaudeFake takes a script or a scenario, not both")
@@ -230,6 +250,16 @@ class ClaudeFake(Assertions):
         self._engine.api_strict = value
 
     @property
+    def network(self) -> str:
+        """What is refused while the fake is active: ``"refuse-claude"``, ``"loopback"`` or ``"open"``."""
+        return self._network
+
+    @property
+    def allow_hosts(self) -> tuple[AllowedHost, ...]:
+        """The hosts let through whatever :attr:`network` says."""
+        return self._allow_hosts
+
+    @property
     def models(self) -> ModelTable:
         """The models this fake knows: the package's table with the ``models`` option merged over it."""
         return self._engine.models
@@ -268,7 +298,8 @@ class ClaudeFake(Assertions):
 
     @property
     def findings(self) -> list[str]:
-        """Problems found while serving that fail the test whatever its assertions (a hang forever)."""
+        """Problems found that fail the test whatever its assertions (a hang forever), and connections
+        the network guard refused (which fail a strict fake's test)."""
         return self._engine.findings
 
     def take_findings(self) -> list[str]:
@@ -280,7 +311,8 @@ class ClaudeFake(Assertions):
         return self._engine.take_findings()
 
     def verify(self) -> None:
-        """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        """Fail if a request would have hung forever, or (strict) a scripted step went unused or the
+        network guard refused a connection."""
         __tracebackhide__ = True
         self._engine.verify()
 
@@ -333,8 +365,9 @@ class ClaudeFake(Assertions):
                                   bridged_errors())
 
     def _api_path(self, request: Any) -> str:
+        # The router in front sent this request here, whatever its host: a gateway's prefix is not the API's.
         url = request.url
-        return match(self._targets, url.scheme, url.host, url.port, url.path) or str(url.path)
+        return match(self._targets, url.scheme, url.host, url.port, url.path) or api_root(url.path)
 
     async def _wait(self, seconds: float) -> None:
         """A plan's silence in async code: a timer on a virtual loop, else an instant advance."""
@@ -371,12 +404,15 @@ class ClaudeFake(Assertions):
                 env_base = os.environ.get(variable)
                 if env_base:
                     targets.append(Target.parse(env_base))
+            network = Network(self._network, self._allow_hosts, self._engine.add_strict_finding)
             if self.intercept:
-                interception = Interception(targets, self._engine, self._wait)
+                interception = Interception(Router(targets, network), self._engine, self._wait)
                 stack.callback(interception.uninstall)
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "
                                        "installed")
+            if self._network == "loopback":
+                network.guard_sockets(stack)
             self._patch_environment(stack)
             virtual = VirtualTime(self.clock, threading.get_ident(), self._jitter.random)
             virtual.install(stack)

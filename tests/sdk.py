@@ -25,12 +25,19 @@ MODES = ["sync", "async", "sync-stream", "async-stream"]
 
 PLATFORMS = ["anthropic", "bedrock", "vertex"]
 MODELS = {"anthropic": MODEL, "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0",
-          "vertex": "claude-sonnet-4-5@20250929"}
-"""The model each platform's users name: Bedrock's model id, Vertex's versioned name."""
+          "vertex": "claude-sonnet-4-5@20250929", "foundry": MODEL}
+"""The model each platform's users name: Bedrock's model id, Vertex's versioned name. Microsoft
+Foundry speaks the Anthropic API's own wire (its client is in both generations), so the platform
+matrices leave it out; the interception tests build it."""
 
 
 def client(platform: str, asynchronous: bool = False, **options: Any) -> Any:
     """The SDK client a user of ``platform`` builds, with dummy credentials."""
+    if platform == "foundry":
+        foundry = anthropic.AsyncAnthropicFoundry if asynchronous else anthropic.AnthropicFoundry
+        if "base_url" not in options:
+            options["resource"] = "claude-fakes-test"
+        return foundry(api_key="not-a-real-foundry-key", **options)
     if platform == "bedrock":
         bedrock = anthropic.AsyncAnthropicBedrock if asynchronous else anthropic.AnthropicBedrock
         return bedrock(aws_region="us-east-1", aws_access_key="AKIAEXAMPLEEXAMPLE00",

@@ -11,12 +11,12 @@ import aiohttp
 import anthropic
 import pytest
 
-from claude_fakes import ClaudeFake, Outcome, UnusedStepsError, WouldHangForever
+from claude_fakes import ClaudeFake, FakeServer, Outcome, UnusedStepsError, WouldHangForever
 from claude_fakes.activation.intercept import Target
 
 from .guard import NetworkAttempt, no_network
 from .inner import run_inner
-from .sdk import HTTP, REQUEST
+from .sdk import HTTP, MODES, REQUEST, call
 
 
 @pytest.fixture
@@ -124,6 +124,115 @@ def test_other_hosts_over_aiohttp_are_left_alone() -> None:
     with ClaudeFake() as fake, no_network() as attempts, pytest.raises(NetworkAttempt):
         asyncio.run(main())
     assert attempts == ["getaddrinfo('example.invalid')"]
+    assert fake.journal == []
+
+
+# -- every Anthropic client's request, whatever base URL it was given ------------------------------
+
+ANY_BASE_URL = [
+    "https://gateway.example:8443",
+    "https://gateway.example:8443/anthropic",
+    "https://203.0.113.7",
+    "http://203.0.113.7:8080/v1/account/gateway/anthropic",
+    "https://[2001:db8::1]",
+    "https://[2001:DB8::1]:8443/anthropic",
+    "https://xn--bcher-kva.example",
+    "https://bücher.example/anthropic",
+]
+"""Base URLs no fake was told about: a port, IP literals, an internationalised name in both forms,
+gateway prefixes (Cloudflare's holds a /v1/ of its own)."""
+
+
+async def async_create(http_client: Any = None, **options: Any) -> Any:
+    if http_client is not None:
+        options["http_client"] = http_client
+    async with anthropic.AsyncAnthropic(**options) as client:
+        return await client.messages.create(**REQUEST)
+
+
+@pytest.mark.parametrize("stack", ["sync", "async", "aiohttp"])
+@pytest.mark.parametrize("base_url", ANY_BASE_URL)
+def test_an_sdk_client_is_answered_whatever_base_url_it_was_given(guard: list[str], base_url: str,
+                                                                 stack: str) -> None:
+    with ClaudeFake("overloaded, ok") as fake:
+        if stack == "sync":
+            anthropic.Anthropic(base_url=base_url).messages.create(**REQUEST)
+        else:
+            aio = anthropic.DefaultAioHttpClient() if stack == "aiohttp" else None
+            asyncio.run(async_create(aio, base_url=base_url))
+    assert [(e.path, e.status) for e in fake.journal] == [("/v1/messages", 529), ("/v1/messages", 200)]
+
+
+@pytest.mark.parametrize(("platform", "base_url"), [
+    ("bedrock", "https://10.0.0.5:8443/bedrock"),
+    ("vertex", "https://vertex-proxy.corp.example/google/v1"),
+    ("foundry", "https://[2001:db8::5]:8443/anthropic/"),
+])
+@pytest.mark.parametrize("mode", MODES)
+def test_platform_clients_are_answered_at_any_base_url(guard: list[str], platform: str, base_url: str,
+                                                       mode: str) -> None:
+    with ClaudeFake() as fake:
+        outcome = call(mode, {"base_url": base_url}, platform=platform)
+    assert outcome.error is None, outcome.error
+    assert [(e.platform, e.status) for e in fake.journal] == [("anthropic" if platform == "foundry" else platform,
+                                                               200)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_microsoft_foundry_clients_are_answered(guard: list[str], mode: str) -> None:
+    with ClaudeFake("overloaded, ok") as fake:
+        outcome = call(mode, platform="foundry")  # https://claude-fakes-test.services.ai.azure.com/anthropic/
+    assert outcome.error is None, outcome.error
+    assert [(e.path, e.status) for e in fake.journal] == [("/v1/messages", 529), ("/v1/messages", 200)]
+    assert fake.journal[0].headers["api-key"] == "[redacted]"
+
+
+def test_microsoft_foundry_over_aiohttp_and_its_base_url_variable(guard: list[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_FOUNDRY_API_KEY", raising=False)
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", "https://foundry-gateway.corp.example/anthropic")
+
+    async def main() -> Any:
+        async with anthropic.AsyncAnthropicFoundry(http_client=anthropic.DefaultAioHttpClient()) as client, \
+                client.messages.stream(**REQUEST) as stream:
+            return await stream.get_final_message()
+
+    with ClaudeFake("drop(after=2), ok") as fake:
+        sync_client = anthropic.AnthropicFoundry()  # the key is the fake's dummy while it runs
+        with pytest.raises(HTTP.RemoteProtocolError):
+            with sync_client.messages.stream(**REQUEST) as stream:
+                stream.until_done()
+        assert asyncio.run(main()).stop_reason == "end_turn"
+    assert [e.outcome for e in fake.journal] == [Outcome.CUT, Outcome.COMPLETE]
+
+
+@pytest.mark.parametrize(("registered", "requested"), [
+    ("https://bücher.example/anthropic", "https://xn--bcher-kva.example/anthropic"),
+    ("https://XN--BCHER-KVA.example/anthropic", "https://bücher.example/anthropic"),
+    ("https://[2001:db8::1]:8443", "https://[2001:DB8:0::1]:8443"),
+])
+def test_a_registered_host_is_answered_however_a_plain_client_spells_it(guard: list[str], registered: str,
+                                                                       requested: str) -> None:
+    headers = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+
+    async def main() -> int:
+        async with aiohttp.ClientSession() as session, session.get(f"{requested}/v1/models",
+                                                                   headers=headers) as response:
+            return response.status
+
+    with ClaudeFake(base_urls=[registered]) as fake:
+        with HTTP.Client() as client:
+            assert client.get(f"{requested}/v1/models", headers=headers).status_code == 200
+        assert asyncio.run(main()) == 200
+    assert [e.path for e in fake.journal] == ["/v1/models", "/v1/models"]
+
+
+def test_an_sdk_client_pointed_at_a_server_on_this_machine_reaches_that_server(guard: list[str]) -> None:
+    with FakeServer(script="ok(text=from the server)*2") as server, ClaudeFake() as fake:
+        message = anthropic.Anthropic(base_url=server.url).messages.create(**REQUEST)
+        aio = asyncio.run(async_create(anthropic.DefaultAioHttpClient(), base_url=server.url.replace("127.0.0.1",
+                                                                                                      "localhost")))
+    assert message.content[0].text == aio.content[0].text == "from the server"
     assert fake.journal == []
 
 

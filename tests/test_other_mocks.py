@@ -34,6 +34,13 @@ def test_retries_through_a_route(claude_fake: ClaudeFake, router: Any) -> None:
     assert len(claude_fake.clock.sleeps) == 2, "the SDK's backoff ran on the virtual clock"
 
 
+@pytest.mark.claude_fake("overloaded, ok")
+def test_a_route_for_a_gateway_serves_the_api_behind_its_prefix(claude_fake: ClaudeFake, router: Any) -> None:
+    router.post("https://gateway.example/anthropic/v1/messages").mock(side_effect=claude_fake.respond)
+    anthropic.Anthropic(base_url="https://gateway.example/anthropic").messages.create(**REQUEST)
+    assert [(e.path, e.status) for e in claude_fake.journal] == [("/v1/messages", 529), ("/v1/messages", 200)]
+
+
 @pytest.mark.claude_fake("hang*3")
 def test_a_hang_through_a_route_is_the_sdks_timeout(claude_fake: ClaudeFake, router: Any) -> None:
     router.post(MESSAGES_URL).mock(side_effect=claude_fake.respond)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from .inner import INI, USER_HEADER, run_user_tests
+from .inner import INI, USER_HEADER, run_inner, run_user_tests
+from .test_intercept import GUARD_SOURCE
 
 
 def run(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
@@ -26,7 +27,8 @@ def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines([
-        "@pytest.mark.claude_fake(script=None, *, scenario=None, strict=None, seed=None, base_urls=(),*",
+        "@pytest.mark.claude_fake(script=None, *, scenario=None, strict=None, seed=None, base_urls=(),*"
+        "network=None, allow_hosts=()*",
         "@pytest.mark.claude_faults(*scripts)*",
     ])
 
@@ -35,7 +37,9 @@ def test_options_are_in_help(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--claude-fakes-seed=N*", "*--claude-fakes-strict*", "*--claude-fakes-script=SCRIPT*",
-                                 "*--claude-fakes-base-url=URL*", "*claude_fakes_seed*", "*claude_fakes_base_urls*"])
+                                 "*--claude-fakes-base-url=URL*", "*--claude-fakes-network*",
+                                 "*--claude-fakes-allow-host=HOST[[]:PORT]*", "*claude_fakes_seed*",
+                                 "*claude_fakes_base_urls*", "*claude_fakes_network*", "*claude_fakes_allow_hosts*"])
 
 
 def test_claude_faults_collects_one_test_per_script_with_readable_ids(pytester: pytest.Pytester) -> None:
@@ -398,6 +402,16 @@ def test_server(claude_fake_server):
     result.stdout.fnmatch_lines(["*api_error (step 3 of script 1, used 0 of 1)*", "*real  attempt*"])
 
 
+def test_the_server_fixture_points_a_foundry_client_at_the_server(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+@pytest.mark.claude_fake("overloaded, ok")
+def test_foundry(claude_fake_server):
+    anthropic.AnthropicFoundry().messages.create(**REQUEST)  # ANTHROPIC_FOUNDRY_BASE_URL and a dummy key
+    assert claude_fake_server.attempts == 2
+""")
+    result.assert_outcomes(passed=1)
+
+
 def test_pytest_measures_test_durations_in_real_time(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 @pytest.mark.claude_fake("hang*3")
@@ -430,6 +444,11 @@ def test_it(claude_fake_server):
     ("claude_fakes_strict = maybe", (), "claude_fakes_strict (ini): expected true or false*'maybe'"),
     ("claude_fakes_latency = fast", (), "claude_fakes_latency (ini): expected none or realistic, got 'fast'"),
     ("", ("--claude-fakes-script=ovrloaded",), "--claude-fakes-script: unknown action 'ovrloaded'*"),
+    ("claude_fakes_network = closed", (), "claude_fakes_network (ini): expected refuse-claude, loopback, open, got*"),
+    ("claude_fakes_allow_hosts =\n    db.internal:5432\n    db:internal:x", (),
+     "claude_fakes_allow_hosts (ini): allow_hosts: 'db:internal:x' is not a host, host:port or URL*"),
+    ("", ("--claude-fakes-allow-host=db.internal:port",),
+     "--claude-fakes-allow-host: allow_hosts: 'db.internal:port' is not a host*"),
 ])
 def test_a_bad_setting_fails_once_at_start_up_naming_it(
     pytester: pytest.Pytester, ini: str, args: tuple[str, ...], message: str
@@ -450,3 +469,156 @@ def test_it(claude_fake):
 """)
     result.stdout.fnmatch_lines(["*claude_fake(strict=...) takes bool, got 'no'*"])
     assert result.ret != 0
+
+
+# -- the network guard: ini, marker, command line -------------------------------------------------
+
+GUARDED_CONFTEST = """
+import pytest
+from tests_guard import no_network
+
+
+@pytest.fixture(autouse=True)
+def underneath():
+    # The suite's own guard, set up before the fake (autouse comes first), so the fake's is the outer
+    # one: what reaches this one, the fake let through, and nothing reaches the network.
+    with no_network() as attempts:
+        yield attempts
+"""
+NETWORK_HEADER = """
+import socket
+
+import httpx
+import pytest
+from tests_guard import NetworkAttempt
+
+
+def connect(host, port=5432):
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.connect((host, port))
+"""
+
+
+def run_guarded(pytester: pytest.Pytester, body: str, *args: str, ini: str = "") -> pytest.RunResult:
+    pytester.makeconftest(GUARDED_CONFTEST)
+    pytester.makeini(INI + ini)
+    pytester.makepyfile(tests_guard=GUARD_SOURCE, test_inner=NETWORK_HEADER + body)
+    return pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q", *args)
+
+
+def test_by_default_a_request_for_claude_is_refused_and_everything_else_goes_through(
+        pytester: pytest.Pytester) -> None:
+    result = run_guarded(pytester, """
+def test_swallowed_refusal(claude_fake, underneath):
+    try:
+        httpx.post("https://gateway.example:8443/v1/messages", headers={"anthropic-version": "2023-06-01"})
+    except httpx.ConnectError:
+        pass  # the code under test falls back quietly: the fake still fails the test
+    assert underneath == []
+
+
+def test_a_database_in_ci(claude_fake, underneath):
+    with pytest.raises(NetworkAttempt):
+        connect("10.1.2.3")
+    assert underneath == ["connect(('10.1.2.3', 5432))"]
+""")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_swallowed_refusal*",
+        "*refused POST https://gateway.example:8443/v1/messages: a request for Claude to gateway.example:8443*",
+        "*base_urls=[[]'https://gateway.example:8443']*--claude-fakes-base-url=URL*",
+        "*allow_hosts=[[]'gateway.example:8443']*--claude-fakes-allow-host=gateway.example:8443*",
+    ])
+
+
+def test_the_ini_guards_the_network_and_allows_its_hosts(pytester: pytest.Pytester) -> None:
+    result = run_guarded(pytester, """
+def test_allowed(claude_fake, underneath):
+    with pytest.raises(NetworkAttempt):
+        connect("10.1.2.3")
+    assert underneath == ["connect(('10.1.2.3', 5432))"]
+
+
+def test_refused(claude_fake, underneath):
+    connect("10.1.2.4")
+
+
+def test_without_a_fake(underneath):
+    with pytest.raises(NetworkAttempt):
+        connect("10.1.2.4")
+""", ini="claude_fakes_network = loopback\nclaude_fakes_allow_hosts =\n    10.1.2.3:5432\n")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*NetworkRefused: [[]Errno 111] claude_fakes refused a connection to 10.1.2.4:5432 (at its connect): "
+        "network='loopback' lets only loopback and allowed hosts through*",
+        "*To allow it: allow_hosts=[[]'10.1.2.4:5432'] (@pytest.mark.claude_fake(allow_hosts=[[]...]), "
+        "--claude-fakes-allow-host=10.1.2.4:5432, ini claude_fakes_allow_hosts*",
+    ])
+
+
+def test_markers_guard_the_network_and_their_allowed_hosts_add_up(pytester: pytest.Pytester) -> None:
+    result = run_guarded(pytester, """
+pytestmark = pytest.mark.claude_fake(network="loopback", allow_hosts=["10.1.2.3"])
+
+
+@pytest.mark.claude_fake(allow_hosts=["[2001:db8::1]:443"])
+def test_every_level_allows(claude_fake, underneath):
+    for host, port in (("10.1.2.3", 1), ("10.1.2.5", 5432), ("2001:db8::1", 443)):
+        with pytest.raises(NetworkAttempt):
+            connect(host, port)
+    assert claude_fake.network == "loopback"
+    assert [str(host) for host in claude_fake.allow_hosts] == ["10.1.2.5:5432", "[2001:db8::1]:443", "10.1.2.3"]
+
+
+def test_the_module_refuses(claude_fake):
+    connect("2001:db8::1", 443)
+
+
+@pytest.mark.claude_fake(network="open")
+def test_the_nearest_network_wins(claude_fake, underneath):
+    with pytest.raises(NetworkAttempt):
+        connect("10.9.9.9")
+""", ini="claude_fakes_allow_hosts = 10.1.2.5:5432\n")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*refused a connection to [[]2001:db8::1]:443 (at its connect)*"])
+
+
+def test_the_command_line_guards_the_network_over_the_ini(pytester: pytest.Pytester) -> None:
+    body = """
+def test_it(claude_fake, underneath):
+    with pytest.raises(NetworkAttempt):
+        connect("10.1.2.3")
+    connect("10.1.2.4")
+"""
+    result = run_guarded(pytester, body, "--claude-fakes-network=loopback", "--claude-fakes-allow-host=10.1.2.3",
+                         ini="claude_fakes_network = open\n")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*refused a connection to 10.1.2.4:5432*"])
+    result = run_guarded(pytester, body + "    assert underneath[-1] == \"connect(('10.1.2.4', 5432))\"\n",
+                         "--claude-fakes-network=open")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*NetworkAttempt: the code under test tried to reach the network*10.1.2.4*"])
+
+
+@pytest.mark.parametrize(("marker", "fixture", "message"), [
+    ('claude_fake(network="closed")', "claude_fake",
+     "*claude_fake(network=...) takes 'refuse-claude', 'loopback', 'open', got 'closed'*"),
+    ('claude_fake(allow_hosts="db.internal")', "claude_fake",
+     "*claude_fake: allow_hosts takes a list of hosts, got 'db.internal'*"),
+    ('claude_fake(network="loopback")', "claude_fake_server",
+     "*network guard the network while an in-process fake is active (the claude_fake fixture); "
+     "claude_fake_server starts none*"),
+])
+def test_bad_guard_settings_on_a_marker_and_the_server_fixture_are_collection_errors(
+    pytester: pytest.Pytester, marker: str, fixture: str, message: str
+) -> None:
+    result = run_inner(pytester, test_inner=f"""
+import pytest
+
+
+@pytest.mark.{marker}
+def test_it({fixture}):
+    pass
+""")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([message])

@@ -14,9 +14,9 @@ from claude_fakes.engine.engine import Engine
 
 def test_the_top_level_is_what_a_test_imports() -> None:
     assert sorted(claude_fakes.__all__) == sorted([
-        "__version__", "ClaudeFake", "Exchange", "FakeAlreadyActive", "FakeServer", "Finding", "Gateway", "Outcome",
-        "RateLimits", "ScriptError", "ServerScope", "Step", "UnusedStepsError", "Verdict", "WouldHangForever",
-        "faults", "replies",
+        "__version__", "ClaudeFake", "Exchange", "FakeAlreadyActive", "FakeServer", "Finding", "Gateway",
+        "NetworkRefused", "Outcome", "RateLimits", "ScriptError", "ServerScope", "Step", "UnusedStepsError",
+        "Verdict", "WouldHangForever", "faults", "replies",
     ])
     for name in ("Clock", "Speed", "LatencyModel", "REALISTIC", "GATEWAYS", "parse_script"):
         assert not hasattr(claude_fakes, name), name

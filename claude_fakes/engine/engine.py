@@ -143,6 +143,7 @@ class Engine(Assertions):
         self._routes: list[Route] = []
         self._turns = TurnNumbers()
         self._findings: list[str] = []
+        self._strict_findings: list[str] = []
         self._threads = Threads()
 
     # -- the script ---------------------------------------------------------------------------
@@ -159,6 +160,7 @@ class Engine(Assertions):
             self._routes = []
             self._turns = TurnNumbers()
             self._findings = []
+            self._strict_findings = []
             self._threads = Threads()
             self.clock.reset()
 
@@ -253,9 +255,17 @@ class Engine(Assertions):
 
     @property
     def findings(self) -> list[str]:
-        """Problems found while serving that fail the test whatever its assertions (a hang forever)."""
+        """Problems found that fail the test whatever its assertions (a hang forever), and those that
+        fail a strict fake's (a refused connection)."""
         with self._lock:
-            return list(self._findings)
+            return [*self._findings, *self._strict_findings]
+
+    def add_strict_finding(self, problem: str) -> None:
+        """Record a problem found outside any exchange, once per text, that fails :meth:`verify` on a
+        strict fake: activation's refused connection, which a test may have meant to cause."""
+        with self._lock:
+            if problem not in self._strict_findings:
+                self._strict_findings.append(problem)
 
     def take_findings(self) -> list[str]:
         """The findings so far, forgotten: :meth:`verify` no longer fails on them."""
@@ -264,9 +274,12 @@ class Engine(Assertions):
             return taken
 
     def verify(self) -> None:
-        """Fail if a request would have hung forever, or (strict) a scripted step went unused."""
+        """Fail if a request would have hung forever, or (strict) a scripted step went unused or a
+        connection was refused."""
         __tracebackhide__ = True
-        check_unused(self.unused_steps() if self.strict else [], self.findings, self.timeline)
+        with self._lock:
+            findings = [*self._findings, *(self._strict_findings if self.strict else ())]
+        check_unused(self.unused_steps() if self.strict else [], findings, self.timeline)
 
     # -- the executors' side ------------------------------------------------------------------
 

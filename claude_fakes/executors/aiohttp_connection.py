@@ -26,8 +26,8 @@ import h11
 from ..engine.engine import Engine, Run
 from .http1 import ClientGone, incoming_of, perform, wants_close
 
-ApiPath = Callable[[str, str, int | None, str], "str | None"]
-"""The API path a request's ``(scheme, host, port, path)`` stands for, or None (activation's matcher)."""
+ApiPath = Callable[[str], str]
+"""The API path a request path on this connection stands for (activation knows the base URL)."""
 
 
 class LoopHooks(NamedTuple):
@@ -42,11 +42,12 @@ class LoopHooks(NamedTuple):
 def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, hooks: LoopHooks) -> Any:
     """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection).
 
-    ``api_path``: how the hosts activation answers map to API paths (a keep-alive connection may
-    carry several requests). ``hooks``: the virtual-time pieces a silence is made of.
+    ``api_path``: how the request paths on this connection map to API paths (a keep-alive
+    connection may carry several requests, all to the one host and port aiohttp opened it for).
+    ``hooks``: the virtual-time pieces a silence is made of.
     """
     protocol = connector._factory()
-    transport = MemoryTransport(asyncio.get_running_loop(), protocol, request.url.scheme, api_path, engine, hooks)
+    transport = MemoryTransport(asyncio.get_running_loop(), protocol, api_path, engine, hooks)
     protocol.connection_made(transport)
     return protocol
 
@@ -54,12 +55,11 @@ def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, hoo
 class MemoryTransport(asyncio.Transport):
     """aiohttp's side of the connection is ``protocol``; this object is the fake's side."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, scheme: str, api_path: ApiPath,
-                 engine: Engine, hooks: LoopHooks) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, api_path: ApiPath, engine: Engine,
+                 hooks: LoopHooks) -> None:
         super().__init__()
         self._loop = loop
         self._protocol = protocol
-        self._scheme = scheme
         self._api_path = api_path
         self._hooks = hooks
         self._engine = engine
@@ -134,11 +134,7 @@ class MemoryTransport(asyncio.Transport):
 
     async def _serve(self, request: h11.Request, body: bytes) -> None:
         incoming = incoming_of(request, body)
-        host = incoming.headers.get("host", "").rsplit(":", 1)
-        port = int(host[1]) if len(host) == 2 and host[1].isdigit() else None
-        api_path = self._api_path(self._scheme, host[0], port, incoming.path)
-        if api_path is not None:
-            incoming = replace(incoming, path=api_path)
+        incoming = replace(incoming, path=self._api_path(incoming.path))
         read = getattr(self._protocol, "read_timeout", None)
         run = self._run = self._engine.begin(incoming, {"read": read})
         try:

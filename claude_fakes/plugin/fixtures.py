@@ -15,7 +15,7 @@ from ..executors.server.client import ServerScope
 from ..fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
 from .exploration import parametrize_exploration
 from .reports import CALL_PASSED, FAKE, never_awaited
-from .settings import configured, marker_settings
+from .settings import configured, marker_settings, with_markers
 
 _SCOPE_NUMBERS = itertools.count(1)
 
@@ -97,7 +97,7 @@ def _fake_settings(
     """The test's own script (else None), the default script, and the options for its fake."""
     default_script, options = configured(config)
     marker_script, own, marker_options = marker_settings(node)
-    options.update(marker_options)
+    options = with_markers(options, marker_options)
     test_script = marker_script if own else None
     if marker_script is not None and not own:
         default_script = marker_script
@@ -158,6 +158,12 @@ def _server_settings(node: pytest.Item, config: pytest.Config) -> tuple[str, dic
     marker_script, _, marker_options = marker_settings(node)
     process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
                                                 "validate", "models", "api_strict"})
+    guard = sorted(set(marker_options) & {"network", "allow_hosts"})
+    if guard:
+        raise pytest.UsageError(
+            f"{node.nodeid}: {' and '.join(guard)} guard the network while an in-process fake is active "
+            "(the claude_fake fixture); claude_fake_server starts none"
+        )
     if process_wide:
         raise pytest.UsageError(
             f"{node.nodeid}: claude_fake_server takes a script and strict from the claude_fake marker; "

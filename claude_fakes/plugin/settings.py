@@ -1,5 +1,6 @@
 """Internal. Where a fake's settings come from, nearest first: the ``claude_fake`` marker (function,
-then class, then module ``pytestmark``), the command line, the ini file, the default."""
+then class, then module ``pytestmark``), the command line, the ini file, the default. The one
+exception is ``allow_hosts``, a permission: the hosts every level allows add up."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import Any
 
 import pytest
 
+from ..activation.network import NETWORK_MODES, allowed_hosts
 from ..activation.targets import Target
 from ..core.scenarios import Scenario, load_scenario
 from ..core.script import ScriptError, parse_turns
 from ..wire.models import models_table
 
 _MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate",
-                   "models", "api_strict")
+                   "models", "api_strict", "network", "allow_hosts")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,6 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also intercept this base URL; repeatable (ini: claude_fakes_base_urls)")
     group.addoption("--claude-fakes-latency", choices=("none", "realistic"), default=None,
                     help="pace every reply with a latency model (ini: claude_fakes_latency; default none)")
+    group.addoption("--claude-fakes-network", choices=NETWORK_MODES, default=None,
+                    help="what is refused while a fake is active: refuse-claude (a request for Claude to a host the "
+                         "fake does not serve), loopback (also any connection beyond this machine), open (nothing) "
+                         "(ini: claude_fakes_network; default refuse-claude)")
+    group.addoption("--claude-fakes-allow-host", action="append", default=None, metavar="HOST[:PORT]",
+                    help="let this host through whatever --claude-fakes-network says; repeatable (ini: "
+                         "claude_fakes_allow_hosts)")
     parser.addini("claude_fakes_seed", "claude_fakes: seed for retry jitter and ids", default="0")
     parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused (true or false)",
                   default="true")
@@ -40,6 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("claude_fakes_latency", "claude_fakes: latency model, none or realistic", default="none")
     parser.addini("claude_fakes_models", "claude_fakes: a JSON file of models to add to the fake's table or "
                   "replace in it (relative to the ini file)", default="")
+    parser.addini("claude_fakes_network", "claude_fakes: what is refused while a fake is active: refuse-claude, "
+                  "loopback or open", default="refuse-claude")
+    parser.addini("claude_fakes_allow_hosts", "claude_fakes: hosts (host or host:port) let through whatever "
+                  "claude_fakes_network says", type="linelist", default=[])
     parser.addini("claude_fakes_api_strict", "claude_fakes: answer what the fake does not know (a model, beta, "
                   "field, role, block type) with the API's error, not a note (true or false)", default="false")
 
@@ -49,9 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "claude_fake(script=None, *, scenario=None, strict=None, seed=None, base_urls=(), intercept=True, "
-        "latency=None, gateway=None, rate_limits=None, validate=True, models=None, api_strict=False): "
-        "the script (or a shipped scenario's name or a scenario file) and options of the claude_fake "
-        "fixture for this test, class or module.",
+        "latency=None, gateway=None, rate_limits=None, validate=True, models=None, api_strict=False, network=None, "
+        "allow_hosts=()): the script (or a shipped scenario's name or a scenario file) and options of the "
+        "claude_fake fixture for this test, class or module.",
     )
     config.addinivalue_line(
         "markers",
@@ -71,14 +84,27 @@ def _check_marker_types(node: pytest.Item, options: Mapping[str, Any]) -> None:
         value = options.get(name)
         if value is not None and (type(value) is not kind):
             raise pytest.UsageError(f"{node.nodeid}: claude_fake({name}=...) takes {kind.__name__}, got {value!r}")
+    network = options.get("network")
+    if network is not None and network not in NETWORK_MODES:
+        raise pytest.UsageError(f"{node.nodeid}: claude_fake(network=...) takes "
+                                f"{', '.join(repr(mode) for mode in NETWORK_MODES)}, got {network!r}")
+    hosts = options.get("allow_hosts", ())
+    try:
+        if isinstance(hosts, str) or not all(isinstance(host, str) for host in hosts):
+            raise ValueError(f"allow_hosts takes a list of hosts, got {hosts!r}")
+        allowed_hosts(hosts)
+    except (TypeError, ValueError) as err:
+        raise pytest.UsageError(f"{node.nodeid}: claude_fake: {err}") from None
 
 
 def marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any]]:
     """The nearest script, whether the test's own marker gives it (else a class or module marker
-    does: a default), and, option by option, the nearest value that markers give."""
+    does: a default), and, option by option, the nearest value that markers give (``allow_hosts``:
+    every marker's)."""
     script: str | None = None
     own = False
     options: dict[str, Any] = {}
+    hosts: list[str] = []
     own_markers = {id(marker) for marker in node.own_markers}
     for marker in node.iter_markers("claude_fake"):
         if len(marker.args) > 1:
@@ -103,7 +129,17 @@ def marker_settings(node: pytest.Item) -> tuple[str | None, bool, dict[str, Any]
                 options[name] = marker.kwargs[name]
         for name, value in (scenario.options if scenario is not None else {}).items():
             options.setdefault(name, value)
+        hosts.extend(marker.kwargs.get("allow_hosts", ()))
+    if hosts:
+        options["allow_hosts"] = hosts
     return script, own, options
+
+
+def with_markers(options: dict[str, Any], marker_options: Mapping[str, Any]) -> dict[str, Any]:
+    """The configured options with the markers' over them; hosts allowed anywhere add up."""
+    merged = {**options, **marker_options}
+    merged["allow_hosts"] = [*options.get("allow_hosts", ()), *marker_options.get("allow_hosts", ())]
+    return merged
 
 
 def _scenario(node: pytest.Item, marker: pytest.Mark, script: Any) -> Scenario | None:
@@ -165,6 +201,19 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
             Target.parse(url)
         except ValueError as err:
             raise pytest.UsageError(f"claude_fakes base URL: {err}") from None
+    network = config.getoption("claude_fakes_network")
+    if network is None:
+        network = str(config.getini("claude_fakes_network")).strip()
+        if network not in NETWORK_MODES:
+            raise pytest.UsageError(f"claude_fakes_network (ini): expected {', '.join(NETWORK_MODES)}, got {network!r}")
+    hosts = config.getoption("claude_fakes_allow_host")
+    where = "--claude-fakes-allow-host"
+    if hosts is None:
+        hosts, where = list(config.getini("claude_fakes_allow_hosts")), "claude_fakes_allow_hosts (ini)"
+    try:
+        allowed_hosts(hosts)
+    except ValueError as err:
+        raise pytest.UsageError(f"{where}: {err}") from None
     api_strict = str(config.getini("claude_fakes_api_strict")).strip().lower()
     if api_strict not in _TRUTH:
         raise pytest.UsageError(f"claude_fakes_api_strict (ini): expected true or false (or yes/no, 1/0), "
@@ -178,4 +227,4 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
         except ValueError as err:
             raise pytest.UsageError(f"claude_fakes_models (ini): {err}") from None
     return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency, "models": models,
-                    "api_strict": _TRUTH[api_strict]}
+                    "api_strict": _TRUTH[api_strict], "network": network, "allow_hosts": hosts}

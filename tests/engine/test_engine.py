@@ -122,6 +122,21 @@ def test_a_hang_against_a_client_without_read_timeout_is_a_finding() -> None:
         engine.verify()
 
 
+def test_a_strict_finding_is_recorded_once_and_fails_a_strict_engine_only() -> None:
+    for strict in (True, False):
+        engine = Engine(Clock(), strict=strict)
+        engine.add_strict_finding("refused a connection to db.example:5432")
+        engine.add_strict_finding("refused a connection to db.example:5432")  # the client retried it
+        assert engine.findings == ["refused a connection to db.example:5432"]
+        if strict:
+            with pytest.raises(UnusedStepsError, match=r"refused a connection to db\.example:5432"):
+                engine.verify()
+        else:
+            engine.verify()
+        engine.reset()
+        assert engine.findings == []
+
+
 def test_a_hang_against_a_read_timeout_ends_at_the_timeout_with_no_finding() -> None:
     engine = Engine(Clock()).script("hang")
     run = serve(engine, attempt(), read_timeout=30)
