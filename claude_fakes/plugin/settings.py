@@ -4,15 +4,15 @@ exception is ``allow_hosts``, a permission: the hosts every level allows add up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import pytest
 
 from ..activation.network import NETWORK_MODES, allowed_hosts
 from ..activation.targets import Target
 from ..core.scenarios import Scenario, load_scenario
-from ..core.script import ScriptError, parse_turns
+from ..core.script import parse_turns
 from ..wire.models import models_table
 
 _MARKER_OPTIONS = ("strict", "seed", "base_urls", "intercept", "latency", "gateway", "rate_limits", "validate",
@@ -148,10 +148,18 @@ def _scenario(node: pytest.Item, marker: pytest.Mark, script: Any) -> Scenario |
         return None
     if script is not None:
         raise pytest.UsageError(f"{node.nodeid}: claude_fake takes a script or a scenario, not both")
+    return _checked(f"{node.nodeid}: claude_fake(scenario={name!r})", load_scenario, name)
+
+
+T = TypeVar("T")
+
+
+def _checked(where: str, check: Callable[[Any], T], value: Any) -> T:
+    """``check(value)``, its ValueError (a ScriptError is one) a usage error that says where the value came from."""
     try:
-        return load_scenario(name)
-    except ScriptError as err:
-        raise pytest.UsageError(f"{node.nodeid}: claude_fake(scenario={name!r}): {err}") from None
+        return check(value)
+    except ValueError as err:
+        raise pytest.UsageError(f"{where}: {err}") from None
 
 
 _SETTINGS = pytest.StashKey[tuple[str, dict[str, Any]]]()
@@ -187,20 +195,14 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     where = "--claude-fakes-script"
     if script is None:
         script, where = str(config.getini("claude_fakes_script")), "claude_fakes_script (ini)"
-    try:
-        parse_turns(script)
-    except ScriptError as err:
-        raise pytest.UsageError(f"{where}: {err}") from None
+    _checked(where, parse_turns, script)
     if latency is None:
         latency = str(config.getini("claude_fakes_latency"))
         if latency not in ("none", "realistic"):
             raise pytest.UsageError(f"claude_fakes_latency (ini): expected none or realistic, got {latency!r}")
     urls = list(base_urls if base_urls is not None else config.getini("claude_fakes_base_urls"))
     for url in urls:
-        try:
-            Target.parse(url)
-        except ValueError as err:
-            raise pytest.UsageError(f"claude_fakes base URL: {err}") from None
+        _checked("claude_fakes base URL", Target.parse, url)
     network = config.getoption("claude_fakes_network")
     if network is None:
         network = str(config.getini("claude_fakes_network")).strip()
@@ -210,10 +212,7 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     where = "--claude-fakes-allow-host"
     if hosts is None:
         hosts, where = list(config.getini("claude_fakes_allow_hosts")), "claude_fakes_allow_hosts (ini)"
-    try:
-        allowed_hosts(hosts)
-    except ValueError as err:
-        raise pytest.UsageError(f"{where}: {err}") from None
+    _checked(where, allowed_hosts, hosts)
     api_strict = str(config.getini("claude_fakes_api_strict")).strip().lower()
     if api_strict not in _TRUTH:
         raise pytest.UsageError(f"claude_fakes_api_strict (ini): expected true or false (or yes/no, 1/0), "
@@ -222,9 +221,6 @@ def _read_settings(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     if models is not None:
         # Relative to the ini file, as a reader of that file expects; read now, so a bad file fails the run once.
         models = str((config.inipath.parent if config.inipath else config.rootpath) / models)
-        try:
-            models_table(models)
-        except ValueError as err:
-            raise pytest.UsageError(f"claude_fakes_models (ini): {err}") from None
+        _checked("claude_fakes_models (ini)", models_table, models)
     return script, {"seed": seed, "strict": strict_value, "base_urls": urls, "latency": latency, "models": models,
                     "api_strict": _TRUTH[api_strict], "network": network, "allow_hosts": hosts}
