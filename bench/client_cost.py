@@ -2,7 +2,8 @@
 
     python bench/client_cost.py [--tests 1000] [--repeats 3]
 
-1. ``anthropic.Anthropic()`` alone: outside a fake, and while one is active (medians).
+1. ``anthropic.Anthropic()`` alone: outside a fake, while one is active, and on a canned
+   ``MockTransport`` (medians).
 2. A pytest suite of N one-call tests, each building its own client with ``anthropic.Anthropic()``
    under the ``claude_fake`` fixture, vs the same suite with each test building its client on a
    canned-response ``MockTransport`` (which builds no TLS context): runs interleaved, best of each,
@@ -148,13 +149,18 @@ def main() -> None:
     args = parser.parse_args()
     print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}\n")
 
+    def canned_client() -> anthropic.Anthropic:
+        never_called = HTTP.MockTransport(lambda request: None)
+        return anthropic.Anthropic(api_key="sk-bench", http_client=HTTP.Client(transport=never_called))
+
     anthropic.Anthropic(api_key="sk-bench")
     outside = statistics.median(timed(lambda: anthropic.Anthropic(api_key="sk-bench")) for _ in range(20))
     with ClaudeFake():
         anthropic.Anthropic()
-        inside = statistics.median(timed(anthropic.Anthropic) for _ in range(20))
-    print(f"anthropic.Anthropic(): {outside * 1000:.2f} ms outside a fake, {inside * 1000:.2f} ms while one is active "
-          "(medians)")
+        inside = statistics.median(timed(anthropic.Anthropic) for _ in range(200))
+    on_canned = statistics.median(timed(canned_client) for _ in range(200))
+    print(f"anthropic.Anthropic(): {outside * 1000:.2f} ms outside a fake, {inside * 1000:.2f} ms while one is active; "
+          f"on a canned transport: {on_canned * 1000:.2f} ms (medians)")
 
     if args.tests:
         fake, canned = suites(args.tests, args.repeats)
@@ -164,7 +170,8 @@ def main() -> None:
     per_run, one, runs = exploration(args.repeats)
     print(f"exploring one call, 3 attempts x 7 faults ({runs} schedules): {runs / per_run.wall:,.0f} schedules/s with "
           f"a client built per run, {runs / one.wall:,.0f}/s with one client: {one.wall / per_run.wall:.0%} of the "
-          f"rate ({one.cpu / per_run.cpu:.0%} in CPU time)")
+          f"rate ({one.cpu / per_run.cpu:.0%} in CPU time; a client per run adds "
+          f"{(per_run.wall - one.wall) / runs * 1000:.2f} ms a schedule)")
 
 
 if __name__ == "__main__":

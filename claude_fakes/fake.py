@@ -15,6 +15,7 @@ from typing import Any
 from .activation.aio import wait
 from .activation.intercept import Interception, bridged_errors
 from .activation.targets import Target, default_targets, match
+from .activation.tls import share_default_contexts
 from .activation.virtual_time import VirtualTime
 from .core.assertions import Assertions
 from .core.clock import Clock
@@ -355,6 +356,7 @@ class ClaudeFake(Assertions):
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "
                                        "installed")
+                share_default_contexts(stack)
             self._patch_environment(stack)
             virtual = VirtualTime(self.clock, threading.get_ident(), self._jitter.random)
             virtual.install(stack)
