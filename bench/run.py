@@ -4,8 +4,9 @@
 
 1. A fake's start + stop (median), with every module of the SDK loaded.
 2. hang*3 with the SDK's default 600 s timeout, start and stop included: on a client built
-   beforehand, and with the SDK building its client inside (most of that is the SDK's own TLS
-   set-up, measured alone too).
+   beforehand, and with the SDK building its client inside (which reuses the TLS context an
+   earlier client built under a fake; building one with no fake active, which loads the CA
+   bundle, is measured alone too).
 3. N ``ok`` calls through the fake vs N calls through the SDK on a canned-response
    ``MockTransport`` (the least an HTTP-level mock can cost): the fake's overhead as a ratio.
 4. The same for streamed calls (``messages.stream`` + ``get_final_message``), then both again
@@ -154,7 +155,7 @@ def main() -> int:
     construction = statistics.median(timed(lambda: anthropic.Anthropic(api_key="sk-bench")) for _ in range(10))
     print(f"hang*3, default timeout, start and stop included: {virtual:.1f} s virtual in {hang_wall * 1000:.2f} ms "
           f"wall ({virtual / hang_wall:,.0f} virtual s per wall s); {with_client * 1000:.1f} ms when the SDK "
-          f"builds its client inside (anthropic.Anthropic() alone: {construction * 1000:.1f} ms)")
+          f"builds its client inside (anthropic.Anthropic() alone, no fake active: {construction * 1000:.1f} ms)")
 
     canned = canned_client()
     fake_client = anthropic.Anthropic(api_key="sk-bench")

@@ -16,6 +16,7 @@ from .activation.aio import wait
 from .activation.intercept import Interception, Router, bridged_errors
 from .activation.network import NETWORK_MODES, AllowedHost, Network, NetworkRefused, allowed_hosts
 from .activation.targets import Target, api_root, default_targets, match
+from .activation.tls import share_default_contexts
 from .activation.virtual_time import VirtualTime
 from .core.assertions import Assertions
 from .core.clock import Clock
@@ -411,6 +412,7 @@ class ClaudeFake(Assertions):
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "
                                        "installed")
+                share_default_contexts(stack)
             if self._network == "loopback":
                 network.guard_sockets(stack)
             self._patch_environment(stack)
