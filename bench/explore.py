@@ -6,10 +6,16 @@
    wall second. Baseline: the same calls answered by a ``MockTransport`` that replays what the
    fake sent, attempt by attempt (statuses, headers, body chunks, the same transport errors):
    the least any HTTP-level mock costs; the difference per schedule is the fake's overhead.
-2. The same for a streamed call, and for a two-turn tool loop (turns=2, 4 faults: 25 schedules).
+2. The same for a streamed call, for a two-turn tool loop (turns=2, 4 faults: 25 schedules), and
+   for a streamed three-turn tool loop over a base script (``base=``: two tool calls, then the
+   answer) with a cut point as a dimension (``drop(after=*)``, ``truncate(after=1..6)``; 1,000
+   seeded samples of its 5,120 schedules): the agent loop issue 22 is about. Schedules equivalent
+   to one already run are not run, so the rate is of body runs (the probe and any shrinking
+   included), as the baseline replays them. Explore and baseline alternate, best of each kept.
 3. The fake's per-schedule bookkeeping alone: reset + script, no call.
-4. Memory over 10,000 schedules: what stays allocated after each 2,000, and the part
-   claude_fakes' own code allocated (flat: no journal growth across runs).
+4. Memory over 10,000 schedules, for the call and for the three-turn loop: what stays allocated
+   after each 2,000, and the part claude_fakes' own code allocated (flat: no journal growth
+   across runs).
 
 No number here is asserted anywhere.
 """
@@ -84,6 +90,41 @@ def tool_loop(client: anthropic.Anthropic) -> None:
         pass
 
 
+WEATHER = {"name": "get_weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                   "required": ["city"]}}
+BOOK = {"name": "book_table", "input_schema": {"type": "object", "properties": {"restaurant": {"type": "string"}},
+                                               "required": ["restaurant"]}}
+LOOP_BASE = "tool_use(name=get_weather); tool_use(name=book_table); ok(text=Booked a table at Chez Paul.)"
+LOOP_FAULTS = ["overloaded", "drop(after=*)", "truncate(after=1..6)"]
+
+
+def streamed_loop(client: anthropic.Anthropic) -> None:
+    """An agent's loop: stream a turn, answer its tool calls, retry a turn whose stream broke (twice)."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "Book a table where it is sunny"}]
+    for _ in range(4):
+        for _ in range(3):
+            try:
+                with client.messages.stream(model="claude-sonnet-4-6", max_tokens=256,
+                                            tools=[WEATHER, BOOK], messages=messages) as events:  # type: ignore[list-item]
+                    message = events.get_final_message()
+                break
+            except (anthropic.APIConnectionError, HTTP.TransportError):
+                continue
+            except anthropic.APIError:
+                return
+        else:
+            return
+        if message.stop_reason != "tool_use":
+            return
+        messages += [{"role": "assistant", "content": [block.model_dump() for block in message.content]},
+                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "done"}
+                                                  for block in message.content if block.type == "tool_use"]}]
+
+
+def loop_space() -> Space:
+    return Space.of(LOOP_FAULTS, turns=3, base=LOOP_BASE)
+
+
 class Replay(HTTP.SyncByteStream):  # type: ignore[misc]
     """A body replayed chunk by chunk, ending as the recorded one did (cleanly, or raising)."""
 
@@ -97,11 +138,18 @@ class Replay(HTTP.SyncByteStream):  # type: ignore[misc]
             raise self.error
 
 
-def record(body: Callable[[anthropic.Anthropic], None], space: Space) -> list[Any]:
-    """Every answer the fake gives over the whole space, in order: a raised error, or a status, headers,
-    body chunks and how the body ended."""
+def record(body: Callable[[anthropic.Anthropic], None], space: Space,
+           samples: int | None = None) -> tuple[list[Any], int, Any]:
+    """Every answer the fake gives over the whole exploration, in order (a raised error, or a status,
+    headers, body chunks and how the body ended), how many times the body ran, and the report."""
     client = anthropic.Anthropic(api_key="k")
     answers: list[Any] = []
+    ran = [0]
+
+    def counted() -> None:
+        ran[0] += 1
+        body(client)
+
     original = HTTP.Client.send
 
     def capture(self: Any, request: Any, **kwargs: Any) -> Any:
@@ -111,10 +159,15 @@ def record(body: Callable[[anthropic.Anthropic], None], space: Space) -> list[An
             answers.append(err)
             raise
         chunks, error = [], None
-        try:
-            chunks.extend(response.iter_raw())
-        except Exception as err:  # a body that breaks: replayed breaking the same way
-            error = err
+        if response.is_stream_consumed:
+            # A call that does not stream had its body read inside send(): it is whole (a body that broke
+            # was raised there, and recorded above).
+            chunks.append(response.content)
+        else:
+            try:
+                chunks.extend(response.iter_raw())
+            except Exception as err:  # a body that breaks: replayed breaking the same way
+                error = err
         answer = (response.status_code, response.headers.multi_items(), chunks, error)
         answers.append(answer)
         return replayed(request, answer)
@@ -122,10 +175,10 @@ def record(body: Callable[[anthropic.Anthropic], None], space: Space) -> list[An
     HTTP.Client.send = capture
     try:
         with ClaudeFake(strict=False) as fake:
-            explore(fake, lambda: body(client), space)
+            report = explore(fake, counted, space, samples=samples)
     finally:
         HTTP.Client.send = original
-    return answers
+    return answers, ran[0], report
 
 
 def replayed(request: Any, answer: Any) -> Any:
@@ -133,8 +186,9 @@ def replayed(request: Any, answer: Any) -> Any:
     return HTTP.Response(status, headers=headers, stream=Replay(chunks, error), request=request)
 
 
-def replay_time(body: Callable[[anthropic.Anthropic], None], space: Space, answers: list[Any], repeats: int) -> float:
-    """The same calls answered from the recording by a MockTransport: the least any HTTP-level mock costs."""
+def replay_time(body: Callable[[anthropic.Anthropic], None], runs: int, answers: list[Any], repeats: int) -> float:
+    """The same ``runs`` of the body answered from the recording by a MockTransport: the least any HTTP-level
+    mock costs."""
     position = [0]
 
     def answer(request: Any) -> Any:
@@ -147,46 +201,56 @@ def replay_time(body: Callable[[anthropic.Anthropic], None], space: Space, answe
     client = anthropic.Anthropic(api_key="k", http_client=HTTP.Client(transport=HTTP.MockTransport(answer)))
     # The same virtual sleeps between retries, and no interception.
     with ClaudeFake(strict=False, intercept=False):
-        return timed(lambda: [body(client) for _ in range(space.size)], repeats)
+        seconds = timed(lambda: [body(client) for _ in range(runs)], repeats)
+    # A replay that strayed from the recording (an answer the client could not read) would be no baseline.
+    assert position[0] == len(answers) * repeats, f"replayed {position[0]} answers of {len(answers)} x {repeats}"
+    return seconds
 
 
-def scenario(name: str, body: Callable[[anthropic.Anthropic], None], space: Space, repeats: int) -> None:
-    answers = record(body, space)
+def scenario(name: str, body: Callable[[anthropic.Anthropic], None], space: Space, repeats: int,
+             samples: int | None = None) -> None:
+    answers, runs, report = record(body, space, samples)
     client = anthropic.Anthropic(api_key="k")
-    with ClaudeFake(strict=False) as fake:
-        explored = timed(lambda: explore(fake, lambda: body(client), space), repeats)
-    canned = replay_time(body, space, answers, repeats)
-    per = (explored - canned) / space.size * 1000
-    print(f"{name:<44}{space.size:>6}{len(answers):>9}  {space.size / explored:>9,.0f}/s  {explored:>7.3f}s  "
-          f"{canned:>7.3f}s  {explored / canned:>5.2f}x  {per:>6.3f} ms")
+    explored = canned = float("inf")
+    for _ in range(repeats):  # interleaved: on a shared machine, both meet the same load
+        with ClaudeFake(strict=False) as fake:
+            explored = min(explored, timed(lambda: explore(fake, lambda: body(client), space, samples=samples), 1))
+        canned = min(canned, replay_time(body, runs, answers, 1))
+    per = (explored - canned) / runs * 1000
+    print(f"{name:<48}{report.space.size:>6}{runs:>6}{len(answers):>9}  {runs / explored:>7,.0f}/s  "
+          f"{runs / canned:>7,.0f}/s  {canned / explored:>5.2f}x  {explored:>7.3f}s  {per:>6.3f} ms")
 
 
 def bookkeeping(repeats: int) -> None:
     fake = ClaudeFake(strict=False)
     space = Space.of(SEVEN, attempts=3)
+    loop = loop_space()
     with fake:
         seconds = timed(lambda: [(fake.reset(), fake.script(*space.schedule(index))) for index in range(512)],
                         repeats)
-    print(f"\nper schedule, reset + script alone: {seconds / 512 * 1e6:.1f} µs")
+        composed = timed(lambda: [(fake.reset(), fake.turns(*loop.compose(loop.schedule(index))))
+                                  for index in range(512)], repeats)
+    print(f"\nper schedule, reset + script alone: {seconds / 512 * 1e6:.1f} µs; three turns over a base: "
+          f"{composed / 512 * 1e6:.1f} µs")
 
 
-def memory() -> None:
+def memory(name: str, body: Callable[[anthropic.Anthropic], None], space: Space) -> None:
     client = anthropic.Anthropic(api_key="k")
     fake = ClaudeFake(strict=False)
-    space = Space.of(SEVEN, attempts=3)
     ours = tracemalloc.Filter(True, "*claude_fakes*")
     with fake:
-        explore(fake, lambda: create(client), space, samples=2_000, limit=1)  # warm: caches, imports
+        explore(fake, lambda: body(client), space, samples=2_000, limit=1)  # warm: caches, imports
         tracemalloc.start()
         totals, own = [], []
-        for _ in range(5):
-            explore(fake, lambda: create(client), space, samples=2_000, limit=1)
+        for seed in range(5):
+            # Seeds of their own: draws that repeat the warm-up's would be equivalent runs, never run.
+            explore(fake, lambda: body(client), space, samples=2_000, limit=1, seed=seed + 1)
             gc.collect()  # a failed attempt's exception and traceback form cycles, freed by the collector
             snapshot = tracemalloc.take_snapshot()
             totals.append(sum(stat.size for stat in snapshot.statistics("filename")) / 1e3)
             own.append(sum(stat.size for stat in snapshot.filter_traces([ours]).statistics("filename")) / 1e3)
         tracemalloc.stop()
-    print("memory held after each 2,000 schedules (kB traced, all / allocated by claude_fakes): "
+    print(f"{name}: memory held after each 2,000 schedules (kB traced, all / allocated by claude_fakes): "
           + ", ".join(f"{total:.0f} / {mine:.0f}" for total, mine in zip(totals, own, strict=True)))
 
 
@@ -195,18 +259,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}\n")
-    print(f"{'exploration':<44}{'runs':>6}{'attempts':>9}  {'schedules':>11}  {'explore':>8} {'canned':>8} "
-          f"{'ratio':>6}  {'overhead':>9}")
+    print(f"{'exploration':<48}{'space':>6}{'runs':>6}{'attempts':>9}  {'explore':>9}  {'canned':>9}  {'rate':>5}  "
+          f"{'seconds':>8}  {'overhead':>9}")
     scenario("non-streaming call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3), args.repeats)
     scenario("streamed call, 3 attempts x 7 faults", stream, Space.of(SEVEN, attempts=3), args.repeats)
     scenario("two-turn tool loop, 2 turns x 4 faults", tool_loop,
              Space.of(["overloaded", "drop(after=2)", "tool_use(name=get_weather)", "api_error"], turns=2),
              args.repeats)
+    scenario("three-turn streamed loop, base= and cut points", streamed_loop, loop_space(), args.repeats, 1_000)
     bookkeeping(args.repeats)
-    memory()
-    print("\ncanned: the same calls answered by a MockTransport replaying what the fake sent (statuses, "
-          "headers, body chunks, the same transport errors), on the same virtual sleeps: the least an HTTP-level "
-          "mock costs. overhead: (explore - canned) per schedule: resets, scripts, planning, serving.")
+    memory("one call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3))
+    memory("three-turn streamed loop", streamed_loop, loop_space())
+    print("\nruns: body runs (schedules run, the probe of a space with cut points, shrinking); the space's "
+          "other schedules are equivalent to one run. explore, canned: body runs a second. canned: the same runs "
+          "answered by a MockTransport replaying what the fake sent (statuses, headers, body chunks, the same "
+          "transport errors), on the same virtual sleeps: the least an HTTP-level mock costs. rate: explore's "
+          "rate over canned's. overhead: (explore - canned) per run: resets, scripts, planning, serving.")
 
 
 if __name__ == "__main__":

@@ -327,22 +327,28 @@ class ClaudeFake(Assertions):
         limit: int = DEFAULT_LIMIT,
         samples: int | None = None,
         seed: int = 0,
+        base: StepLike | Sequence[StepLike] | None = None,
+        allow_unreached: bool = False,
     ) -> Report:
         """Run ``fn`` once per fault schedule and report (see :mod:`claude_fakes.explore`).
 
         A schedule is one choice among ``faults`` and ``ok`` for each of the first ``attempts``
-        attempts (or the first attempt of each of ``turns`` turns). Every schedule runs while the
-        space holds at most ``limit``, else ``samples`` seeded draws. The fake is reset before each
-        run; it is started for the exploration if it is not active. A run fails when ``fn``
-        raises or a call would hang forever; the first failure found is shrunk to the smallest
-        schedule that still fails, in :attr:`Report.minimal`.
+        attempts (or the first attempt of each of ``turns`` turns), served over ``base`` (any script,
+        turns included: what every attempt answers where the schedule puts no fault). A fault's cut
+        point may be a dimension: ``drop(after=*)``, ``truncate(after=1..6)``. Every schedule runs
+        while the space holds at most ``limit``, else ``samples`` seeded draws; one that differs from
+        a run only where that run reached nothing is not run again. The fake is reset before each
+        run; it is started for the exploration if it is not active. A run fails when ``fn`` raises
+        or a call would hang forever; each distinct failure (what escaped, and where) is shrunk to
+        the smallest schedule that still fails that way, in :attr:`Report.distinct`. A turn,
+        attempt or fault no run reached fails the report unless ``allow_unreached``.
         """
-        space = Space.of(faults, attempts=attempts, turns=turns)
+        space = Space.of(faults, attempts=attempts, turns=turns, base=base)
         started = not self.active
         if started:
             self.start()
         try:
-            return explore(self, fn, space, limit=limit, samples=samples, seed=seed)
+            return explore(self, fn, space, limit=limit, samples=samples, seed=seed, allow_unreached=allow_unreached)
         finally:
             if started:
                 self.stop()

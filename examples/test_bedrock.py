@@ -122,7 +122,9 @@ def test_exploring_finds_the_drop_the_restarter_forgot() -> None:
         assert stream_text(shared) == "Hello! This is a reply from claude_fakes."
 
     report = ClaudeFake().explore(whole_answer, faults=STREAM_FAULTS, attempts=2)
-    assert report.runs == 16
+    # Attempt 2 comes only after throttling (the SDK's retry) or an exception frame (the helper's): after
+    # ok or a drop, the 4 schedules that differ only there are one run.
+    assert (report.runs, report.space.size) == (10, 16)
     assert report.minimal == "drop(after=0)", "shrunk: a connection lost before the first frame is enough"
 
 

@@ -64,7 +64,8 @@ def answers_or_fails_loudly(helper: Any) -> None:
 def test_the_naive_helper_loses_data_and_shrinks_to_one_short_stream() -> None:
     report = ClaudeFake().explore(lambda: answers_or_fails_loudly(stream_text), faults=STREAM_FAULTS, attempts=2)
     print(report)  # as a failing claude_explore test shows it
-    assert report.runs == 25
+    # Attempt 2 comes only after a 529: the 5 schedules that differ only there are one run, 9 in all.
+    assert (report.runs, report.space.size) == (9, 25)
     assert report.minimal == "truncate(after=1)"
     assert report.reproducer == '@pytest.mark.claude_fake("truncate(after=1)")'
 
@@ -113,6 +114,6 @@ def call_once_within_budget(prompt: str) -> str:
     return message.content[0].text  # type: ignore[union-attr]
 
 
-@pytest.mark.claude_explore(faults=["hang", "overloaded"], attempts=4)
+@pytest.mark.claude_explore(faults=["hang", "overloaded"], attempts=3)  # the SDK's three: there is no fourth
 def test_one_layer_sized_to_the_budget_passes_every_schedule(claude_fake: ClaudeFake) -> None:
     within_a_300_second_budget(call_once_within_budget)

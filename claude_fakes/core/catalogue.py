@@ -175,6 +175,11 @@ class Fault:
     cut short, not parseable, or ends in an error."""
     drops_thread: bool = False
     """The API no longer holds the message thread the request continues: the fake forgets it too."""
+    cut_at_end: bool = True
+    """Whether ``after`` equal to the reply's event count is a cut point of its own (a drop after
+    ``message_stop`` still breaks the body); False where it is the whole reply (``truncate``) or the
+    same as one event fewer (``malformed`` spoils the last piece either way). An exploration's
+    ``after=*`` stops there."""
     doc: str = field(kw_only=True)
     """The docstring of the action's ``faults.*`` builder."""
 
@@ -459,7 +464,7 @@ FAULTS: dict[str, Fault] = {
                   "``ping_every``: a ``ping`` event breaks the silence that often, so no read timeout longer than\n"
                   "it fires and the call just takes ``seconds`` longer (a stream has pings; a JSON body cannot)."),
         Fault("malformed", "K SSE events, then one whose data is not JSON, then the rest", _malformed,
-              (Param("after", "count"),), takes_reply=True, spoils_reply=True,
+              (Param("after", "count"),), takes_reply=True, spoils_reply=True, cut_at_end=False,
               doc="``after`` SSE events, then one whose data is not JSON (the SDK raises "
                   "``json.JSONDecodeError``),\n"
                   "then the rest; a JSON body gets junk after its ``after``-th piece."),
@@ -470,7 +475,7 @@ FAULTS: dict[str, Fault] = {
               doc="``after`` SSE events, then ``event: error`` inside the HTTP 200 stream."),
         Fault("truncate", "K SSE events, then a clean end with no message_stop", _truncate,
               (Param("after", "count"),), takes_reply=True, ends_short=True, spoils_reply=True,
-              doc="``after`` SSE events, then a clean end of the body with no ``message_stop``."),
+              cut_at_end=False, doc="``after`` SSE events, then a clean end of the body with no ``message_stop``."),
         _platform_action("throttling", 429, ("bedrock",), "Bedrock: 429 ThrottlingException",
                          "Bedrock: HTTP 429 ``ThrottlingException`` (no ``retry-after``)."),
         _platform_action("model_timeout", 408, ("bedrock",), "Bedrock: 408 ModelTimeoutException",

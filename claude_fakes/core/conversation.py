@@ -36,15 +36,19 @@ class Orphan:
                 "the next message.")
 
 
+# Parsed JSON is dicts: each check tests for one by its exact type before the abstract one, since an
+# agent loop's every request is checked whole, its history included.
+
+
 def _blocks(message: Any) -> list[Mapping[str, Any]]:
-    content = message.get("content") if isinstance(message, Mapping) else None
+    content = message.get("content") if type(message) is dict or isinstance(message, Mapping) else None
     if not isinstance(content, list):
         return []
-    return [block for block in content if isinstance(block, Mapping)]
+    return [block for block in content if type(block) is dict or isinstance(block, Mapping)]
 
 
 def _role(message: Any) -> Any:
-    return message.get("role") if isinstance(message, Mapping) else None
+    return message.get("role") if type(message) is dict or isinstance(message, Mapping) else None
 
 
 def _tool_use_ids(message: Any) -> list[str]:

@@ -100,7 +100,12 @@ def transient_stream_error(exchange: Exchange) -> str | None:
     return error.name if error.transient else None
 
 
-def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
+def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = False) -> Verdict:
+    """The findings ``journal`` shows. A truncated stream is accepted when a later request kept its reply
+    in the conversation (an assistant message after that request's messages), refused when a later
+    request went on without it (asked again, as pydantic-ai does after an empty reply); with no later
+    request of that conversation, accepted unless ``raised``: the code under test ended in an exception
+    of its own (not a test's assertion about what it returned)."""
     attempts = [exchange for exchange in journal if exchange.attempt is not None]
     findings: list[Finding] = []
     for index, exchange in enumerate(attempts):
@@ -127,7 +132,7 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
             ))
         truncated = exchange.step is not None and exchange.step.fault.ends_short
         if exchange.stream and exchange.status == 200 and repeat is None:
-            if truncated and exchange.outcome == Outcome.COMPLETE:
+            if truncated and exchange.outcome == Outcome.COMPLETE and _accepted(attempts, index, raised):
                 findings.append(Finding(
                     "truncated_stream_accepted", exchange.attempt,
                     f"{label}'s stream ended cleanly without message_stop after {exchange.events} events "
@@ -150,6 +155,17 @@ def assess(journal: Sequence[Exchange], timeline: str = "") -> Verdict:
     findings.extend(_amplified(attempts))
     findings.extend(_duplicate_results(attempts))
     return Verdict(tuple(findings), timeline, _notes(journal))
+
+
+def _accepted(attempts: Sequence[Exchange], index: int, raised: bool) -> bool:
+    """Whether the code went on with attempt ``index``'s reply (see :func:`assess`)."""
+    before = _messages(attempts[index])
+    for later in attempts[index + 1:]:
+        messages = _messages(later)
+        if len(messages) > len(before) and messages[:len(before)] == before:
+            following = messages[len(before)]
+            return isinstance(following, dict) and following.get("role") == "assistant"
+    return not raised
 
 
 def _notes(journal: Sequence[Exchange]) -> tuple[str, ...]:

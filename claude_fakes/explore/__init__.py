@@ -5,6 +5,6 @@ The machinery is in :mod:`.explorer`; :mod:`.strategies` offers the same space t
 
 from __future__ import annotations
 
-from .explorer import DEFAULT_LIMIT, Explorable, Report, Space, Trial, explore
+from .explorer import DEFAULT_LIMIT, Cut, Explorable, Failure, Report, Space, Trial, explore
 
-__all__ = ["DEFAULT_LIMIT", "Explorable", "Report", "Space", "Trial", "explore"]
+__all__ = ["DEFAULT_LIMIT", "Cut", "Explorable", "Failure", "Report", "Space", "Trial", "explore"]

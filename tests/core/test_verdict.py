@@ -81,6 +81,24 @@ def test_a_failed_stream_left_unrepeated_is_a_finding(step: str, outcome: str, c
     assert codes(failed, exchange(2, 1, stream=True)) == [], "repeated: the caller recovered"
 
 
+def test_a_truncated_stream_is_accepted_only_when_the_code_went_on_with_it() -> None:
+    (truncated,) = parse_script("truncate(after=2)")
+    last = exchange(1, 0, stream=True, step=truncated, events=2)
+    assert assess([last], raised=True).codes == [], "the code raised on it: refused, not accepted"
+    assert assess([last], raised=False).codes == ["truncated_stream_accepted"], "it returned: accepted"
+
+    def then(*messages: dict[str, Any]) -> Exchange:
+        return exchange(2, 1, stream=True, json={"model": "m", "messages": [*BODY["messages"], *messages]}, turn=2)
+
+    kept = then({"role": "assistant", "content": "Sun"}, {"role": "user", "content": "and then?"})
+    asked_again = then({"role": "user", "content": "Please return text or call a tool."})
+    other = exchange(2, 1, stream=True, json={"model": "m", "messages": [{"role": "user", "content": "bye"}]}, turn=2)
+    assert assess([last, kept], raised=True).codes == ["truncated_stream_accepted"], "its history kept the reply"
+    assert assess([last, asked_again]).codes == [], "it asked again without the reply: refused"
+    assert assess([last, other], raised=True).codes == [] and assess([last, other]).codes == [
+        "truncated_stream_accepted"], "another conversation says nothing of this one"
+
+
 def test_a_final_error_event_is_no_transient_failure() -> None:
     final = exchange(1, 0, stream=True, step=Step.make("error_event", type="invalid_request_error"))
     assert transient_stream_error(final) is None and codes(final) == []
