@@ -15,6 +15,7 @@ from typing import Any
 import anthropic
 import pytest
 
+from claude_fakes.core.latency import LatencyModel, Speed
 from claude_fakes.executors.server import http as server_http
 from claude_fakes.server import FakeServer
 
@@ -286,3 +287,25 @@ def test_a_connection_past_the_cap_is_answered_503_and_closed() -> None:
 def test_max_connections_takes_a_whole_number_from_1(value: Any) -> None:
     with pytest.raises(ValueError, match="max_connections"):
         FakeServer(max_connections=value)
+
+
+def test_a_paced_reply_past_every_models_output_is_the_most_any_model_writes_and_others_are_served() -> None:
+    # --no-validate --latency: max_tokens is the reply's length; a fast pace keeps the test quick.
+    with FakeServer(latency=LatencyModel(default=Speed(0.0, 10_000.0)), validate=False) as paced:
+        body = json.dumps({**REQUEST, "max_tokens": 3_000_000, "stream": True}).encode()
+        with socket.create_connection(("127.0.0.1", paced.port), timeout=10) as sock:
+            sock.sendall(post(body))
+            assert b"content_block_delta" in read_until(sock, b"content_block_delta")
+            assert status_and_body(exchange(paced, b"GET /_claude_fakes/health HTTP/1.1\r\nhost: x\r\n\r\n"))[0] == 200
+        (journalled,) = paced.scopes.get("default").engine.journal
+    assert journalled.notes == ["max_tokens 3000000 is more than any model writes: the reply fills 128000 tokens"]
+
+
+def read_until(sock: socket.socket, marker: bytes) -> bytes:
+    """Read from ``sock`` until ``marker`` arrives (bounded)."""
+    received = b""
+    for _ in range(1000):
+        received += sock.recv(65536)
+        if marker in received:
+            break
+    return received

@@ -36,6 +36,7 @@ from ..core.plan import (
     READ_TIMEOUT,
     REFUSE,
     RESET,
+    Body,
     Cursor,
     Head,
     Next,
@@ -461,7 +462,8 @@ class Run:
 
     def whole_body(self) -> bytes | None:
         """The rest of the body, taken now, when it would all arrive at once and end cleanly (then
-        journalled as delivered; the executor reports the end); else None: it must be walked."""
+        journalled as delivered; the executor reports the end); else None: it must be walked. A long
+        body (a :class:`~claude_fakes.core.plan.Body`) is always walked, so that it is made as it goes."""
         self._silence_over()
         rest = self._cursor.rest_without_silence()
         if rest is None:
@@ -482,7 +484,7 @@ class Run:
         if rest is None:
             self._finish(Outcome.CLIENT_CLOSED)
             return
-        self.exchange.events += sum(action.events for action in rest if isinstance(action, Send))
+        self.exchange.events += sum(action.events for action in rest if isinstance(action, (Send, Body)))
         self._finish(Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
 
 

@@ -10,7 +10,20 @@ import pytest
 
 from claude_fakes.core.clock import Clock
 from claude_fakes.core.journal import Outcome
-from claude_fakes.core.plan import CUT, END, FOREVER, READ_TIMEOUT, Head, Plan, Send, Wait, WouldHangForever
+from claude_fakes.core.plan import (
+    CUT,
+    END,
+    FOREVER,
+    READ_TIMEOUT,
+    SPELLED_PIECES,
+    Body,
+    Head,
+    Plan,
+    Send,
+    Spelled,
+    Wait,
+    WouldHangForever,
+)
 from claude_fakes.core.request import Incoming
 from claude_fakes.core.turns import Match
 from claude_fakes.engine.engine import OUTCOMES, REDACTED, Engine, Run, UnusedStepsError, is_secret, redact
@@ -257,8 +270,12 @@ def test_whole_body_takes_a_body_without_silence_and_counts_its_events() -> None
     assert run.next().then is END
 
 
+LONG_BODY = Body(Spelled([(0.0, Send(b"e", 1))] * (SPELLED_PIECES + 1)), 0, SPELLED_PIECES + 1)
+
+
 @pytest.mark.parametrize("plan", [Plan.of(Head(200, ()), Send(b"a"), Wait(1), Send(b"b")),
-                                  Plan.of(Head(200, ()), Send(b"a"), CUT)], ids=["a-silence", "a-cut"])
+                                  Plan.of(Head(200, ()), Send(b"a"), CUT), Plan.of(Head(200, ()), LONG_BODY)],
+                         ids=["a-silence", "a-cut", "a-long-body"])
 def test_whole_body_leaves_a_body_that_must_be_walked(plan: Plan) -> None:
     run = run_of(plan)
     run.next()
@@ -267,8 +284,8 @@ def test_whole_body_leaves_a_body_that_must_be_walked(plan: Plan) -> None:
 
 @pytest.mark.parametrize(("tail", "outcome", "events"), [
     ((Send(b"b", 1),), Outcome.COMPLETE, 2), ((Send(b"b", 1), CUT), Outcome.CUT, 2),
-    ((Wait(1), Send(b"b", 1)), Outcome.CLIENT_CLOSED, 1),
-], ids=["rest-at-once", "rest-then-cut", "rest-after-a-silence"])
+    ((Wait(1), Send(b"b", 1)), Outcome.CLIENT_CLOSED, 1), ((LONG_BODY,), Outcome.COMPLETE, SPELLED_PIECES + 2),
+], ids=["rest-at-once", "rest-then-cut", "rest-after-a-silence", "a-long-body"])
 def test_close_counts_what_would_go_out_at_once(tail: tuple[Any, ...], outcome: str, events: int) -> None:
     run = run_of(Plan.of(Head(200, ()), Send(b"a", 1), *tail))
     run.next()

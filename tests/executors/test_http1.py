@@ -11,10 +11,11 @@ import pytest
 
 from claude_fakes.core.clock import Clock
 from claude_fakes.core.journal import Outcome
-from claude_fakes.core.plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Send, Wait
+from claude_fakes.core.plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
 from claude_fakes.core.request import Incoming
 from claude_fakes.engine.engine import Engine, Run
 from claude_fakes.executors.http1 import (
+    FLUSH_BYTES,
     LAST_CHUNK,
     ClientGone,
     incoming_of,
@@ -125,6 +126,17 @@ def test_bytes_are_flushed_before_each_silence_which_the_wire_keeps() -> None:
         ("silence", 2), "write", ("silence", 3), "write"]
     assert parse(wire.written)[1:] == (b"ab", True)
     assert run.exchange.events == 2
+
+
+def test_a_long_body_goes_out_in_writes_of_about_flush_bytes() -> None:
+    wire = MemoryWire()
+    events = 4 * FLUSH_BYTES // 100
+    pieces = [(0.0, Send(b"x" * 99 + b"\n", 1))] * events
+    _, run = perform_plan(Response(0.0, SSE_HEAD, pieces).whole(), wire)
+    writes = [data for kind, data in wire.log if kind == "write"]
+    assert len(writes) >= 4 and all(FLUSH_BYTES <= len(data) < FLUSH_BYTES + 200 for data in writes[:-1])
+    assert parse(wire.written)[1:] == ((b"x" * 99 + b"\n") * events, True)
+    assert (run.exchange.outcome, run.exchange.events) == (Outcome.COMPLETE, events)
 
 
 def test_a_cut_stream_closes_without_the_last_chunk() -> None:
