@@ -49,26 +49,40 @@ def split_tokens(text: str, most: int | None = None) -> list[str]:
 
 def estimate_tokens(text: str) -> int:
     """About four characters a token, as Anthropic's guidance puts it; at least one."""
-    return max(1, math.ceil(len(text) / 4))
+    return _tokens_in(len(text))
 
 
-def _strings(value: Any) -> Iterator[str]:
-    # A walk with its own stack, not recursion: a request may nest its content as deep as JSON lets it.
+def _tokens_in(characters: int) -> int:
+    return max(1, math.ceil(characters / 4))
+
+
+def _text_length(value: Any) -> int:
+    """The characters of every string in ``value`` (a JSON value), together."""
+    # A walk with its own stack, not recursion: a request may nest its content as deep as JSON lets it. Parsed
+    # JSON is dicts, lists and strs, told by their exact type first (the ABC checks are many times slower).
+    total = 0
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, str):
-            yield item
+        kind = type(item)
+        if kind is str:
+            total += len(item)
+        elif kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif isinstance(item, str):
+            total += len(item)
         elif isinstance(item, Mapping):
-            pending.extend(reversed(list(item.values())))
+            pending.extend(item.values())
         elif isinstance(item, Sequence) and not isinstance(item, (bytes, bytearray)):
-            pending.extend(reversed(item))
+            pending.extend(item)
+    return total
 
 
 def input_tokens(request_json: Mapping[str, Any]) -> int:
     """An estimate of a request's input tokens from its system prompt, messages and tools."""
-    text = "".join(_strings([request_json.get(key) for key in ("system", "messages", "tools")]))
-    return estimate_tokens(text)
+    return _tokens_in(_text_length([request_json.get(key) for key in ("system", "messages", "tools")]))
 
 
 def _tool_json(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock) -> str:
@@ -368,14 +382,18 @@ def _input_cut(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, budge
     """The start of the call's input JSON that ``budget`` tokens write: its first members, as many as
     fit, and no closing brace. Cut between members, the SDK's partial parse of the streamed text
     and the JSON body's ``input`` (those members) agree."""
-    members = list(block.input.items())
-    written = "{"
-    for count in range(1, len(members) + 1):
-        longer = json.dumps(dict(members[:count]), sort_keys=True, separators=(",", ":"))[:-1]
-        if estimate_tokens(block.name + longer) > budget:
+    # An input's JSON has its keys sorted, so its first members written are the start of its text: each
+    # member is written once, not the whole start again for each.
+    members: list[str] = []
+    length = len(block.name) + 1  # the name and the opening brace
+    for key, value in block.input.items():
+        member = json.dumps({key: value}, sort_keys=True, separators=(",", ":"))[1:-1]
+        longer = length + len(member) + (1 if members else 0)
+        if _tokens_in(longer) > budget:
             break
-        written = longer
-    return written
+        members.append(member)
+        length = longer
+    return "{" + ",".join(members)
 
 
 def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, tokens: list[str]) -> Any:

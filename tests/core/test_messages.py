@@ -196,3 +196,13 @@ def test_a_long_streams_events_are_made_when_they_are_read() -> None:
     assert [events.tokens(index) for index in (0, 3, 4, 5, len(events) - 4, len(events) - 1)] == [0, 3, 0, 0, 8, 0]
     with pytest.raises(IndexError):
         events[len(events)]
+
+
+def test_max_tokens_inside_a_call_of_many_members_keeps_as_many_as_fit() -> None:
+    members = {f"k{n:05d}": n for n in range(5_000)}
+    message, events = render(replies.tool_use("t", members), max_tokens=1_000)
+    kept = message["content"][0]["input"]
+    assert list(kept) == list(members)[:len(kept)] and 0 < len(kept) < 5_000
+    written = "".join(data["delta"]["partial_json"] for name, data in events if name == "content_block_delta")
+    assert estimate_tokens("t" + written) <= 1_000 < estimate_tokens("t" + written + f',"k{len(kept):05d}":{len(kept)}')
+    assert json.loads(written + "}") == kept
