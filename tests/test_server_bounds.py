@@ -8,7 +8,10 @@ import os
 import random
 import select
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -309,3 +312,27 @@ def read_until(sock: socket.socket, marker: bytes) -> bytes:
         if marker in received:
             break
     return received
+
+
+def test_the_cli_takes_the_bounds_and_health_says_them_and_what_went() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet",
+                                "--max-scopes", "2", "--journal-exchanges", "3", "--journal-body-bytes", "4096"],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    try:
+        url = process.stdout.readline().strip()
+        for scope in ("a", "b", "c"):
+            urllib.request.urlopen(urllib.request.Request(f"{url}/_claude_fakes/scopes/{scope}/v1/models", headers={
+                "x-api-key": "k", "anthropic-version": "2023-06-01"}), timeout=10).read()
+        health = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/health", timeout=10))
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert health["bounds"] == {"scopes": 2, "exchanges_per_scope": 3, "body_bytes": 4096}
+    assert (health["scopes"], health["evicted_scopes"]) == (["b", "c"], 1)
+
+
+@pytest.mark.parametrize("option", ["max_scopes", "journal_exchanges", "journal_body_bytes"])
+def test_the_bounds_take_whole_numbers_from_1(option: str) -> None:
+    with pytest.raises(ValueError, match=option.removeprefix("journal_")):
+        FakeServer(**{option: 0})

@@ -66,6 +66,22 @@ FLUSH_BYTES = 64 * 1024
 server's other connections) before the body goes on, so that one body cannot hold the server."""
 
 
+async def pieced_response(wire: ByteWire, status: int, headers: Sequence[tuple[str, str]], pieces: Iterable[bytes],
+                          *, close: bool = False) -> None:
+    """A response whose body is made in ``pieces`` (a journal, an exchange at a time), chunked, written
+    :data:`FLUSH_BYTES` at a time with the loop's other work between the writes."""
+    closing = [("connection", "close")] if close else []
+    pending = bytearray(response_head(status, [*headers, ("transfer-encoding", "chunked"), *closing]))
+    for piece in pieces:
+        if piece:
+            pending += b"%x\r\n%s\r\n" % (len(piece), piece)
+        if len(pending) >= FLUSH_BYTES:
+            await wire.write(bytes(pending))
+            pending.clear()
+            await asyncio.sleep(0)
+    await wire.write(bytes(pending + LAST_CHUNK))
+
+
 async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
     """Perform ``run``'s plan on ``wire``; whether the connection can serve another request.
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from claude_fakes.core.clock import Clock
-from claude_fakes.core.journal import Outcome
+from claude_fakes.core.journal import TRUNCATED, JournalBounds, Outcome
 from claude_fakes.core.plan import (
     CUT,
     END,
@@ -367,3 +367,23 @@ def test_a_header_named_like_a_secret_is_redacted(header: str) -> None:
                                     "x-claude-code-session-id", "x-amz-date", "user-agent", "x-monkey"])
 def test_other_headers_are_kept(header: str) -> None:
     assert not is_secret(header)
+
+
+def test_the_journal_keeps_within_its_bounds_and_says_what_it_let_go() -> None:
+    engine = Engine(Clock(), journal=JournalBounds(exchanges=2, body_bytes=150))
+    for text in ("one", "two", "x" * 200):
+        serve(engine, attempt(text))
+    first, last = engine.journal
+    assert (first.attempt, last.attempt, engine.attempts) == (2, 3, 3)
+    assert (engine.evicted, engine.truncated) == (1, 1)
+    assert last.json[TRUNCATED]["bytes"] > 150 and last.json["model"] == "claude-sonnet-4-6"
+    assert last.notes[-1].endswith("the journal keeps bodies up to 150 bytes as JSON")
+    assert "(1 earlier exchange(s) evicted from the journal)" in engine.timeline().splitlines()[0]
+    engine.reset()
+    assert (engine.evicted, engine.truncated, engine.journal) == (0, 0, [])
+
+
+def test_an_engine_keeps_every_body_whole_by_default() -> None:
+    engine = Engine(Clock())
+    serve(engine, attempt("x" * 100_000))
+    assert engine.journal[0].json["messages"][0]["content"] == "x" * 100_000 and engine.truncated == 0

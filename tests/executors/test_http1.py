@@ -20,6 +20,7 @@ from claude_fakes.executors.http1 import (
     ClientGone,
     incoming_of,
     perform,
+    pieced_response,
     response_head,
     wants_close,
     whole_response,
@@ -228,3 +229,12 @@ def test_a_planned_reply_parses_as_the_engines_json() -> None:
     asyncio.run(perform(run, wire))
     head, data, complete = parse(wire.written)
     assert head.status_code == 200 and complete and json.loads(data)["type"] == "message"
+
+
+def test_a_pieced_response_is_chunked_and_written_a_batch_at_a_time() -> None:
+    wire = MemoryWire()
+    pieces = [b"x" * 1000] * (3 * FLUSH_BYTES // 1000)
+    asyncio.run(pieced_response(wire, 200, [("content-type", "application/json")], iter([b"", *pieces]), close=True))
+    head, body, complete = parse(wire.written)
+    assert head.status_code == 200 and (b"connection", b"close") in head.headers
+    assert body == b"".join(pieces) and complete and len(wire.log) >= 3
