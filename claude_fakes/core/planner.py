@@ -232,7 +232,9 @@ class _Shaping:
             elif (schema := output_schema(body)) is not None:
                 # Structured outputs: the answer is JSON valid for the schema. Written with spaces, so
                 # that max_tokens can cut it between values as it cuts text (the fake's tokens are words).
-                return replies.text(json.dumps(self._built(schema, "the structured output"), sort_keys=True))
+                # Each value is a word at least: past max_tokens of them the text is cut, so none is built.
+                answer = self._built(schema, "the structured output", values=max_tokens + 1)
+                return replies.text(json.dumps(answer, sort_keys=True))
             elif api.latency is not None and api.latency.fill_to_max_tokens:
                 # No model writes more than the longest output in the table: with the API's checks off
                 # (or a model the table lacks), a bigger max_tokens costs no more than that.
@@ -259,7 +261,8 @@ class _Shaping:
                 if tool is None:
                     self._notes.append(f"tool {block.name!r} is not among the request's tools: input {{}}")
                 schema = tool.get("input_schema") if tool is not None else None
-                value = self._built(schema, f"tool {block.name!r}")
+                # A call's tokens are its JSON's characters / 4: past max_tokens of them it is cut.
+                value = self._built(schema, f"tool {block.name!r}", characters=4 * max_tokens + 1)
                 if not isinstance(value, dict):
                     # A tool's input is an object; the API refuses any other input_schema.
                     self._notes.append(f"tool {block.name!r}: its input_schema is not an object's: input {{}}")
@@ -268,9 +271,10 @@ class _Shaping:
             blocks.append(block)
         return replies.Reply(tuple(blocks), reply.stop)
 
-    def _built(self, schema: Any, about: str) -> Any:
-        """A value for ``schema``; if it stops short of the schema, a note says so ``about`` what it is for."""
-        return synthesise(schema, lambda why: self._notes.append(f"{about}: {why}"))
+    def _built(self, schema: Any, about: str, **most: int) -> Any:
+        """A value for ``schema``, built no further than ``most`` (see :func:`synthesise`); if it stops short
+        of the schema where no reply could hold it, a note says so ``about`` what it is for."""
+        return synthesise(schema, lambda why: self._notes.append(f"{about}: {why}"), **most)
 
     def response(self, *, split: bool = False, lead: replies.Reply | None = None,
                  tail: replies.Reply | None = None) -> Response:

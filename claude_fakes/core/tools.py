@@ -71,14 +71,19 @@ def output_schema(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def synthesise(schema: Any, stopped: Callable[[str], None] | None = None) -> Any:
+def synthesise(schema: Any, stopped: Callable[[str], None] | None = None, *, characters: int = MOST_CHARACTERS,
+               values: int = MOST_ITEMS) -> Any:
     """A value valid against the JSON schema ``schema`` (an object schema gives a dict); ``stopped`` is
-    told why, when the value had to stop short of the schema (see :data:`MOST_NODES`, :data:`MOST_ITEMS`)."""
+    told why, when the value had to stop short of the schema (see :data:`MOST_NODES`, :data:`MOST_ITEMS`).
+
+    ``characters`` and ``values``: where the reply that carries the value is cut anyway (its
+    ``max_tokens``). The value is built member by member in the order its JSON writes them (keys
+    sorted), so stopping there leaves the very start that the cut shows; that stop is not told."""
     if not isinstance(schema, Mapping) or not schema:
         return {}  # a tool with no schema takes an empty object
-    synthesis = _Synthesis(schema)
+    synthesis = _Synthesis(schema, min(characters, MOST_CHARACTERS), min(values, MOST_ITEMS))
     value = synthesis.run()
-    if synthesis.stopped is not None and stopped is not None:
+    if synthesis.stopped and stopped is not None:
         stopped(synthesis.stopped)
     return value
 
@@ -108,25 +113,35 @@ _Building = Generator[tuple[Any, int], Any, Any]
 class _Synthesis:
     """One value being built from ``root``, with what it has cost so far."""
 
-    def __init__(self, root: Mapping[str, Any]) -> None:
+    def __init__(self, root: Mapping[str, Any], most_characters: int, most_values: int) -> None:
         self.root = root
+        self.most_characters = most_characters
+        self.most_values = most_values
         self.nodes = 0
         self.values = 0
         """Values in the input so far, an array's copies of its item counted (an object or array itself is not)."""
         self.characters = 0
         """About how long the input's JSON is so far."""
         self.stopped: str | None = None
-        """Why the value stopped short of its schema, once it has."""
+        """Why the value stopped short of its schema, once it has ("": where its own reply is cut)."""
 
     def _spent(self) -> bool:
         """Whether the input is as large as it gets: nothing more is added to it."""
         if self.stopped is None:
             if self.nodes >= MOST_NODES:
                 self.stopped = f"its schema took more than {MOST_NODES} steps to follow: the input stops there"
-            elif self.values >= MOST_ITEMS or self.characters >= MOST_CHARACTERS:
-                self.stopped = (f"the input would be longer than any reply ({MOST_ITEMS} values or {MOST_CHARACTERS} "
-                                "characters): it stops there, where max_tokens cuts it")
+            elif self.values >= self.most_values:
+                self._stop(by_values=True)
+            elif self.characters >= self.most_characters:
+                self._stop(by_values=False)
         return self.stopped is not None
+
+    def _stop(self, *, by_values: bool) -> None:
+        """The input is full, by its values or by its characters: past the longest reply (said), or where its
+        own reply is cut (not said: the cut hides it)."""
+        longest = self.most_values == MOST_ITEMS if by_values else self.most_characters == MOST_CHARACTERS
+        self.stopped = (f"the input would be longer than any reply ({MOST_ITEMS} values or {MOST_CHARACTERS} "
+                        "characters): it stops there, where max_tokens cuts it") if longest else ""
 
     def _leaf(self, value: Any) -> Any:
         """``value``, counted into the input's size."""
@@ -202,7 +217,8 @@ class _Synthesis:
     def _object(self, schema: Mapping[str, Any], depth: int) -> _Building:
         properties = schema.get("properties")
         properties = properties if isinstance(properties, Mapping) else {}
-        required = [name for name in schema.get("required") or () if isinstance(name, str)]
+        # In the order the JSON writes them: a value stopped short is the start of its text.
+        required = sorted({name for name in schema.get("required") or () if isinstance(name, str)})
         result: dict[str, Any] = {}
         for name in required:
             if self._spent():
@@ -238,16 +254,15 @@ class _Synthesis:
         values, characters = self.values, self.characters
         item = yield schema.get("items", {}), depth + 1
         if count > 1:
-            # The copies count against the input's size too: as many as fit, the last one filling it.
+            # The copies count against the input's size too: as many as fit.
             values, characters = max(1, self.values - values), self.characters - characters + 1
-            fit = 1 + min((MOST_ITEMS - self.values) // values, (MOST_CHARACTERS - self.characters) // characters)
-            if fit < count:
-                count = max(1, fit)
-                self.values = MOST_ITEMS
-                self._spent()
-            else:
-                self.values += values * (count - 1)
-                self.characters += characters * (count - 1)
+            by_values = (self.most_values - self.values) // values
+            by_characters = (self.most_characters - self.characters) // characters
+            if 1 + min(by_values, by_characters) < count:
+                count = max(1, 1 + min(by_values, by_characters))
+                self._stop(by_values=by_values <= by_characters)
+            self.values += values * (count - 1)
+            self.characters += characters * (count - 1)
         if schema.get("uniqueItems") and count > 1 and isinstance(item, (int, float)) and not isinstance(item, bool):
             return [item + n for n in range(count)]
         return [item] * count
@@ -256,10 +271,9 @@ class _Synthesis:
         text = _FORMATS.get(str(schema.get("format")), "example")
         minimum, maximum = schema.get("minLength"), schema.get("maxLength")
         if isinstance(minimum, int) and len(text) < minimum:
-            room = MOST_CHARACTERS - self.characters
-            if minimum > room and self.stopped is None:
-                self.stopped = (f"its strings would hold more than {MOST_CHARACTERS} characters, more than any "
-                                "reply: they stop there, where max_tokens cuts them")
+            room = self.most_characters - self.characters
+            if minimum > room:
+                self._stop(by_values=False)
             text = text + "x" * (min(minimum, room) - len(text))
         if isinstance(maximum, int) and len(text) > maximum:
             text = text[:maximum]

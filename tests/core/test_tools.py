@@ -15,6 +15,7 @@ from claude_fakes import ClaudeFake, faults, replies
 from claude_fakes.core.plan import Send
 from claude_fakes.core.planner import Api
 from claude_fakes.core.request import Incoming
+from claude_fakes.core.script import parse_script, to_turns
 from claude_fakes.core.step import OK
 from claude_fakes.core.tools import MOST_CHARACTERS, MOST_ITEMS, MOST_NODES, forced_tool, output_schema, synthesise
 
@@ -244,3 +245,45 @@ def test_a_forced_tool_whose_schema_is_not_an_objects_gets_an_empty_input_and_a_
                          notes=notes)
     message = json.loads(b"".join(action.data for action in plan.actions if isinstance(action, Send)))
     assert message["content"][0]["input"] == {} and notes == ["tool 't': its input_schema is not an object's: input {}"]
+
+
+SCHEMAS_TO_CUT = {
+    "members-out-of-order": {"type": "object", "required": ["zeta", "alpha", "mid"], "properties": {
+        "zeta": {"type": "string", "minLength": 300}, "alpha": {"type": "array", "minItems": 50,
+                                                                "items": {"type": "integer"}},
+        "mid": {"type": "object", "required": ["b", "a"], "properties": {"a": {"type": "boolean"},
+                                                                        "b": {"type": "string", "minLength": 90}}}}},
+    "wide": {"type": "object", "required": [f"p{n:03d}" for n in range(300, 0, -1)],
+             "properties": {f"p{n:03d}": {"type": "string", "minLength": n} for n in range(1, 301)}},
+}
+
+
+@pytest.mark.parametrize("schema", SCHEMAS_TO_CUT.values(), ids=SCHEMAS_TO_CUT)
+@pytest.mark.parametrize("max_tokens", [1, 7, 60, 400, 5_000])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_an_input_built_only_as_far_as_max_tokens_cuts_it_is_the_same_as_built_whole(
+        schema: dict[str, Any], max_tokens: int, stream: bool) -> None:
+    def sent(script: str | None) -> bytes:
+        body = {"model": "claude-sonnet-4-6", "max_tokens": max_tokens, "stream": stream,
+                "tool_choice": {"type": "any"}, "messages": [{"role": "user", "content": "hi"}],
+                "tools": [{"name": "t", "input_schema": schema}]}
+        step = OK if script is None else parse_script(script)[0]
+        plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, json.dumps(body).encode()), step, now=0)
+        return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+
+    whole = json.dumps(synthesise(schema), separators=(",", ":"))
+    assert sent(None) == sent(f"tool_use(name=t, input='{whole}')")
+
+
+@pytest.mark.parametrize("schema", SCHEMAS_TO_CUT.values(), ids=SCHEMAS_TO_CUT)
+@pytest.mark.parametrize("max_tokens", [1, 7, 60, 400, 5_000])
+def test_a_structured_output_built_only_as_far_as_max_tokens_cuts_it_is_the_same_as_built_whole(
+        schema: dict[str, Any], max_tokens: int) -> None:
+    def sent(step: Any) -> bytes:
+        body = {"model": "claude-sonnet-4-6", "max_tokens": max_tokens, "messages": [{"role": "user", "content": "hi"}],
+                "output_config": {"format": {"type": "json_schema", "schema": schema}}}
+        plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, json.dumps(body).encode()), step, now=0)
+        return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+
+    (whole,) = to_turns([replies.text(json.dumps(synthesise(schema), sort_keys=True))])[0]
+    assert sent(OK) == sent(whole)
