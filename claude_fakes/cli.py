@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from . import __version__
 from .core.catalogue import describe
 from .core.gateways import GATEWAYS
+from .core.journal import step_text
 from .core.latency import MODELS
 from .core.quota import RateLimits
 from .core.scenarios import Scenario, load_scenario, scenario_names, scenario_path
@@ -56,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
   {SCRIPT_HEADER}: SCRIPT   a call's own script: step k serves its attempt k (x-stainless-retry-count)
   {SCOPE_HEADER}: NAME      a scope: its own script state and journal
   {SCOPED_PREFIX}NAME/v1/...  the same scope, as a base URL prefix
-  {ADMIN_PREFIX}/health        GET: liveness and scopes
+  {ADMIN_PREFIX}/health        GET: liveness, scopes, bounds, and what went to stay within them
   {ADMIN_PREFIX}/script        POST: set a scope's script (text, or JSON {{"script": ...}}), ?scope=NAME
   {ADMIN_PREFIX}/journal       GET: a scope's exchanges as JSON, ?scope=NAME
   {ADMIN_PREFIX}/timeline      GET: a scope's timeline as text, ?scope=NAME
@@ -93,6 +94,13 @@ script actions:
                             "API's own 400/404 instead of a note in the journal")
     serve.add_argument("--max-connections", type=_whole_number, default=None, metavar="N",
                        help="connections open at once; one more is answered 503 and closed (default 1024)")
+    serve.add_argument("--max-scopes", type=_whole_number, default=None, metavar="N",
+                       help="scopes held at once; a new one evicts the least recently used (default 1000)")
+    serve.add_argument("--journal-exchanges", type=_whole_number, default=None, metavar="N",
+                       help="exchanges each scope's journal keeps; past it the oldest are evicted (default 1000)")
+    serve.add_argument("--journal-body-bytes", type=_whole_number, default=None, metavar="N",
+                       help="the longest request body a journal keeps as JSON; a longer one is kept as a marker of "
+                            "its length (default 65536)")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
     scenarios = commands.add_parser(
         "scenarios", help="list the shipped scenarios (name and first sentence), or print one whole",
@@ -107,7 +115,7 @@ script actions:
 
 def _journal_line(out: TextIO) -> Any:
     def line(scope: str, exchange: Any) -> None:
-        step = "-" if exchange.step is None else str(exchange.step)
+        step = "-" if exchange.step is None else step_text(exchange.step)
         attempt = f"#{exchange.attempt}" if exchange.attempt is not None else "-"
         if exchange.turn is not None:
             attempt += f" turn {exchange.turn}" + (f" {exchange.route.split(' (', 1)[0]}" if exchange.route else "")
@@ -137,7 +145,11 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
                         latency=args.latency or options.get("latency", "none"),
                         gateway=args.gateway or options.get("gateway"), rate_limits=limits,
                         validate=not args.no_validate, models=args.models, api_strict=args.api_strict,
-                        **({} if args.max_connections is None else {"max_connections": args.max_connections}))
+                        **{name: value for name, value in (("max_connections", args.max_connections),
+                                                           ("max_scopes", args.max_scopes),
+                                                           ("journal_exchanges", args.journal_exchanges),
+                                                           ("journal_body_bytes", args.journal_body_bytes))
+                           if value is not None})
     await server.start()
     try:
         if not _loopback(args.host):

@@ -8,13 +8,17 @@ import os
 import random
 import select
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import anthropic
 import pytest
 
+from claude_fakes.core.latency import LatencyModel, Speed
 from claude_fakes.executors.server import http as server_http
 from claude_fakes.server import FakeServer
 
@@ -286,3 +290,49 @@ def test_a_connection_past_the_cap_is_answered_503_and_closed() -> None:
 def test_max_connections_takes_a_whole_number_from_1(value: Any) -> None:
     with pytest.raises(ValueError, match="max_connections"):
         FakeServer(max_connections=value)
+
+
+def test_a_paced_reply_past_every_models_output_is_the_most_any_model_writes_and_others_are_served() -> None:
+    # --no-validate --latency: max_tokens is the reply's length; a fast pace keeps the test quick.
+    with FakeServer(latency=LatencyModel(default=Speed(0.0, 10_000.0)), validate=False) as paced:
+        body = json.dumps({**REQUEST, "max_tokens": 3_000_000, "stream": True}).encode()
+        with socket.create_connection(("127.0.0.1", paced.port), timeout=10) as sock:
+            sock.sendall(post(body))
+            assert b"content_block_delta" in read_until(sock, b"content_block_delta")
+            assert status_and_body(exchange(paced, b"GET /_claude_fakes/health HTTP/1.1\r\nhost: x\r\n\r\n"))[0] == 200
+        (journalled,) = paced.scopes.get("default").engine.journal
+    assert journalled.notes == ["max_tokens 3000000 is more than any model writes: the reply fills 128000 tokens"]
+
+
+def read_until(sock: socket.socket, marker: bytes) -> bytes:
+    """Read from ``sock`` until ``marker`` arrives (bounded)."""
+    received = b""
+    for _ in range(1000):
+        received += sock.recv(65536)
+        if marker in received:
+            break
+    return received
+
+
+def test_the_cli_takes_the_bounds_and_health_says_them_and_what_went() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet",
+                                "--max-scopes", "2", "--journal-exchanges", "3", "--journal-body-bytes", "4096"],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    try:
+        url = process.stdout.readline().strip()
+        for scope in ("a", "b", "c"):
+            urllib.request.urlopen(urllib.request.Request(f"{url}/_claude_fakes/scopes/{scope}/v1/models", headers={
+                "x-api-key": "k", "anthropic-version": "2023-06-01"}), timeout=10).read()
+        health = json.load(urllib.request.urlopen(f"{url}/_claude_fakes/health", timeout=10))
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert health["bounds"] == {"scopes": 2, "exchanges_per_scope": 3, "body_bytes": 4096}
+    assert (health["scopes"], health["evicted_scopes"]) == (["b", "c"], 1)
+
+
+@pytest.mark.parametrize("option", ["max_scopes", "journal_exchanges", "journal_body_bytes"])
+def test_the_bounds_take_whole_numbers_from_1(option: str) -> None:
+    with pytest.raises(ValueError, match=option.removeprefix("journal_")):
+        FakeServer(**{option: 0})

@@ -13,6 +13,7 @@ functions of the request JSON.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
@@ -189,8 +190,9 @@ def last_user_text(messages: Sequence[Any]) -> str:
 
 def turn_key(messages: Any) -> str:
     """What identifies a turn: its ``messages`` (retries of one call resend them unchanged, in the
-    same key order, so the JSON text needs no sorting)."""
-    return _compact(messages)
+    same key order, so the JSON text needs no sorting), as a digest of their JSON text: a fake that
+    numbers thousands of turns keeps 32 characters for each, not each conversation."""
+    return hashlib.blake2b(_compact(messages).encode(), digest_size=16).hexdigest()
 
 
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode

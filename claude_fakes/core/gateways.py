@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .plan import CUT, Action, Head, Plan, Send, Wait
+from .plan import CUT, Action, Body, Head, Plan, Send, Wait
 
 
 @dataclass(frozen=True)
@@ -35,26 +35,46 @@ class Gateway:
 
     def apply(self, plan: Plan) -> Plan:
         """The plan as the client sees it behind this gateway."""
-        actions = list(self._buffered(plan.actions) if self.buffers else plan.actions)
+        actions = self._buffered(plan.actions) if self.buffers else list(plan.actions)
         out: list[Action] = []
         elapsed = 0.0
+        silence = 0.0
+        """How long the API has been silent so far (a long body's first silence goes on from a wait before it)."""
         head_sent = False
         for action in actions:
             if isinstance(action, Wait):
-                allowed = min(_left(self.total, elapsed), _left(self.idle, 0.0),
-                              math.inf if head_sent else _left(self.first_byte, elapsed))
+                allowed = self._allowed(elapsed, silence, head_sent)
                 if action.seconds > allowed:
-                    out.append(Wait(allowed))
-                    if head_sent:
-                        out.append(CUT)
-                    else:
-                        out += [self._reply_head(), Send(self.body)]
-                    return Plan.of(*out)
+                    return self._give_up(out, allowed, head_sent)
                 elapsed += action.seconds
+                silence += action.seconds
+                out.append(action)
+                continue
+            if isinstance(action, Body) and action.silent:
+                for index in range(action.start, action.stop):
+                    gap = action.gap(index)
+                    allowed = self._allowed(elapsed, silence, head_sent)
+                    if gap > allowed:
+                        if index > action.start:
+                            out.append(action.between(action.start, index))
+                        return self._give_up(out, allowed, head_sent)
+                    elapsed += gap
+                    silence = 0.0
             elif isinstance(action, Head):
                 head_sent = True
+            silence = 0.0
             out.append(action)
         return Plan.of(*out)
+
+    def _allowed(self, elapsed: float, silence: float, head_sent: bool) -> float:
+        """The longest the API may stay silent now, after ``elapsed`` in all and ``silence`` of quiet."""
+        return min(_left(self.total, elapsed), _left(self.idle, silence),
+                   math.inf if head_sent else _left(self.first_byte, elapsed))
+
+    def _give_up(self, out: list[Action], waited: float, head_sent: bool) -> Plan:
+        """The gateway stops waiting after ``waited`` more: it drops a response that began, or answers for the API."""
+        ending: list[Action] = [CUT] if head_sent else [self._reply_head(), Send(self.body)]
+        return Plan.of(*out, Wait(waited), *ending)
 
     def _reply_head(self) -> Head:
         return Head(self.status, (("content-type", self.content_type), *self.headers))
@@ -66,8 +86,10 @@ class Gateway:
             return list(actions)
         head_at = next(i for i, action in enumerate(actions) if isinstance(action, Head))
         body = actions[head_at + 1:]
-        held = sum(action.seconds for action in body if isinstance(action, Wait))
-        return [*actions[:head_at], Wait(held), actions[head_at], *(a for a in body if not isinstance(a, Wait))]
+        held = sum(action.seconds for action in body if isinstance(action, (Wait, Body)))
+        kept = [action.unpaced() if isinstance(action, Body) and action.silent else action
+                for action in body if not isinstance(action, Wait)]
+        return [*actions[:head_at], Wait(held), actions[head_at], *kept]
 
 
 def _left(limit: float | None, used: float) -> float:

@@ -1,9 +1,12 @@
-"""The journal: one :class:`Exchange` per HTTP exchange, and the human-readable timeline."""
+"""The journal: one :class:`Exchange` per HTTP exchange, within its bounds, and the human-readable timeline."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -91,6 +94,82 @@ class Exchange:
         return " ".join(parts)
 
 
+@dataclass(frozen=True)
+class JournalBounds:
+    """How much of what it served a fake keeps, so that one that serves for days holds a bounded memory."""
+
+    exchanges: int | None = 10_000
+    """The exchanges kept: past it the oldest goes for each new one (None: every one)."""
+    body_bytes: int | None = None
+    """The longest request body kept as JSON; a longer one is journalled as a marker of its length
+    (:data:`TRUNCATED`) and a note (None: every body whole)."""
+
+    def __post_init__(self) -> None:
+        for name in ("exchanges", "body_bytes"):
+            value = getattr(self, name)
+            if value is not None and (type(value) is not int or value < 1):
+                raise ValueError(f"journal {name} takes a whole number >= 1 or None, got {value!r}")
+
+
+EVERY_BODY_WHOLE = JournalBounds()
+"""An in-process fake's: the last 10,000 exchanges (a test long enough to make more keeps the latest), every
+body whole."""
+
+TRUNCATED = "claude_fakes_truncated"
+"""The key of a journalled body that was too long to keep: its length in bytes and a digest of it
+(equal bodies, a retry's, stay equal), beside the request's ``model``, ``max_tokens`` and ``stream``."""
+_KEPT_FIELDS = ("model", "max_tokens", "stream")
+
+
+class Journal:
+    """The exchanges of one fake, oldest first, within its :class:`JournalBounds`; it counts what it let go."""
+
+    def __init__(self, bounds: JournalBounds) -> None:
+        self.bounds = bounds
+        self._exchanges: deque[Exchange] = deque(maxlen=bounds.exchanges)
+        self.evicted = 0
+        """Exchanges dropped, oldest first, to keep the journal within its bounds."""
+        self.truncated = 0
+        """Request bodies journalled as a marker of their length, not as JSON."""
+
+    def add(self, exchange: Exchange) -> None:
+        if len(self._exchanges) == self._exchanges.maxlen:
+            self.evicted += 1
+        self._exchanges.append(exchange)
+
+    def body(self, data: bytes, parsed: Any) -> tuple[Any, str | None]:
+        """What the journal keeps of a request body (``data``, parsed): its JSON, or, past the bounds, a
+        marker of its length with a note that says so."""
+        limit = self.bounds.body_bytes
+        if limit is None or len(data) <= limit:
+            return parsed, None
+        self.truncated += 1
+        fields = parsed if isinstance(parsed, Mapping) else {}
+        kept: dict[str, Any] = {name: fields[name] for name in _KEPT_FIELDS
+                                if isinstance(fields.get(name), (str, int, bool)) and len(str(fields[name])) <= 256}
+        kept[TRUNCATED] = {"bytes": len(data), "blake2b": hashlib.blake2b(data, digest_size=16).hexdigest()}
+        return kept, f"a body of {len(data)} bytes: the journal keeps bodies up to {limit} bytes as JSON"
+
+    def __iter__(self) -> Iterator[Exchange]:
+        return iter(self._exchanges)
+
+    def __len__(self) -> int:
+        return len(self._exchanges)
+
+
+STEP_CHARACTERS = 1_000
+"""The longest step the journal's JSON, the timeline and the server's log lines show with its reply's words:
+a longer one (a script's megabyte of text) is shown as its action and arguments alone, so that a journal of a
+thousand exchanges is not a gigabyte."""
+
+
+@functools.lru_cache(maxsize=256)
+def step_text(step: Step) -> str:
+    """``step`` as script text, without its reply's words past :data:`STEP_CHARACTERS` (still a script)."""
+    text = str(step)
+    return text if len(text) <= STEP_CHARACTERS else str(replace(step, reply=None))
+
+
 def exchange_json(exchange: Exchange) -> dict[str, Any]:
     """An exchange as the admin API sends it (JSON-ready; the step as script text)."""
     return {
@@ -101,7 +180,7 @@ def exchange_json(exchange: Exchange) -> dict[str, Any]:
         "headers": dict(exchange.headers),
         "json": exchange.json,
         "timeout": dict(exchange.timeout),
-        "step": None if exchange.step is None else str(exchange.step),
+        "step": None if exchange.step is None else step_text(exchange.step),
         "start": exchange.start,
         "end": exchange.end,
         "status": exchange.status,
@@ -145,13 +224,14 @@ TIMELINE_HEADER = "claude_fakes timeline:"
 
 def format_timeline(
     journal: Sequence[Exchange], sleeps: Sequence[Sleep], elapsed: float, clock: str = "virtual",
-    real_sleeps: Sequence[Sleep] = (), real_sleeps_unlisted: int = 0,
+    real_sleeps: Sequence[Sleep] = (), real_sleeps_unlisted: int = 0, evicted: int = 0,
 ) -> str:
     """The journal and the sleeps between attempts in time order, one line each.
 
     ``clock`` names the time: ``virtual`` in-process, ``real`` for a server's journal.
     ``real_sleeps``: sleeps other threads took in real time, shown where the clock stood when they
     began and marked as such (they moved no virtual time); ``real_sleeps_unlisted`` more were not kept.
+    ``evicted``: exchanges the journal no longer holds (they came before the first shown).
     """
     # Sorting is stable, so equal times keep journal order, and an instant failure comes before
     # the sleep that follows it.
@@ -167,7 +247,7 @@ def format_timeline(
             retry += " "
         read = exchange.timeout.get("read") if exchange.timeout else None
         request = f"{exchange.method} {exchange.path}{' (stream)' if exchange.stream else ''}"
-        step = str(replace(exchange.step, count=1)) if exchange.step is not None else "-"
+        step = step_text(replace(exchange.step, count=1)) if exchange.step is not None else "-"
         took = f" in {exchange.duration:.4g}s" if exchange.duration else ""
         rows.append((exchange.start, 0, f"{exchange.start:10.3f}  {label:<4}{retry:<9}{request}, read timeout "
                                         f"{_seconds(read)}: {step} => {exchange.describe()}{took}"))
@@ -179,6 +259,8 @@ def format_timeline(
     rows.sort(key=lambda row: (row[0], row[1]))
     attempts = sum(1 for exchange in journal if exchange.attempt is not None)
     header = f"{TIMELINE_HEADER} {attempts} attempt(s), {len(sleeps)} sleep(s), {elapsed:g}s {clock}"
+    if evicted:
+        header += f" ({evicted} earlier exchange(s) evicted from the journal)"
     if real_sleeps or real_sleeps_unlisted:
         header += f"; other threads slept {len(real_sleeps) + real_sleeps_unlisted} time(s) in real time"
         if real_sleeps_unlisted:

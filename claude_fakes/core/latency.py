@@ -4,7 +4,8 @@ Off by default, so that timelines stay exact: with no model, a reply is instant.
 (``ClaudeFake(latency="realistic")``, the ``latency=`` marker option, ``claude-fakes serve
 --latency realistic``), every reply is paced: a streaming reply's deltas arrive at the model's
 rate, a non-streaming reply arrives whole once the last token is generated, and a request with
-no scripted content gets a reply as long as its ``max_tokens``.
+no scripted content gets a reply as long as its ``max_tokens`` (at most the longest output of any
+model in the table: the planner caps it).
 
 The realistic defaults reproduce the seed document's figure: an Opus-class request with
 ``max_tokens=8192`` takes 2 + 8191 / 80 = 104.4 s (the seed: 60 to 120 s), streamed or not; a
@@ -76,4 +77,6 @@ FILLER = ("The", "analysis", "continues", "with", "more", "detail", "on", "each"
 
 def filler_text(tokens: int) -> str:
     """Deterministic text of exactly ``tokens`` of the fake's tokens (words)."""
-    return " ".join(FILLER[i % len(FILLER)] for i in range(tokens))
+    rounds, rest = divmod(max(tokens, 0), len(FILLER))
+    # Whole rounds of the filler, then part of one: built by the string, not word by word.
+    return " ".join([*[" ".join(FILLER)] * rounds, *FILLER[:rest]])

@@ -1,17 +1,21 @@
 """An assistant message from a reply: its JSON body, its SSE events, and the tokens it counts.
 
 The fake's tokens are words (:func:`split_tokens`); ``max_tokens`` cuts a reply where the real
-API would, and latency models pace a stream on each event's tokens.
+API would, and latency models pace a stream on each event's tokens. A stream's deltas are made
+when they are read (:class:`Stream`): a reply of 100,000 words is its words and a few objects
+until it is sent, not 100,000 events built before the first byte.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, overload
 
 from ..wire.anthropic import MESSAGE_STOP, PING, Ids, SseEvent, block_stop, text_delta
 from .replies import (
@@ -30,47 +34,55 @@ from .replies import (
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
 
-def split_tokens(text: str) -> list[str]:
-    """The fake's tokens: a word with the whitespace before it. ``"".join(split_tokens(t)) == t``."""
+def split_tokens(text: str, most: int | None = None) -> list[str]:
+    """The fake's tokens: a word with the whitespace before it. ``"".join(split_tokens(t)) == t``.
+
+    ``most``: no more than the first ``most`` are wanted (a reply cut at ``max_tokens`` splits no
+    more of a long text than it sends)."""
+    if most is not None and most < len(text):
+        words = text.split(maxsplit=most)
+        if len(words) > most:
+            # The first ``most`` words end where the whitespace before the rest begins.
+            return _TOKEN.findall(text, 0, len(text[: len(text) - len(words[most])].rstrip()))
     return _TOKEN.findall(text)
 
 
 def estimate_tokens(text: str) -> int:
     """About four characters a token, as Anthropic's guidance puts it; at least one."""
-    return max(1, math.ceil(len(text) / 4))
+    return _tokens_in(len(text))
+
+
+def _tokens_in(characters: int) -> int:
+    return max(1, math.ceil(characters / 4))
 
 
 def _text_length(value: Any) -> int:
-    """How many characters the strings in ``value`` hold, wherever they are nested.
-
-    A walk with its own stack, not recursion: a request may nest its content as deep as JSON lets it.
-    Parsed JSON is dicts, lists and strings, tested by their exact type first: every request of an
-    agent loop is walked whole, its history included, and the abstract types' checks cost more.
-    """
-    length = 0
+    """The characters of every string in ``value`` (a JSON value), together."""
+    # A walk with its own stack, not recursion: a request may nest its content as deep as JSON lets it. Parsed
+    # JSON is dicts, lists and strs, told by their exact type first (the ABC checks are many times slower).
+    total = 0
     pending = [value]
     while pending:
         item = pending.pop()
         kind = type(item)
         if kind is str:
-            length += len(item)
+            total += len(item)
         elif kind is dict:
             pending.extend(item.values())
         elif kind is list:
             pending.extend(item)
         elif isinstance(item, str):
-            length += len(item)
+            total += len(item)
         elif isinstance(item, Mapping):
             pending.extend(item.values())
         elif isinstance(item, Sequence) and not isinstance(item, (bytes, bytearray)):
             pending.extend(item)
-    return length
+    return total
 
 
 def input_tokens(request_json: Mapping[str, Any]) -> int:
-    """An estimate of a request's input tokens from its system prompt, messages and tools (about four
-    characters a token, as :func:`estimate_tokens`)."""
-    return max(1, math.ceil(_text_length([request_json.get(key) for key in ("system", "messages", "tools")]) / 4))
+    """An estimate of a request's input tokens from its system prompt, messages and tools."""
+    return _tokens_in(_text_length([request_json.get(key) for key in ("system", "messages", "tools")]))
 
 
 def _tool_json(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock) -> str:
@@ -83,8 +95,136 @@ def _tool_tokens(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock) -> 
     return estimate_tokens(block.name + _tool_json(block))
 
 
-def _json_fragments(text: str, size: int = 24) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)]
+class _Run(ABC):
+    """Consecutive events of a stream, each made when it is read."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def event(self, n: int) -> SseEvent: ...
+
+    @abstractmethod
+    def tokens(self, n: int) -> int:
+        """The output tokens event ``n`` carries (cheap: the event is not made)."""
+
+
+class _One(_Run):
+    def __init__(self, event: SseEvent, tokens: int) -> None:
+        self._event, self._tokens = event, tokens
+
+    def __len__(self) -> int:
+        return 1
+
+    def event(self, n: int) -> SseEvent:
+        return self._event
+
+    def tokens(self, n: int) -> int:
+        return self._tokens
+
+
+def _delta(index: int, value: dict[str, Any]) -> SseEvent:
+    return SseEvent("content_block_delta", {"type": "content_block_delta", "index": index, "delta": value})
+
+
+class _Words(_Run):
+    """A text or thinking block's words, ``per`` tokens a delta; a thinking block's deltas end with an
+    empty one (before its signature)."""
+
+    def __init__(self, index: int, words: list[str], per: int, thinking: bool) -> None:
+        self._index, self._words, self._per, self._thinking = index, words, per, thinking
+        self._count = -(-len(words) // per) + thinking
+
+    def __len__(self) -> int:
+        return self._count
+
+    def event(self, n: int) -> SseEvent:
+        chunk = "".join(self._words[n * self._per:(n + 1) * self._per])
+        if self._thinking:
+            return _delta(self._index, {"type": "thinking_delta", "thinking": chunk})
+        return text_delta(self._index, chunk)
+
+    def tokens(self, n: int) -> int:
+        return max(0, min(self._per, len(self._words) - n * self._per))
+
+
+FRAGMENT = 24
+"""Characters of a tool call's input JSON per ``input_json_delta``."""
+
+
+class _Fragments(_Run):
+    """A tool call's input as the JSON text written so far, in fragments after an empty one; the call's
+    tokens spread over the fragments."""
+
+    def __init__(self, index: int, written: str, tokens: int) -> None:
+        self._index, self._written = index, written
+        self._count = 1 + -(-len(written) // FRAGMENT)
+        self._per = tokens / max(1, self._count - 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def event(self, n: int) -> SseEvent:
+        fragment = self._written[(n - 1) * FRAGMENT:n * FRAGMENT] if n else ""
+        return _delta(self._index, {"type": "input_json_delta", "partial_json": fragment})
+
+    def tokens(self, n: int) -> int:
+        return round(self._per * n) - round(self._per * (n - 1)) if n else 0
+
+
+class Stream(Sequence[SseEvent]):
+    """A message's SSE events in order, each made when it is read (nothing is kept)."""
+
+    def __init__(self) -> None:
+        self._runs: list[_Run] = []
+        self._starts: list[int] = []
+        self._length = 0
+        self.pings: list[int] = []
+        """The positions of ``ping`` events: the events a client does not count."""
+
+    def add(self, event: SseEvent, tokens: int = 0) -> None:
+        if event.name == "ping":
+            self.pings.append(self._length)
+        self.extend(_One(event, tokens))
+
+    def extend(self, run: _Run) -> None:
+        if len(run):
+            self._runs.append(run)
+            self._starts.append(self._length)
+            self._length += len(run)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def _find(self, index: int) -> tuple[_Run, int]:
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        at = bisect.bisect_right(self._starts, index) - 1
+        return self._runs[at], index - self._starts[at]
+
+    @overload
+    def __getitem__(self, index: int) -> SseEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SseEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> SseEvent | Sequence[SseEvent]:
+        if isinstance(index, slice):
+            return tuple(self[n] for n in range(*index.indices(self._length)))
+        run, n = self._find(index)
+        return run.event(n)
+
+    def __iter__(self) -> Iterator[SseEvent]:
+        for run in self._runs:
+            for n in range(len(run)):
+                yield run.event(n)
+
+    def tokens(self, index: int) -> int:
+        """The output tokens event ``index`` carries (0 for framing events); latency models pace on it."""
+        run, n = self._find(index)
+        return run.tokens(n)
 
 
 @dataclass(frozen=True)
@@ -92,10 +232,13 @@ class RenderedMessage:
     """One assistant message, both as the JSON body and as the SSE events of a stream."""
 
     message: Mapping[str, Any]
-    events: tuple[SseEvent, ...]
+    events: Stream
     output_tokens: int
-    token_gaps: tuple[int, ...] = field(default=())
-    """Per event, the output tokens it carries (0 for framing events); latency models pace on it."""
+
+    @property
+    def token_gaps(self) -> list[int]:
+        """Per event, the output tokens it carries (0 for framing events)."""
+        return [self.events.tokens(index) for index in range(len(self.events))]
 
 
 def render_message(
@@ -146,7 +289,7 @@ def render_message(
             budget -= cost
             blocks.append((block, []))
             continue
-        tokens = split_tokens(_words(block))
+        tokens = split_tokens(_words(block), budget + 1)
         if len(tokens) > budget:
             tokens = tokens[:budget]
             stop_reason = "max_tokens"
@@ -164,16 +307,10 @@ def render_message(
     content = [_block_json(block, tokens) for block, tokens in blocks]
     message = _message(content, model, message_id, stop_reason, details, input_token_count, output_tokens,
                        usage_tail)
+    stream = Stream()
     if not events:
-        return RenderedMessage(message, (), output_tokens, ())
-    stream: list[SseEvent] = []
-    weights: list[int] = []
-
-    def emit(event: SseEvent, tokens: int = 0) -> None:
-        stream.append(event)
-        weights.append(tokens)
-
-    emit(
+        return RenderedMessage(message, stream, output_tokens)
+    stream.add(
         SseEvent(
             "message_start",
             {
@@ -199,48 +336,35 @@ def render_message(
     )
     for index, (block, tokens) in enumerate(blocks):
         def start(content_block: dict[str, Any], index: int = index) -> None:
-            emit(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
-                                                  "content_block": content_block}))
+            stream.add(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
+                                                        "content_block": content_block}))
             if index == 0:
-                emit(PING)
-
-        def delta(value: dict[str, Any], tokens: int = 0, index: int = index) -> None:
-            emit(SseEvent("content_block_delta", {"type": "content_block_delta", "index": index, "delta": value}),
-                 tokens)
+                stream.add(PING)
 
         if isinstance(block, TextBlock):
             start({"type": "text", "text": ""})
-            for first in range(0, len(tokens), delta_tokens):
-                group = tokens[first:first + delta_tokens]
-                emit(text_delta(index, "".join(group)), len(group))
+            stream.extend(_Words(index, tokens, delta_tokens, thinking=False))
         elif isinstance(block, ThinkingBlock):
             start({"type": "thinking", "thinking": "", "signature": ""})
-            chunks = ["".join(tokens[i:i + delta_tokens]) for i in range(0, len(tokens), delta_tokens)]
-            for n, chunk in enumerate([*chunks, ""]):
-                weight = len(tokens[n * delta_tokens:(n + 1) * delta_tokens]) if chunk else 0
-                delta({"type": "thinking_delta", "thinking": chunk}, weight)
-            delta({"type": "signature_delta", "signature": block.signature})
+            stream.extend(_Words(index, tokens, delta_tokens, thinking=True))
+            stream.add(_delta(index, {"type": "signature_delta", "signature": block.signature}))
         elif isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
             # A call streams as its block with an empty input, then the input's JSON in fragments.
             start({**_block_json(block, tokens), "input": {}})
             written = tokens[0] if tokens else _tool_json(block)
-            fragments = ["", *_json_fragments(written)]
-            per_fragment = estimate_tokens(block.name + written) / max(1, len(fragments) - 1)
-            for n, fragment in enumerate(fragments):
-                weight = round(per_fragment * n) - round(per_fragment * (n - 1)) if n else 0
-                delta({"type": "input_json_delta", "partial_json": fragment}, weight)
+            stream.extend(_Fragments(index, written, estimate_tokens(block.name + written)))
         elif isinstance(block, CompactionBlock):
             # The summary comes whole in one compaction_delta (the SDK sets the block's content from it).
             start({"type": "compaction", "content": None})
-            delta({"type": "compaction_delta", "content": "".join(tokens)}, len(tokens))
+            stream.add(_delta(index, {"type": "compaction_delta", "content": "".join(tokens)}), len(tokens))
         else:
             # A tool's result comes whole in its content_block_start.
             start(_block_json(block, tokens))
-        emit(block_stop(index))
+        stream.add(block_stop(index))
     stop: dict[str, Any] = {"stop_reason": stop_reason, "stop_sequence": None}
     if details is not None:
         stop["stop_details"] = details
-    emit(
+    stream.add(
         SseEvent(
             "message_delta",
             {
@@ -250,22 +374,26 @@ def render_message(
             },
         )
     )
-    emit(MESSAGE_STOP)
-    return RenderedMessage(message, tuple(stream), output_tokens, tuple(weights))
+    stream.add(MESSAGE_STOP)
+    return RenderedMessage(message, stream, output_tokens)
 
 
 def _input_cut(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, budget: int) -> str:
     """The start of the call's input JSON that ``budget`` tokens write: its first members, as many as
     fit, and no closing brace. Cut between members, the SDK's partial parse of the streamed text
     and the JSON body's ``input`` (those members) agree."""
-    members = list(block.input.items())
-    written = "{"
-    for count in range(1, len(members) + 1):
-        longer = json.dumps(dict(members[:count]), sort_keys=True, separators=(",", ":"))[:-1]
-        if estimate_tokens(block.name + longer) > budget:
+    # An input's JSON has its keys sorted, so its first members written are the start of its text: each
+    # member is written once, not the whole start again for each.
+    members: list[str] = []
+    length = len(block.name) + 1  # the name and the opening brace
+    for key, value in block.input.items():
+        member = json.dumps({key: value}, sort_keys=True, separators=(",", ":"))[1:-1]
+        longer = length + len(member) + (1 if members else 0)
+        if _tokens_in(longer) > budget:
             break
-        written = longer
-    return written
+        members.append(member)
+        length = longer
+    return "{" + ",".join(members)
 
 
 def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, tokens: list[str]) -> Any:

@@ -4,15 +4,21 @@ A plan is data. It knows nothing of sockets, httpx or pytest; an executor walks 
 :class:`Cursor` and performs each action its own way (the in-process transports advance a virtual
 clock and raise the HTTP library's exceptions; a socket server sleeps and writes bytes).
 
-Shape: :class:`Wait` silences before the :class:`Head`; after it, any mix of :class:`Send` and
-:class:`Wait`. A plan ends cleanly (the list just ends) or with one terminal marker: :data:`CUT`
-(the connection closes, mid-body or before any response), :data:`RESET` (it is reset, anywhere),
-or, instead of any response, :data:`REFUSE` or :data:`GARBAGE`. A ``Wait(math.inf)`` is a hang.
+Shape: :class:`Wait` silences before the :class:`Head`; after it, any mix of :class:`Send`,
+:class:`Wait` and :class:`Body`. A plan ends cleanly (the list just ends) or with one terminal
+marker: :data:`CUT` (the connection closes, mid-body or before any response), :data:`RESET` (it is
+reset, anywhere), or, instead of any response, :data:`REFUSE` or :data:`GARBAGE`. A
+``Wait(math.inf)`` is a hang.
+
+A long body is not spelled out: a :class:`Body` stands for many timed pieces (:class:`Pieces`)
+that are made one at a time as the cursor reaches them. A paced reply of 128,000 tokens is then a
+few objects when it is planned, not 32,000, and a server builds each event as it sends it.
 """
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Union
@@ -66,7 +72,123 @@ GARBAGE = _Marker("GARBAGE")
 """Bytes that are not HTTP arrive instead of a response, then the connection closes."""
 TERMINAL = (REFUSE, CUT, RESET, GARBAGE)
 
-Action = Union[Head, Send, Wait, _Marker]  # noqa: UP007 (a runtime alias; 3.10 has no `type`)
+
+class Pieces(ABC):
+    """A body's timed pieces (each with the silence before it), made when they are reached.
+
+    Subclasses know their pieces' silences and event counts without making the pieces, so that
+    shaping a plan (where a fault cuts, whether a stretch is silent) costs nothing per piece.
+    """
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def gap(self, index: int) -> float:
+        """The silence before piece ``index``."""
+
+    @abstractmethod
+    def make(self, index: int) -> Send:
+        """Piece ``index`` (made anew on each call: nothing is kept)."""
+
+    def events(self, index: int) -> int:
+        """The counted events in piece ``index``."""
+        return self.make(index).events
+
+    def silent(self, start: int, stop: int) -> bool:
+        """Whether any of pieces ``start`` to ``stop`` waits before it."""
+        return any(self.gap(index) for index in range(start, stop))
+
+    def seconds(self, start: int, stop: int) -> float:
+        """The silences of pieces ``start`` to ``stop``, together."""
+        return sum(self.gap(index) for index in range(start, stop))
+
+    def events_between(self, start: int, stop: int) -> int:
+        """The counted events in pieces ``start`` to ``stop``."""
+        return sum(self.events(index) for index in range(start, stop))
+
+    def cut(self, after: int) -> int:
+        """The index of the first piece that does not go out when ``after`` events do."""
+        counted = 0
+        for index in range(len(self)):
+            events = self.events(index)
+            if events:
+                if counted >= after:
+                    return index
+                counted += events
+        return len(self)
+
+
+class Spelled(Pieces):
+    """Pieces given one by one, as a tuple of ``(gap, piece)``."""
+
+    def __init__(self, pieces: Sequence[tuple[float, Send]]) -> None:
+        self._pieces = tuple(pieces)
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+    def gap(self, index: int) -> float:
+        return self._pieces[index][0]
+
+    def make(self, index: int) -> Send:
+        return self._pieces[index][1]
+
+
+SPELLED_PIECES = 1024
+"""A stretch of body up to this many pieces is spelled out in the plan as :class:`Wait` and :class:`Send`
+actions (plans stay plain data to read and compare); a longer one is a :class:`Body`."""
+
+
+@dataclass(frozen=True, eq=False)
+class Body:
+    """Pieces ``start`` to ``stop`` of ``pieces``: a long stretch of body, walked piece by piece as if it
+    were spelled out (each piece's silence, then the piece)."""
+
+    pieces: Pieces
+    start: int
+    stop: int
+    paced: bool = True
+    """False: the pieces go out without their silences (a buffering gateway moved them before the head)."""
+
+    def gap(self, index: int) -> float:
+        return self.pieces.gap(index) if self.paced else 0.0
+
+    @property
+    def silent(self) -> bool:
+        """Whether a silence comes before any of its pieces."""
+        return self.paced and self.pieces.silent(self.start, self.stop)
+
+    @property
+    def seconds(self) -> float:
+        return self.pieces.seconds(self.start, self.stop) if self.paced else 0.0
+
+    @property
+    def events(self) -> int:
+        return self.pieces.events_between(self.start, self.stop)
+
+    def between(self, start: int, stop: int) -> Body:
+        """Its pieces ``start`` to ``stop`` (indices of :attr:`pieces`), as a body of their own."""
+        return Body(self.pieces, start, stop, self.paced)
+
+    def unpaced(self) -> Body:
+        return Body(self.pieces, self.start, self.stop, paced=False)
+
+
+Action = Union[Head, Send, Wait, Body, _Marker]  # noqa: UP007 (a runtime alias; 3.10 has no `type`)
+
+
+def body_of(pieces: Pieces, start: int, stop: int) -> list[Action]:
+    """Pieces ``start`` to ``stop`` as plan actions: spelled out, or one :class:`Body` when they are many."""
+    if stop - start > SPELLED_PIECES:
+        return [Body(pieces, start, stop)]
+    body: list[Action] = []
+    for index in range(start, stop):
+        gap = pieces.gap(index)
+        if gap:
+            body.append(Wait(gap))
+        body.append(pieces.make(index))
+    return body
 
 
 @dataclass(frozen=True)
@@ -78,8 +200,8 @@ class Plan:
         last = len(self.actions) - 1
         for index, action in enumerate(self.actions):
             kind = action.__class__
-            if kind is Send or kind is Wait:
-                if kind is Send and not seen_head:
+            if kind is Send or kind is Wait or kind is Body:
+                if kind is not Wait and not seen_head:
                     raise ValueError(f"{action!r} before the Head")
             elif kind is Head:
                 if seen_head:
@@ -114,32 +236,26 @@ class Response:
 
     Faults cut it after ``after`` counted SSE events (pings before the cut go too); a JSON body
     split into pieces counts one event a piece, so ``after=K`` means the same fraction either way.
+    ``pieces`` may be given as a sequence of ``(gap, piece)``.
     """
 
     before: float
     head: Head
-    pieces: tuple[tuple[float, Send], ...]
+    pieces: Pieces
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pieces, Pieces):
+            object.__setattr__(self, "pieces", Spelled(self.pieces))
 
     def whole(self) -> Plan:
         return Plan.of(Wait(self.before), self.head, self._body(0, len(self.pieces)))
 
     def cut(self, after: int) -> int:
         """The index of the first piece that does not go out when ``after`` events do."""
-        counted = 0
-        for index, (_, piece) in enumerate(self.pieces):
-            if piece.events:
-                if counted >= after:
-                    return index
-                counted += piece.events
-        return len(self.pieces)
+        return self.pieces.cut(after)
 
     def _body(self, start: int, stop: int) -> list[Action]:
-        body: list[Action] = []
-        for gap, piece in self.pieces[start:stop]:
-            if gap:
-                body.append(Wait(gap))
-            body.append(piece)
-        return body
+        return body_of(self.pieces, start, stop)
 
     def until(self, after: int, *tail: Action) -> Plan:
         """The response up to ``after`` events, then ``tail`` (nothing: a clean, early end)."""
@@ -152,17 +268,41 @@ class Response:
         pause: list[Action] = [Wait(seconds)]
         if keepalive is not None and every > 0:
             beats = max(0, math.ceil(seconds / every) - 1)
-            pause = [action for _ in range(beats) for action in (Wait(every), keepalive)]
-            pause.append(Wait(seconds - beats * every))
+            pause = [*body_of(_Beats(beats, every, keepalive), 0, beats), Wait(seconds - beats * every)]
         return Plan.of(Wait(self.before), self.head, self._body(0, at), pause, self._body(at, len(self.pieces)))
 
     def replaced(self, after: int, change: Callable[[bytes], bytes]) -> Plan:
         """The response with the piece after ``after`` events rewritten by ``change`` (the last
         piece, when the response has no more than ``after``)."""
-        at = min(self.cut(after), len(self.pieces) - 1)
-        gap, piece = self.pieces[at]
-        return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(gap), Send(change(piece.data), 1),
-                       self._body(at + 1, len(self.pieces)))
+        pieces = self.pieces
+        at = min(self.cut(after), len(pieces) - 1)
+        return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(pieces.gap(at)),
+                       Send(change(pieces.make(at).data), 1), self._body(at + 1, len(pieces)))
+
+
+class _Beats(Pieces):
+    """``count`` keep-alives, one every ``every`` seconds: a stall kept open by pings."""
+
+    def __init__(self, count: int, every: float, keepalive: Send) -> None:
+        self._count, self._every, self._keepalive = count, every, keepalive
+
+    def __len__(self) -> int:
+        return self._count
+
+    def gap(self, index: int) -> float:
+        return self._every
+
+    def make(self, index: int) -> Send:
+        return self._keepalive
+
+    def silent(self, start: int, stop: int) -> bool:
+        return stop > start
+
+    def seconds(self, start: int, stop: int) -> float:
+        return (stop - start) * self._every
+
+    def events_between(self, start: int, stop: int) -> int:
+        return (stop - start) * self._keepalive.events
 
 
 END = _Marker("END")
@@ -206,12 +346,15 @@ class Cursor:
     ``read_timeout`` is the longest silence the client accepts between two reads (httpx's ``read``
     timeout; ``None``: no limit). A silence longer than that ends the walk with
     :data:`READ_TIMEOUT` after exactly ``read_timeout`` seconds, wherever it falls: before the
-    head (the SDK retries it) or mid-body (raw ``ReadTimeout`` while iterating a stream).
+    head (the SDK retries it) or mid-body (raw ``ReadTimeout`` while iterating a stream). A
+    :class:`Body` is walked as its pieces would be if they were spelled out.
     """
 
     def __init__(self, plan: Plan, read_timeout: float | None) -> None:
         self._actions = plan.actions
         self._index = 0
+        self._piece: int | None = None
+        """Within the :class:`Body` at ``_index``: the next of its pieces, once the walk is in it."""
         self._read_timeout = read_timeout
 
     @property
@@ -222,20 +365,40 @@ class Cursor:
         waited = 0.0
         while self._index < len(self._actions):
             action = self._actions[self._index]
+            kind = action.__class__
+            if kind is Body:
+                assert isinstance(action, Body)
+                piece = action.start if self._piece is None else self._piece
+                if piece >= action.stop:
+                    self._index += 1
+                    self._piece = None
+                    continue
+                self._piece = piece + 1
+                waited += action.gap(piece)
+                ended = self._waited_too_long(waited)
+                return ended if ended is not None else Next(waited, action.pieces.make(piece))
             self._index += 1
-            if action.__class__ is not Wait:
-                if action.__class__ is _Marker:
+            if kind is not Wait:
+                if kind is _Marker:
                     self._index = len(self._actions) + 1
                 return Next(waited, action)
+            assert isinstance(action, Wait)
             waited += action.seconds
-            if self._read_timeout is not None and waited > self._read_timeout:
-                self._index = len(self._actions) + 1
-                return Next(self._read_timeout, READ_TIMEOUT)
-            if math.isinf(waited):
-                self._index = len(self._actions) + 1
-                return Next(0.0, FOREVER)
+            ended = self._waited_too_long(waited)
+            if ended is not None:
+                return ended
         self._index = len(self._actions) + 1
         return Next(waited, END)
+
+    def _waited_too_long(self, waited: float) -> Next | None:
+        """The end of the walk, when a silence of ``waited`` outlasts the client or never ends."""
+        if self._read_timeout is not None and waited > self._read_timeout:
+            self._index = len(self._actions) + 1
+            return Next(self._read_timeout, READ_TIMEOUT)
+        if math.isinf(waited):
+            self._index = len(self._actions) + 1
+            return Next(0.0, FOREVER)
+        return None
 
     def skip_rest(self) -> None:
         """The walk is over: what was left has been delivered another way."""
@@ -244,4 +407,10 @@ class Cursor:
     def rest_without_silence(self) -> list[Action] | None:
         """The remaining actions if none of them waits (they would all be sent at once); else None."""
         rest = list(self._actions[self._index :])
-        return None if any(isinstance(action, Wait) for action in rest) else rest
+        if rest and self._piece is not None:
+            body = rest[0]
+            assert isinstance(body, Body)
+            rest[0] = body.between(self._piece, body.stop)
+        if any(isinstance(action, Wait) or (isinstance(action, Body) and action.silent) for action in rest):
+            return None
+        return rest

@@ -23,8 +23,8 @@ from ..wire.platforms import ANTHROPIC, MESSAGES_PATH, Platform
 from . import replies
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
-from .messages import input_tokens, render_message
-from .plan import Head, Plan, Response, Send
+from .messages import Stream, input_tokens, render_message
+from .plan import Head, Pieces, Plan, Response, Send, Spelled
 from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
 from .request import Incoming
@@ -232,10 +232,19 @@ class _Shaping:
             elif (schema := output_schema(body)) is not None:
                 # Structured outputs: the answer is JSON valid for the schema. Written with spaces, so
                 # that max_tokens can cut it between values as it cuts text (the fake's tokens are words).
-                return replies.text(json.dumps(synthesise(schema), sort_keys=True))
+                # Each value is a word at least: past max_tokens of them the text is cut, so none is built.
+                answer = self._built(schema, "the structured output", values=max_tokens + 1)
+                return replies.text(json.dumps(answer, sort_keys=True))
+            elif api.latency is not None and api.latency.fill_to_max_tokens:
+                # No model writes more than the longest output in the table: with the API's checks off
+                # (or a model the table lacks), a bigger max_tokens costs no more than that.
+                most = api.models.most_output
+                if max_tokens > most:
+                    self._notes.append(f"max_tokens {max_tokens} is more than any model writes: the reply "
+                                       f"fills {most} tokens")
+                return replies.text(filler_text(min(max_tokens, most)))
             else:
-                fill = api.latency is not None and api.latency.fill_to_max_tokens
-                return replies.text(filler_text(max_tokens)) if fill else replies.default()
+                return replies.default()
         elif forced is not None and reply.stop is None and not any(isinstance(b, ToolUseBlock) for b in reply.blocks):
             # With tool_choice any or tool the API prefills the turn with the call: its reply is a
             # tool_use, never text alone. The script's words stay (they were asked for), the call follows.
@@ -252,10 +261,20 @@ class _Shaping:
                 if tool is None:
                     self._notes.append(f"tool {block.name!r} is not among the request's tools: input {{}}")
                 schema = tool.get("input_schema") if tool is not None else None
-                block = ToolUseBlock(block.name, json.dumps(synthesise(schema), sort_keys=True,
-                                                            separators=(",", ":")), block.id)
+                # A call's tokens are its JSON's characters / 4: past max_tokens of them it is cut.
+                value = self._built(schema, f"tool {block.name!r}", characters=4 * max_tokens + 1)
+                if not isinstance(value, dict):
+                    # A tool's input is an object; the API refuses any other input_schema.
+                    self._notes.append(f"tool {block.name!r}: its input_schema is not an object's: input {{}}")
+                    value = {}
+                block = ToolUseBlock(block.name, json.dumps(value, sort_keys=True, separators=(",", ":")), block.id)
             blocks.append(block)
         return replies.Reply(tuple(blocks), reply.stop)
+
+    def _built(self, schema: Any, about: str, **most: int) -> Any:
+        """A value for ``schema``, built no further than ``most`` (see :func:`synthesise`); if it stops short
+        of the schema where no reply could hold it, a note says so ``about`` what it is for."""
+        return synthesise(schema, lambda why: self._notes.append(f"{about}: {why}"), **most)
 
     def response(self, *, split: bool = False, lead: replies.Reply | None = None,
                  tail: replies.Reply | None = None) -> Response:
@@ -275,24 +294,13 @@ class _Shaping:
         if not self.stream:
             head = api._head(JSON_CONTENT_TYPE, self._now, request_id, platform, usage)
             body_bytes = json_bytes(rendered.message)
-            parts = sum(event.name != "ping" for event in rendered.events) if split else 0
-            pieces = _split(body_bytes, parts) if split else ((0.0, Send(body_bytes)),)
+            parts = len(rendered.events) - len(rendered.events.pings) if split else 0
+            pieces: Pieces = _Slices(body_bytes, parts) if split else Spelled(((0.0, Send(body_bytes)),))
             # A JSON body is sent once the last token exists: its whole generation time comes first.
             before = speed.generation_time(rendered.output_tokens) if speed else 0.0
             return Response(before, head, pieces)
         head = api._head(platform.stream_content_type, self._now, request_id, platform)
-        timed: list[tuple[float, Send]] = []
-        first_token = True
-        encode = platform.event
-        for event, tokens in zip(rendered.events, rendered.token_gaps, strict=True):
-            gap = 0.0
-            if speed and tokens:
-                # The first token arrives at ttft; a delta leaves with the last token it carries.
-                gap = speed.ttft + (tokens - 1) / speed.tps if first_token else tokens / speed.tps
-                first_token = False
-            data = platform.last_event(event, usage) if event is MESSAGE_STOP else encode(event)
-            timed.append((gap, Send(data, 0 if event.name == "ping" else 1)))
-        return Response(0.0, head, tuple(timed))
+        return Response(0.0, head, _Events(rendered.events, speed, platform, usage))
 
     def status_error(self, status: int, error_type: str, args: Args, error_code: str | None = None) -> Plan:
         headers: list[tuple[str, str]] = []
@@ -335,8 +343,75 @@ def _arg(args: Args, name: str) -> Any:
         return None
 
 
-def _split(body: bytes, parts: int) -> tuple[tuple[float, Send], ...]:
+class _Slices(Pieces):
     """A JSON body in ``parts`` pieces, so that ``after=K`` means the same fraction in both modes."""
-    parts = max(1, parts)
-    size = -(-len(body) // parts)
-    return tuple((0.0, Send(body[i : i + size], 1)) for i in range(0, len(body), size))
+
+    def __init__(self, body: bytes, parts: int) -> None:
+        self._body = body
+        self._size = -(-len(body) // max(1, parts))
+        self._count = -(-len(body) // self._size) if body else 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def gap(self, index: int) -> float:
+        return 0.0
+
+    def make(self, index: int) -> Send:
+        return Send(self._body[index * self._size:(index + 1) * self._size], 1)
+
+    def events(self, index: int) -> int:
+        return 1
+
+    def silent(self, start: int, stop: int) -> bool:
+        return False
+
+    def events_between(self, start: int, stop: int) -> int:
+        return stop - start
+
+    def cut(self, after: int) -> int:
+        return min(max(after, 0), self._count)
+
+
+class _Events(Pieces):
+    """A stream's events as timed pieces, each encoded for its platform when it is reached: the first
+    token comes at the speed's ``ttft``, and each delta leaves with the last token it carries."""
+
+    def __init__(self, events: Stream, speed: Speed | None, platform: Platform, usage: tuple[int, int]) -> None:
+        self._events, self._speed, self._platform, self._usage = events, speed, platform, usage
+        self._pings = events.pings
+        self._first = next((index for index in range(len(events)) if events.tokens(index)), -1) if speed else -1
+        """The event that carries the first token: it waits for the time to first token."""
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def gap(self, index: int) -> float:
+        speed = self._speed
+        tokens = self._events.tokens(index) if speed else 0
+        if not tokens or speed is None:
+            return 0.0
+        return speed.ttft + (tokens - 1) / speed.tps if index == self._first else tokens / speed.tps
+
+    def make(self, index: int) -> Send:
+        event = self._events[index]
+        platform = self._platform
+        data = platform.last_event(event, self._usage) if event is MESSAGE_STOP else platform.event(event)
+        return Send(data, 0 if event.name == "ping" else 1)
+
+    def events(self, index: int) -> int:
+        return 0 if index in self._pings else 1
+
+    def silent(self, start: int, stop: int) -> bool:
+        return self._speed is not None and any(self._events.tokens(index) for index in range(start, stop))
+
+    def events_between(self, start: int, stop: int) -> int:
+        return stop - start - sum(1 for ping in self._pings if start <= ping < stop)
+
+    def cut(self, after: int) -> int:
+        # Every event counts but the pings: each ping before the cut moves it one further.
+        at = max(after, 0)
+        for ping in self._pings:
+            if ping <= at:
+                at += 1
+        return min(at, len(self))

@@ -15,11 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["ALREADY_CONTINUED", "CONTINUE_IN_FLIGHT", "EXPIRY_SECONDS", "FINGERPRINT_MISMATCH", "NOT_FOUND",
-           "ThreadError", "ThreadTurn", "Threads"]
+__all__ = ["ALREADY_CONTINUED", "CONTINUE_IN_FLIGHT", "EXPIRY_SECONDS", "FINGERPRINT_MISMATCH", "MOST_REPLIES",
+           "NOT_FOUND", "ThreadError", "ThreadTurn", "Threads"]
 
 EXPIRY_SECONDS = 300.0
 """A thread expires this long after its last request (DESIGN.md §9; the issue quotes the API)."""
+MOST_REPLIES = 1_000
+"""Replies a fake holds for threads to continue from; past it the oldest is forgotten (as if its thread
+had expired), so that a fake serving for days holds a bounded memory."""
 KEPT_FIELDS = ("system", "tools")
 """The fields a thread keeps from its ``create``: a ``continue`` leaves them out (the SDK's
 ``CREATE_ONLY_FIELDS``)."""
@@ -144,7 +147,10 @@ class Threads:
             return
         reply = {"role": "assistant", "content": message.get("content", [])}
         # The body passed the API's checks before any reply: its messages are a list.
-        self._stored[str(message.get("id"))] = _Stored(turn.thread, (*turn.body["messages"], reply))
+        stored = self._stored
+        stored[str(message.get("id"))] = _Stored(turn.thread, (*turn.body["messages"], reply))
+        if len(stored) > MOST_REPLIES:
+            del stored[next(iter(stored))]
         turn.replied = True
 
     def end(self, turn: ThreadTurn, *, delivered: bool) -> None:

@@ -25,11 +25,34 @@ from .step import OK, ScriptError, Step
 __all__ = ["CallScript", "Route", "ScriptState", "TurnNumbers"]
 
 
-class TurnNumbers(dict[str, int]):
-    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival."""
+MOST_TURNS = 10_000
+"""Turns whose numbers a fake remembers: the ones most recently seen. A conversation not seen for
+longer than that is a new turn when it comes back (a server that runs for days numbers turns
+without end, and keeps only these)."""
+
+
+class TurnNumbers:
+    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival; the
+    :data:`MOST_TURNS` most recently seen are remembered."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._count = 0
 
     def of(self, key: str) -> int:
-        return self.setdefault(key, len(self) + 1)
+        numbers = self._numbers
+        number = numbers.pop(key, None)
+        if number is None:
+            self._count += 1
+            number = self._count
+            if len(numbers) >= MOST_TURNS:
+                del numbers[next(iter(numbers))]  # the least recently seen
+        numbers[key] = number  # last in the dict: the most recently seen
+        return number
+
+    def __len__(self) -> int:
+        """How many turns were numbered."""
+        return self._count
 
 
 @dataclass
@@ -139,8 +162,11 @@ class CallScript:
             turn = self._turn_numbers.of(messages_key)
             steps = self.turns[turn - 1] if turn <= len(self.turns) else ()
         if retry_count is None:
-            retry_count = self._attempts.get(messages_key, 0)
-            self._attempts[messages_key] = retry_count + 1
+            attempts = self._attempts
+            retry_count = attempts.pop(messages_key, 0)
+            attempts[messages_key] = retry_count + 1
+            if len(attempts) > MOST_TURNS:
+                del attempts[next(iter(attempts))]  # the turn least recently seen, as TurnNumbers forgets it
         for step in steps:
             if retry_count < step.count:
                 return replace(step, count=1)

@@ -26,7 +26,7 @@ from ..core.assertions import Assertions
 from ..core.catalogue import FAULTS
 from ..core.clock import Clock
 from ..core.gateways import Gateway
-from ..core.journal import Exchange, Outcome, format_timeline
+from ..core.journal import EVERY_BODY_WHOLE, Exchange, Journal, JournalBounds, Outcome, format_timeline
 from ..core.latency import LatencyModel
 from ..core.plan import (
     CUT,
@@ -36,6 +36,7 @@ from ..core.plan import (
     READ_TIMEOUT,
     REFUSE,
     RESET,
+    Body,
     Cursor,
     Head,
     Next,
@@ -103,6 +104,7 @@ class Engine(Assertions):
 
     ``seed``: ids and ``chaos`` picks. ``strict``: a scripted step left unused fails :meth:`verify`.
     ``latency``, ``gateway``, ``rate_limits``, ``models``, ``api_strict``: as for :class:`~claude_fakes.ClaudeFake`.
+    ``journal``: how much of what it served the engine keeps (by default the last 10,000 exchanges, whole).
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class Engine(Assertions):
         validate: bool = True,
         models: ModelsSource | ModelTable | None = None,
         api_strict: bool = False,
+        journal: JournalBounds = EVERY_BODY_WHOLE,
     ) -> None:
         if type(seed) is not int:
             raise TypeError(f"seed takes a whole number, got {seed!r}")
@@ -137,7 +140,7 @@ class Engine(Assertions):
         self._api = Api(seed, latency=latency, rate_limits=rate_limits, validate=validate, models=self.models,
                         api_strict=api_strict)
         self._lock = threading.RLock()
-        self._journal: list[Exchange] = []
+        self._journal = Journal(journal)
         self._attempts = 0
         self._script = ScriptState(self._lock)
         self._routes: list[Route] = []
@@ -154,7 +157,7 @@ class Engine(Assertions):
         with self._lock:
             self._api = Api(self.seed, latency=self.latency, rate_limits=self.rate_limits,
                             validate=self._api.validate, models=self.models, api_strict=self._api.api_strict)
-            self._journal = []
+            self._journal = Journal(self._journal.bounds)
             self._attempts = 0
             self._script = ScriptState(self._lock)
             self._routes = []
@@ -233,9 +236,19 @@ class Engine(Assertions):
 
     @property
     def journal(self) -> list[Exchange]:
-        """Every HTTP exchange so far, in order."""
+        """Every HTTP exchange so far, in order (the last ones, when the journal's bounds dropped the oldest)."""
         with self._lock:
             return list(self._journal)
+
+    @property
+    def evicted(self) -> int:
+        """Exchanges the journal dropped, oldest first, to stay within its bounds."""
+        return self._journal.evicted
+
+    @property
+    def truncated(self) -> int:
+        """Request bodies the journal keeps as a marker of their length, not as JSON (past its bounds)."""
+        return self._journal.truncated
 
     @property
     def attempts(self) -> int:
@@ -246,7 +259,8 @@ class Engine(Assertions):
         """The journal and the sleeps between attempts, one line each, in time order."""
         clock = self.clock
         return format_timeline(self.journal, clock.sleep_log, clock.elapsed, clock=clock.kind,
-                               real_sleeps=clock.real_sleep_log, real_sleeps_unlisted=clock.real_sleeps_unlisted)
+                               real_sleeps=clock.real_sleep_log, real_sleeps_unlisted=clock.real_sleeps_unlisted,
+                               evicted=self.evicted)
 
     def unused_steps(self) -> list[str]:
         """The scripted steps no attempt has met yet, described."""
@@ -338,13 +352,16 @@ class Engine(Assertions):
             if attempt:
                 self._attempts += 1
                 turn = self._turns.of(key)
+            kept, note = self._journal.body(incoming.body, body)
+            if note is not None:
+                notes.append(note)
             exchange = Exchange(
                 attempt=self._attempts if attempt else None,
                 retry_count=incoming.retry_count,
                 method=incoming.method,
                 path=incoming.path,
                 headers=redact(incoming.headers),
-                json=body,
+                json=kept,
                 timeout=dict(timeout),
                 step=step,
                 start=self.clock.elapsed,
@@ -354,7 +371,7 @@ class Engine(Assertions):
                 route=route.name if route is not None else None,
                 platform=platform.name,
             )
-            self._journal.append(exchange)
+            self._journal.add(exchange)
         return Run(self, exchange, plan, read_timeout, thread)
 
     def error(self, incoming: Incoming, error_type: str, message: str, *, status: int | None = None) -> Plan:
@@ -482,7 +499,8 @@ class Run:
 
     def whole_body(self) -> bytes | None:
         """The rest of the body, taken now, when it would all arrive at once and end cleanly (then
-        journalled as delivered; the executor reports the end); else None: it must be walked."""
+        journalled as delivered; the executor reports the end); else None: it must be walked. A long
+        body (a :class:`~claude_fakes.core.plan.Body`) is always walked, so that it is made as it goes."""
         self._silence_over()
         rest = self._cursor.rest_without_silence()
         if rest is None:
@@ -503,7 +521,7 @@ class Run:
         if rest is None:
             self._finish(Outcome.CLIENT_CLOSED)
             return
-        self.exchange.events += sum(action.events for action in rest if isinstance(action, Send))
+        self.exchange.events += sum(action.events for action in rest if isinstance(action, (Send, Body)))
         self._finish(Outcome.CUT if rest and rest[-1] is CUT else Outcome.COMPLETE)
 
 

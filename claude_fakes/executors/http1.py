@@ -10,6 +10,7 @@ responses are written here, as the fake's own headers need no validation per exc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 from urllib.parse import parse_qsl
@@ -60,13 +61,33 @@ def whole_response(status: int, headers: Sequence[tuple[str, str]], body: bytes,
 
 
 LAST_CHUNK = b"0\r\n\r\n"
+FLUSH_BYTES = 64 * 1024
+"""A long body goes out in writes of about this size: after each, the loop serves its other work (the
+server's other connections) before the body goes on, so that one body cannot hold the server."""
+
+
+async def pieced_response(wire: ByteWire, status: int, headers: Sequence[tuple[str, str]], pieces: Iterable[bytes],
+                          *, close: bool = False) -> None:
+    """A response whose body is made in ``pieces`` (a journal, an exchange at a time), chunked, written
+    :data:`FLUSH_BYTES` at a time with the loop's other work between the writes."""
+    closing = [("connection", "close")] if close else []
+    pending = bytearray(response_head(status, [*headers, ("transfer-encoding", "chunked"), *closing]))
+    for piece in pieces:
+        if piece:
+            pending += b"%x\r\n%s\r\n" % (len(piece), piece)
+        if len(pending) >= FLUSH_BYTES:
+            await wire.write(bytes(pending))
+            pending.clear()
+            await asyncio.sleep(0)
+    await wire.write(bytes(pending + LAST_CHUNK))
 
 
 async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
     """Perform ``run``'s plan on ``wire``; whether the connection can serve another request.
 
-    Bytes are written in one go up to each silence or ending, as a server flushes its buffer.
-    ``keep_alive=False``: the client asked to close after this response.
+    Bytes are written in one go up to each silence or ending, as a server flushes its buffer, or
+    every :data:`FLUSH_BYTES` of a long body. ``keep_alive=False``: the client asked to close after
+    this response.
     """
     pending = bytearray()
     chunked = False
@@ -80,6 +101,11 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
     def body(data: bytes) -> None:
         if data:
             pending.extend(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+
+    async def give_way() -> None:
+        if len(pending) >= FLUSH_BYTES:
+            await flush()
+            await asyncio.sleep(0)
 
     async def end() -> bool:
         if chunked:
@@ -113,6 +139,7 @@ async def perform(run: Run, wire: ByteWire, *, keep_alive: bool = True) -> bool:
                     return await end()
             elif isinstance(action, Send):
                 body(action.data)
+                await give_way()
             elif action is END:
                 return await end()
             elif action is FOREVER:

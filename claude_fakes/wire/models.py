@@ -122,6 +122,11 @@ class ModelTable:
                 found.setdefault(name, model)
         return found
 
+    @functools.cached_property
+    def most_output(self) -> int:
+        """The most output tokens any model in the table writes in one reply."""
+        return max((model.max_tokens for model in self.models), default=0)
+
     def resolve(self, name: str) -> ModelInfo | None:
         """The model a request's ``model`` names (an id, an alias, a Bedrock or Vertex id), or None."""
         known = self._by_name.get(name)

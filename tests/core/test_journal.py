@@ -1,11 +1,26 @@
-"""core/journal.py: an exchange's description and the timeline of a journal."""
+"""core/journal.py: an exchange's description, a journal within its bounds, and the timeline of a journal."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
+import pytest
+
 from claude_fakes.core.clock import Sleep
-from claude_fakes.core.journal import TIMELINE_HEADER, Exchange, Outcome, format_timeline
+from claude_fakes.core.journal import (
+    TIMELINE_HEADER,
+    TRUNCATED,
+    Exchange,
+    Journal,
+    JournalBounds,
+    Outcome,
+    exchange_json,
+    format_timeline,
+    step_text,
+)
+from claude_fakes.core.script import parse_script
 from claude_fakes.core.step import Step
 
 
@@ -49,3 +64,52 @@ def test_turns_and_routes_show_once_there_is_more_than_one_turn() -> None:
 
 def test_a_servers_timeline_says_its_time_is_real() -> None:
     assert format_timeline([], [], 1.5, clock="real").splitlines()[0].endswith("1.5s real")
+
+
+def test_a_journal_keeps_its_last_exchanges_and_counts_those_it_evicted() -> None:
+    journal = Journal(JournalBounds(exchanges=3))
+    for number in range(1, 6):
+        journal.add(exchange(attempt=number))
+    assert [kept.attempt for kept in journal] == [3, 4, 5] and len(journal) == 3
+    assert (journal.evicted, journal.truncated) == (2, 0)
+    unbounded = Journal(JournalBounds(exchanges=None))
+    for number in range(20_001):
+        unbounded.add(exchange(attempt=number))
+    assert len(unbounded) == 20_001 and unbounded.evicted == 0
+
+
+def test_a_body_past_the_bounds_is_kept_as_a_marker_of_its_length_with_a_note() -> None:
+    journal = Journal(JournalBounds(body_bytes=100))
+    small = b'{"model": "m", "messages": []}'
+    assert journal.body(small, {"model": "m", "messages": []}) == ({"model": "m", "messages": []}, None)
+    body = {"model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "x" * 200}]}
+    data = json.dumps(body).encode()
+    kept, note = journal.body(data, body)
+    assert kept == {"model": "m", "max_tokens": 5, "stream": True,
+                    TRUNCATED: {"bytes": len(data), "blake2b": hashlib.blake2b(data, digest_size=16).hexdigest()}}
+    assert note == f"a body of {len(data)} bytes: the journal keeps bodies up to 100 bytes as JSON"
+    assert journal.body(data, body)[0] == kept, "a retry of the same body is the same entry"
+    assert journal.body(data + b" ", body)[0] != kept and journal.truncated == 3
+    not_json, _ = journal.body(b"x" * 200, None)
+    assert list(not_json) == [TRUNCATED] and not_json[TRUNCATED]["bytes"] == 200
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "8"])
+def test_journal_bounds_take_whole_numbers_from_1_or_none(value: Any) -> None:
+    with pytest.raises(ValueError, match="journal exchanges"):
+        JournalBounds(exchanges=value)
+    with pytest.raises(ValueError, match="journal body_bytes"):
+        JournalBounds(body_bytes=value)
+
+
+def test_the_timeline_says_how_many_exchanges_the_journal_evicted() -> None:
+    assert format_timeline([], [], 0.0, evicted=7).splitlines()[0].endswith(
+        "0s virtual (7 earlier exchange(s) evicted from the journal)")
+
+
+def test_a_long_step_is_shown_without_its_replys_words_and_still_parses() -> None:
+    (long,) = parse_script('drop(after=3, text="' + "a " * 5_000 + '")')
+    assert step_text(long) == "drop(after=3)" and parse_script(step_text(long))[0].action == "drop"
+    (short,) = parse_script('drop(after=3, text="hi")')
+    assert step_text(short) == str(short)
+    assert exchange_json(exchange(step=long))["step"] == "drop(after=3)"

@@ -35,7 +35,8 @@ def test_latency_model_by_name() -> None:
         latency_model("fast")
 
 
-@pytest.mark.parametrize("tokens", [0, 1, 9, 25])
+@pytest.mark.parametrize("tokens", [0, 1, 9, 25, 128_000])
 def test_filler_text_is_exactly_that_many_tokens(tokens: int) -> None:
     assert len(split_tokens(filler_text(tokens))) == tokens
     assert filler_text(tokens) == filler_text(tokens)
+    assert filler_text(tokens).startswith(filler_text(min(tokens, 10))), "the same words, in the same order"

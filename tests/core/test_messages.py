@@ -170,3 +170,39 @@ def test_input_tokens_reads_content_nested_as_deep_as_json_goes() -> None:
         content = [content]
     # "abcd", "user" and "deep": twelve characters, three of the fake's four-character tokens.
     assert input_tokens({"messages": [{"role": "user", "content": content}], "system": "abcd"}) == 3
+
+
+def test_split_tokens_splits_no_more_of_a_long_text_than_is_wanted() -> None:
+    text = " one  two\tthree four "
+    whole = split_tokens(text)
+    for most in range(len(whole) + 2):
+        assert split_tokens(text, most)[:most] == whole[:most]
+        assert len(split_tokens(text, most)) >= min(most, len(whole)), "enough to tell a cut text from a whole one"
+    assert split_tokens("w " * 100_000, 3) == ["w", " w", " w"]
+
+
+def test_a_long_streams_events_are_made_when_they_are_read() -> None:
+    words = " ".join(f"w{n}" for n in range(10_000))
+    rendered = render_message(replies.thinking("hm hm hm") + replies.text(words), model="m", max_tokens=20_000,
+                              input_token_count=3, ids=Ids(0), delta_tokens=8)
+    events = rendered.events
+    # message_start; thinking: start, ping, two deltas, signature, stop; text: start, a delta per 8 words, stop;
+    # message_delta, message_stop
+    assert len(events) == 1 + 6 + 1 + 10_000 // 8 + 1 + 2
+    assert events[-1].name == "message_stop" and events[2].name == "ping" and events.pings == [2]
+    assert events[-4].data["delta"]["text"] == " " + " ".join(f"w{n}" for n in range(9_992, 10_000))
+    assert [event.name for event in events[3:6]] == ["content_block_delta"] * 3
+    assert "".join(event.data.get("delta", {}).get("text", "") for event in events) == words
+    assert [events.tokens(index) for index in (0, 3, 4, 5, len(events) - 4, len(events) - 1)] == [0, 3, 0, 0, 8, 0]
+    with pytest.raises(IndexError):
+        events[len(events)]
+
+
+def test_max_tokens_inside_a_call_of_many_members_keeps_as_many_as_fit() -> None:
+    members = {f"k{n:05d}": n for n in range(5_000)}
+    message, events = render(replies.tool_use("t", members), max_tokens=1_000)
+    kept = message["content"][0]["input"]
+    assert list(kept) == list(members)[:len(kept)] and 0 < len(kept) < 5_000
+    written = "".join(data["delta"]["partial_json"] for name, data in events if name == "content_block_delta")
+    assert estimate_tokens("t" + written) <= 1_000 < estimate_tokens("t" + written + f',"k{len(kept):05d}":{len(kept)}')
+    assert json.loads(written + "}") == kept

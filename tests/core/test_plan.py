@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from claude_fakes.core import plan as plan_module
 from claude_fakes.core.plan import (
     CUT,
     END,
@@ -14,13 +15,16 @@ from claude_fakes.core.plan import (
     READ_TIMEOUT,
     REFUSE,
     RESET,
+    SPELLED_PIECES,
     Action,
+    Body,
     Cursor,
     Head,
     Next,
     Plan,
     Response,
     Send,
+    Spelled,
     Wait,
 )
 
@@ -161,3 +165,77 @@ def test_skip_rest_finishes_the_walk() -> None:
     cursor = Cursor(RESPONSE.whole(), None)
     cursor.skip_rest()
     assert cursor.finished and cursor.rest_without_silence() == []
+
+
+# -- long bodies: pieces made as the walk reaches them -------------------------------------------------
+
+LONG = 3 * SPELLED_PIECES
+"""Pieces in a body too long to spell out."""
+
+
+def long_response() -> Response:
+    """A stream of ``LONG`` pieces with a ping third, a pause now and then, and instant pieces."""
+    pieces = [(0.0 if n % 3 else 0.25, PING if n == 2 else event(n)) for n in range(LONG)]
+    return Response(0.5, HEAD, pieces)
+
+
+def steps_of(plan: Plan, read_timeout: float | None) -> list[tuple[float, object]]:
+    """Every step the cursor yields, to the end of the plan (bounded: at most one per piece or ping, then the end)."""
+    cursor = Cursor(plan, read_timeout)
+    steps: list[tuple[float, object]] = []
+    for _ in range(10 * LONG):
+        step = cursor.next()
+        steps.append((step.wait, step.then))
+        if cursor.finished:
+            return steps
+    raise AssertionError("the cursor did not finish")
+
+
+SHAPES = {
+    "whole": lambda response: response.whole(),
+    "until": lambda response: response.until(LONG - 30, CUT),
+    "stalled": lambda response: response.stalled(LONG // 2, 30.0),
+    "kept-alive": lambda response: response.stalled(5, 3000.0, keepalive=PING, every=1.0),
+    "replaced": lambda response: response.replaced(LONG - 5, bytes.upper),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("read_timeout", [None, 0.5, 100.0])
+def test_a_long_body_is_walked_as_its_pieces_spelled_out(shape: str, read_timeout: float | None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = SHAPES[shape](long_response())
+    assert any(isinstance(action, Body) for action in plan.actions) and len(plan.actions) < 40, "not spelled out"
+    monkeypatch.setattr(plan_module, "SPELLED_PIECES", 10 * LONG)
+    spelled = SHAPES[shape](long_response())
+    assert not any(isinstance(action, Body) for action in spelled.actions)
+    assert steps_of(plan, read_timeout) == steps_of(spelled, read_timeout)
+
+
+def test_a_long_body_is_made_piece_by_piece_as_the_walk_reaches_it() -> None:
+    made: list[int] = []
+
+    class Counted(Spelled):
+        def make(self, index: int) -> Send:
+            made.append(index)
+            return super().make(index)
+
+    response = Response(0.0, HEAD, Counted([(0.0, event(n)) for n in range(LONG)]))
+    cursor = Cursor(response.whole(), None)
+    assert made == [], "planning made no piece"
+    for _ in range(4):
+        cursor.next()
+    assert made == [0, 1, 2]
+
+
+def test_what_is_left_of_a_long_body_goes_out_at_once_unless_a_piece_waits() -> None:
+    quiet = Response(0.0, HEAD, [(0.0, event(n)) for n in range(LONG)])
+    cursor = Cursor(quiet.until(LONG - 10, CUT), None)
+    for _ in range(6):
+        cursor.next()
+    body, end = cursor.rest_without_silence() or []
+    assert isinstance(body, Body) and (body.start, body.stop, body.events) == (5, LONG - 10, LONG - 15)
+    assert end is CUT
+    paced = Cursor(long_response().whole(), None)
+    paced.next()
+    assert paced.rest_without_silence() is None

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from claude_fakes.core.plan import CUT, REFUSE, Head, Plan, Send, Wait
+from claude_fakes.core.latency import REALISTIC
+from claude_fakes.core.plan import CUT, END, REFUSE, Body, Cursor, Head, Plan, Send, Wait
 from claude_fakes.core.planner import Api
 from claude_fakes.core.request import Incoming
 from claude_fakes.core.script import parse_script
@@ -115,6 +116,43 @@ def test_an_invalid_body_is_a_400_naming_the_field(fields: dict[str, Any], fragm
 
 def test_validate_false_lets_max_tokens_past_the_models_limit() -> None:
     assert Api(validate=False).reject(message_request(max_tokens=10**9), now=0) is None
+
+
+def test_a_paced_reply_fills_max_tokens_but_never_more_than_any_model_writes() -> None:
+    notes: list[str] = []
+    request = message_request(stream=False, max_tokens=3_000_000)
+    plan = Api(latency=REALISTIC, validate=False).respond(request, OK, now=0, notes=notes)
+    message = json.loads(sent(plan))
+    assert message["usage"]["output_tokens"] == 128_000 and message["stop_reason"] == "end_turn"
+    assert notes == ["max_tokens 3000000 is more than any model writes: the reply fills 128000 tokens"]
+    assert plan.actions[0] == Wait(REALISTIC.speed(MODEL).generation_time(128_000))
+
+
+def test_a_long_stream_is_planned_as_one_body_made_as_it_is_sent() -> None:
+    plan = Api(latency=REALISTIC, validate=False).respond(message_request(stream=True, max_tokens=10**8), OK, now=0)
+    head, body = plan.actions
+    assert isinstance(head, Head) and isinstance(body, Body) and body.silent
+    assert body.stop - body.start == 3 + 128_000 // 8 + 3 and body.events == body.stop - body.start - 1
+    cursor = Cursor(plan, None)
+    cursor.next()
+    first = cursor.next()
+    assert first.then == Send(body.pieces.make(0).data, 1) and first.wait == 0
+    assert [cursor.next().wait for _ in range(3)] == [0, 0, REALISTIC.speed(MODEL).ttft + 7 / 120]
+
+
+def test_a_long_json_body_is_cut_by_a_fault_at_the_same_fraction_as_its_stream() -> None:
+    request = message_request(max_tokens=64_000)
+    full = sent(Api(latency=REALISTIC).respond(request, OK, now=0))
+    (step,) = parse_script("truncate(after=1000)")
+    plan = Api(latency=REALISTIC).respond(request, step, now=0)
+    cursor, body = Cursor(plan, None), b""
+    for _ in range(2_000):  # bounded: one step per piece
+        then = cursor.next().then
+        if then is END:
+            break
+        body += then.data if isinstance(then, Send) else b""
+    parts = 3 + 64_000 // 8 + 3  # the stream's counted events
+    assert body == full[:1000 * -(-len(full) // parts)]
 
 
 def test_a_models_limit_query_out_of_range_is_refused() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from claude_fakes.core import threads as threads_module
 from claude_fakes.core.threads import (
     ALREADY_CONTINUED,
     CONTINUE_IN_FLIGHT,
@@ -122,3 +125,12 @@ def test_a_refused_or_failed_request_stores_no_reply() -> None:
     turn = continue_from(threads, 0.0, previous="msg_unknown")
     threads.replied(turn, {"id": "msg_9", "content": []})
     assert continue_from(threads, 1.0, previous="msg_9").error == NOT_FOUND
+
+
+def test_a_fake_holds_its_latest_replies_and_forgets_the_oldest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads_module, "MOST_REPLIES", 2)
+    threads = Threads()
+    for reply in ("msg_1", "msg_2", "msg_3"):
+        create(threads, reply_id=reply)
+    assert continue_from(threads, 1.0, "msg_1").error is NOT_FOUND, "forgotten, as if expired"
+    assert continue_from(threads, 1.0, "msg_3").error is None

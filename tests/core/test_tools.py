@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import anthropic
@@ -11,7 +12,12 @@ import pydantic
 import pytest
 
 from claude_fakes import ClaudeFake, faults, replies
-from claude_fakes.core.tools import MOST_CHARACTERS, MOST_ITEMS, forced_tool, output_schema, synthesise
+from claude_fakes.core.plan import Send
+from claude_fakes.core.planner import Api
+from claude_fakes.core.request import Incoming
+from claude_fakes.core.script import parse_script, to_turns
+from claude_fakes.core.step import OK
+from claude_fakes.core.tools import MOST_CHARACTERS, MOST_ITEMS, MOST_NODES, forced_tool, output_schema, synthesise
 
 from ..agent import WEATHER_TOOL
 from ..sdk import HTTP, MODES, call
@@ -197,3 +203,87 @@ def test_sizes_no_reply_could_hold_are_built_only_as_far_as_the_largest_output()
         == MOST_ITEMS
     assert len(synthesise({"type": "string", "minLength": 10**9})) == MOST_CHARACTERS
     assert len(synthesise({"type": "array", "minItems": 3, "items": {"type": "integer"}})) == 3
+
+
+def test_a_schema_whose_refs_branch_is_followed_only_so_far_and_says_so() -> None:
+    # Each node refers to itself twice: 2 ** 32 steps to the depth limit.
+    branching = {"$defs": {"node": {"type": "object", "required": ["left", "right"],
+                                    "properties": {"left": {"$ref": "#/$defs/node"},
+                                                   "right": {"$ref": "#/$defs/node"}}}},
+                 "$ref": "#/$defs/node"}
+    why: list[str] = []
+    value = synthesise(branching, why.append)
+    assert why == [f"its schema took more than {MOST_NODES} steps to follow: the input stops there"]
+    objects, pending = 0, [value]
+    while pending:  # bounded: each object is walked once
+        item = pending.pop()
+        if isinstance(item, dict):
+            objects += 1
+            pending.extend(item.values())
+    assert objects <= MOST_NODES
+
+
+def test_an_input_longer_than_any_reply_stops_where_max_tokens_would_cut_it() -> None:
+    wide = {"type": "object", "required": [f"p{n}" for n in range(100)],
+            "properties": {f"p{n}": {"type": "integer"} for n in range(100)}}
+    why: list[str] = []
+    value = synthesise({"type": "array", "minItems": 10**6, "items": wide}, why.append)
+    assert len(json.dumps(value, separators=(",", ":"))) <= MOST_CHARACTERS + 1_000 and 1 < len(value) < 10**6
+    assert why == [f"the input would be longer than any reply ({MOST_ITEMS} values or {MOST_CHARACTERS} characters): "
+                   "it stops there, where max_tokens cuts it"]
+    strings = {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string", "minLength": 10**9},
+                                                                         "b": {"type": "string", "minLength": 10**9}}}
+    assert sum(map(len, synthesise(strings).values())) <= MOST_CHARACTERS
+
+
+def test_a_forced_tool_whose_schema_is_not_an_objects_gets_an_empty_input_and_a_note() -> None:
+    request = {"model": "claude-sonnet-4-6", "max_tokens": 3, "messages": [{"role": "user", "content": "hi"}],
+               "tools": [{"name": "t", "input_schema": {"type": "array", "minItems": 5}}],
+               "tool_choice": {"type": "any"}}
+    notes: list[str] = []
+    plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, json.dumps(request).encode()), OK, now=0,
+                         notes=notes)
+    message = json.loads(b"".join(action.data for action in plan.actions if isinstance(action, Send)))
+    assert message["content"][0]["input"] == {} and notes == ["tool 't': its input_schema is not an object's: input {}"]
+
+
+SCHEMAS_TO_CUT = {
+    "members-out-of-order": {"type": "object", "required": ["zeta", "alpha", "mid"], "properties": {
+        "zeta": {"type": "string", "minLength": 300}, "alpha": {"type": "array", "minItems": 50,
+                                                                "items": {"type": "integer"}},
+        "mid": {"type": "object", "required": ["b", "a"], "properties": {"a": {"type": "boolean"},
+                                                                        "b": {"type": "string", "minLength": 90}}}}},
+    "wide": {"type": "object", "required": [f"p{n:03d}" for n in range(300, 0, -1)],
+             "properties": {f"p{n:03d}": {"type": "string", "minLength": n} for n in range(1, 301)}},
+}
+
+
+@pytest.mark.parametrize("schema", SCHEMAS_TO_CUT.values(), ids=SCHEMAS_TO_CUT)
+@pytest.mark.parametrize("max_tokens", [1, 7, 60, 400, 5_000])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_an_input_built_only_as_far_as_max_tokens_cuts_it_is_the_same_as_built_whole(
+        schema: dict[str, Any], max_tokens: int, stream: bool) -> None:
+    def sent(script: str | None) -> bytes:
+        body = {"model": "claude-sonnet-4-6", "max_tokens": max_tokens, "stream": stream,
+                "tool_choice": {"type": "any"}, "messages": [{"role": "user", "content": "hi"}],
+                "tools": [{"name": "t", "input_schema": schema}]}
+        step = OK if script is None else parse_script(script)[0]
+        plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, json.dumps(body).encode()), step, now=0)
+        return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+
+    whole = json.dumps(synthesise(schema), separators=(",", ":"))
+    assert sent(None) == sent(f"tool_use(name=t, input='{whole}')")
+
+
+@pytest.mark.parametrize("schema", SCHEMAS_TO_CUT.values(), ids=SCHEMAS_TO_CUT)
+@pytest.mark.parametrize("max_tokens", [1, 7, 60, 400, 5_000])
+def test_a_structured_output_built_only_as_far_as_max_tokens_cuts_it_is_the_same_as_built_whole(
+        schema: dict[str, Any], max_tokens: int) -> None:
+    def sent(step: Any) -> bytes:
+        body = {"model": "claude-sonnet-4-6", "max_tokens": max_tokens, "messages": [{"role": "user", "content": "hi"}],
+                "output_config": {"format": {"type": "json_schema", "schema": schema}}}
+        plan = Api().respond(Incoming("POST", "/v1/messages", {}, {}, json.dumps(body).encode()), step, now=0)
+        return b"".join(action.data for action in plan.actions if isinstance(action, Send))
+
+    (whole,) = to_turns([replies.text(json.dumps(synthesise(schema), sort_keys=True))])[0]
+    assert sent(OK) == sent(whole)

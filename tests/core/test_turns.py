@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from claude_fakes.core import turns as turns_module
 from claude_fakes.core.script import parse_turns
 from claude_fakes.core.step import ScriptError, Step
-from claude_fakes.core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
+from claude_fakes.core.turns import CallScript, Match, Route, ScriptState, TurnNumbers, key_of, turns_of
 
 
 def state(script: str = "", *, default: bool = False, label: str = "") -> ScriptState:
@@ -27,6 +28,22 @@ def take(script_state: ScriptState, *keys: str) -> list[str]:
 def test_turn_numbers_are_given_by_first_arrival() -> None:
     numbers = TurnNumbers()
     assert [numbers.of(key) for key in ("a", "b", "a", "c")] == [1, 2, 1, 3]
+    assert len(numbers) == 3
+
+
+def test_turn_numbers_remember_the_turns_most_recently_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(turns_module, "MOST_TURNS", 2)
+    numbers = TurnNumbers()
+    assert [numbers.of(key) for key in ("a", "b", "a", "c", "a", "b")] == [1, 2, 1, 3, 1, 4], "b was forgotten"
+    assert len(numbers) == 4
+
+
+def test_a_call_script_counts_attempts_of_the_turns_most_recently_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(turns_module, "MOST_TURNS", 2)
+    call = CallScript(parse_turns("overloaded, api_error"))
+    # A client that sends no retry count: attempts are counted per turn, for the turns it last sent.
+    assert [call.step(key, None).action for key in ("a", "a", "b", "c", "a")] == [
+        "overloaded", "api_error", "overloaded", "overloaded", "overloaded"]
 
 
 def test_a_per_attempt_script_serves_every_attempt_in_order_whatever_the_turn() -> None:
@@ -136,5 +153,6 @@ def test_a_route_is_named_by_its_match_and_journals_its_own_exchanges() -> None:
 
 def test_key_of_is_the_messages_and_nothing_else() -> None:
     assert key_of(request("a")) == key_of({**request("a"), "model": "other", "stream": True})
+    assert len(key_of(request("a" * 100_000))) == 32, "a digest: a long conversation costs no more to remember"
     assert key_of(request("a")) != key_of(request("b"))
     assert key_of("not a body") == key_of(None)

@@ -9,8 +9,21 @@ from typing import Any
 import pytest
 
 from claude_fakes.core.clock import Clock
-from claude_fakes.core.journal import Outcome
-from claude_fakes.core.plan import CUT, END, FOREVER, READ_TIMEOUT, Head, Plan, Send, Wait, WouldHangForever
+from claude_fakes.core.journal import TRUNCATED, JournalBounds, Outcome
+from claude_fakes.core.plan import (
+    CUT,
+    END,
+    FOREVER,
+    READ_TIMEOUT,
+    SPELLED_PIECES,
+    Body,
+    Head,
+    Plan,
+    Send,
+    Spelled,
+    Wait,
+    WouldHangForever,
+)
 from claude_fakes.core.request import Incoming
 from claude_fakes.core.turns import Match
 from claude_fakes.engine.engine import OUTCOMES, REDACTED, Engine, Run, UnusedStepsError, is_secret, redact
@@ -272,8 +285,12 @@ def test_whole_body_takes_a_body_without_silence_and_counts_its_events() -> None
     assert run.next().then is END
 
 
+LONG_BODY = Body(Spelled([(0.0, Send(b"e", 1))] * (SPELLED_PIECES + 1)), 0, SPELLED_PIECES + 1)
+
+
 @pytest.mark.parametrize("plan", [Plan.of(Head(200, ()), Send(b"a"), Wait(1), Send(b"b")),
-                                  Plan.of(Head(200, ()), Send(b"a"), CUT)], ids=["a-silence", "a-cut"])
+                                  Plan.of(Head(200, ()), Send(b"a"), CUT), Plan.of(Head(200, ()), LONG_BODY)],
+                         ids=["a-silence", "a-cut", "a-long-body"])
 def test_whole_body_leaves_a_body_that_must_be_walked(plan: Plan) -> None:
     run = run_of(plan)
     run.next()
@@ -282,8 +299,8 @@ def test_whole_body_leaves_a_body_that_must_be_walked(plan: Plan) -> None:
 
 @pytest.mark.parametrize(("tail", "outcome", "events"), [
     ((Send(b"b", 1),), Outcome.COMPLETE, 2), ((Send(b"b", 1), CUT), Outcome.CUT, 2),
-    ((Wait(1), Send(b"b", 1)), Outcome.CLIENT_CLOSED, 1),
-], ids=["rest-at-once", "rest-then-cut", "rest-after-a-silence"])
+    ((Wait(1), Send(b"b", 1)), Outcome.CLIENT_CLOSED, 1), ((LONG_BODY,), Outcome.COMPLETE, SPELLED_PIECES + 2),
+], ids=["rest-at-once", "rest-then-cut", "rest-after-a-silence", "a-long-body"])
 def test_close_counts_what_would_go_out_at_once(tail: tuple[Any, ...], outcome: str, events: int) -> None:
     run = run_of(Plan.of(Head(200, ()), Send(b"a", 1), *tail))
     run.next()
@@ -365,3 +382,23 @@ def test_a_header_named_like_a_secret_is_redacted(header: str) -> None:
                                     "x-claude-code-session-id", "x-amz-date", "user-agent", "x-monkey"])
 def test_other_headers_are_kept(header: str) -> None:
     assert not is_secret(header)
+
+
+def test_the_journal_keeps_within_its_bounds_and_says_what_it_let_go() -> None:
+    engine = Engine(Clock(), journal=JournalBounds(exchanges=2, body_bytes=150))
+    for text in ("one", "two", "x" * 200):
+        serve(engine, attempt(text))
+    first, last = engine.journal
+    assert (first.attempt, last.attempt, engine.attempts) == (2, 3, 3)
+    assert (engine.evicted, engine.truncated) == (1, 1)
+    assert last.json[TRUNCATED]["bytes"] > 150 and last.json["model"] == "claude-sonnet-4-6"
+    assert last.notes[-1].endswith("the journal keeps bodies up to 150 bytes as JSON")
+    assert "(1 earlier exchange(s) evicted from the journal)" in engine.timeline().splitlines()[0]
+    engine.reset()
+    assert (engine.evicted, engine.truncated, engine.journal) == (0, 0, [])
+
+
+def test_an_engine_keeps_every_body_whole_by_default() -> None:
+    engine = Engine(Clock())
+    serve(engine, attempt("x" * 100_000))
+    assert engine.journal[0].json["messages"][0]["content"] == "x" * 100_000 and engine.truncated == 0

@@ -11,14 +11,16 @@ import pytest
 
 from claude_fakes.core.clock import Clock
 from claude_fakes.core.journal import Outcome
-from claude_fakes.core.plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Send, Wait
+from claude_fakes.core.plan import CUT, GARBAGE, REFUSE, RESET, Head, Plan, Response, Send, Wait
 from claude_fakes.core.request import Incoming
 from claude_fakes.engine.engine import Engine, Run
 from claude_fakes.executors.http1 import (
+    FLUSH_BYTES,
     LAST_CHUNK,
     ClientGone,
     incoming_of,
     perform,
+    pieced_response,
     response_head,
     wants_close,
     whole_response,
@@ -127,6 +129,17 @@ def test_bytes_are_flushed_before_each_silence_which_the_wire_keeps() -> None:
     assert run.exchange.events == 2
 
 
+def test_a_long_body_goes_out_in_writes_of_about_flush_bytes() -> None:
+    wire = MemoryWire()
+    events = 4 * FLUSH_BYTES // 100
+    pieces = [(0.0, Send(b"x" * 99 + b"\n", 1))] * events
+    _, run = perform_plan(Response(0.0, SSE_HEAD, pieces).whole(), wire)
+    writes = [data for kind, data in wire.log if kind == "write"]
+    assert len(writes) >= 4 and all(FLUSH_BYTES <= len(data) < FLUSH_BYTES + 200 for data in writes[:-1])
+    assert parse(wire.written)[1:] == ((b"x" * 99 + b"\n") * events, True)
+    assert (run.exchange.outcome, run.exchange.events) == (Outcome.COMPLETE, events)
+
+
 def test_a_cut_stream_closes_without_the_last_chunk() -> None:
     wire = MemoryWire()
     again, run = perform_plan(Plan.of(SSE_HEAD, Send(b"a", 1), CUT), wire)
@@ -216,3 +229,12 @@ def test_a_planned_reply_parses_as_the_engines_json() -> None:
     asyncio.run(perform(run, wire))
     head, data, complete = parse(wire.written)
     assert head.status_code == 200 and complete and json.loads(data)["type"] == "message"
+
+
+def test_a_pieced_response_is_chunked_and_written_a_batch_at_a_time() -> None:
+    wire = MemoryWire()
+    pieces = [b"x" * 1000] * (3 * FLUSH_BYTES // 1000)
+    asyncio.run(pieced_response(wire, 200, [("content-type", "application/json")], iter([b"", *pieces]), close=True))
+    head, body, complete = parse(wire.written)
+    assert head.status_code == 200 and (b"connection", b"close") in head.headers
+    assert body == b"".join(pieces) and complete and len(wire.log) >= 3

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from claude_fakes.core.journal import Outcome, exchange_from_json, exchange_json
+from claude_fakes.core.journal import TRUNCATED, JournalBounds, Outcome, exchange_from_json, exchange_json
 from claude_fakes.core.request import Incoming
 from claude_fakes.executors.server import admin as admin_api
+from claude_fakes.executors.server import scopes as scopes_module
 from claude_fakes.executors.server.scopes import SCOPE_HEADER, SCRIPT_HEADER, Scopes
 
 API_HEADERS = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
@@ -25,8 +26,9 @@ def admin(scopes: Scopes, method: str, action: str, body: bytes = b"", query: di
           headers: dict[str, str] | None = None) -> tuple[int, Any]:
     """An admin call's status and parsed JSON body."""
     __tracebackhide__ = True
-    status, answer_headers, data = admin_api.admin(scopes, Incoming(method, f"/_claude_fakes/{action}", query or {},
-                                                                    headers or {}, body))
+    status, answer_headers, payload = admin_api.admin(scopes, Incoming(method, f"/_claude_fakes/{action}",
+                                                                       query or {}, headers or {}, body))
+    data = payload if isinstance(payload, bytes) else b"".join(payload)
     content_type = dict(answer_headers)["content-type"]
     return status, json.loads(data) if content_type.startswith("application/json") else data.decode()
 
@@ -113,7 +115,9 @@ def test_admin_reset_of_one_scope_or_all() -> None:
     scopes.get("a")
     scopes.get("b")
     assert admin(scopes, "POST", "reset", query={"scope": "a"})[1] == {"reset": "a"}
-    assert admin(scopes, "GET", "health")[1] == {"status": "ok", "scopes": ["b"]}
+    assert admin(scopes, "GET", "health")[1] == {
+        "status": "ok", "scopes": ["b"], "bounds": {"scopes": 1000, "exchanges_per_scope": 1000, "body_bytes": 65536},
+        "evicted_scopes": 0, "evicted_exchanges": 0, "truncated_bodies": 0}
     assert admin(scopes, "POST", "reset")[1] == {"reset": "all"}
     assert admin(scopes, "GET", "health")[1]["scopes"] == []
 
@@ -168,3 +172,39 @@ def test_an_exchange_survives_the_journals_json() -> None:
     run.next()
     exchange = run.exchange
     assert exchange_from_json(json.loads(json.dumps(exchange_json(exchange)))) == exchange
+
+
+def test_past_max_scopes_the_least_recently_used_scope_is_evicted_and_health_counts_it() -> None:
+    scopes = Scopes(max_scopes=2)
+    for name in ("a", "b", "a", "c"):
+        scopes.begin(attempt(**{SCOPE_HEADER: name}))
+    health = admin(scopes, "GET", "health")[1]
+    assert health["scopes"] == ["a", "c"] and health["evicted_scopes"] == 1, "b was the least recently used"
+    assert health["bounds"]["scopes"] == 2
+
+
+def test_a_scopes_journal_is_bounded_and_its_counts_are_in_the_journal_and_in_health() -> None:
+    scopes = Scopes(journal=JournalBounds(exchanges=2, body_bytes=200))
+    for text in ("one", "two", "x" * 300):
+        scopes.begin(attempt(text))
+    state = admin(scopes, "GET", "journal")[1]
+    assert [exchange["attempt"] for exchange in state["exchanges"]] == [2, 3]
+    assert (state["evicted"], state["truncated"], state["attempts"]) == (1, 1, 3)
+    assert state["exchanges"][1]["json"][TRUNCATED]["bytes"] > 200
+    admin(scopes, "POST", "reset")
+    health = admin(scopes, "GET", "health")[1]
+    assert (health["evicted_exchanges"], health["truncated_bodies"]) == (1, 1), "counted since the server started"
+
+
+def test_a_scope_follows_its_most_recent_script_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scopes_module, "MAX_CALL_SCRIPTS", 2)
+    scopes = Scopes()
+    for script in ("overloaded", "api_error", "overloaded", "hang"):
+        scopes.begin(attempt(**{SCRIPT_HEADER: script}))
+    assert list(scopes.get("default").call_scripts) == ["overloaded", "hang"]
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "8"])
+def test_max_scopes_takes_a_whole_number_from_1(value: Any) -> None:
+    with pytest.raises(ValueError, match="max_scopes"):
+        Scopes(max_scopes=value)

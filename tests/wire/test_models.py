@@ -74,6 +74,11 @@ def test_merged_entries_add_models_and_replace_by_id() -> None:
     assert len(table.models) == len(DEFAULT_MODELS.models) + 1
 
 
+def test_the_most_output_is_the_longest_any_model_in_the_table_writes() -> None:
+    assert DEFAULT_MODELS.most_output == max(model.max_tokens for model in DEFAULT_MODELS.models) == 128_000
+    assert DEFAULT_MODELS.merged([{**ENTRY, "max_tokens": 200_000}]).most_output == 200_000
+
+
 def test_a_models_file_is_a_json_list_of_entries(tmp_path: Path) -> None:
     path = tmp_path / "models.json"
     path.write_text(json.dumps([ENTRY]))

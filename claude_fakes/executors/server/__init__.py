@@ -12,10 +12,19 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from ...core.journal import exchange_from_json
+from ...core.journal import JournalBounds, exchange_from_json
 from .client import ServerScope
 from .http import MAX_CONNECTIONS, Connection, refuse_over_capacity
-from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes
+from .scopes import (
+    ADMIN_PREFIX,
+    JOURNAL_BODY_BYTES,
+    JOURNAL_EXCHANGES,
+    MAX_SCOPES,
+    SCOPE_HEADER,
+    SCOPED_PREFIX,
+    SCRIPT_HEADER,
+    Scopes,
+)
 
 __all__ = ["ADMIN_PREFIX", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
            "exchange_from_json"]
@@ -34,18 +43,26 @@ class FakeServer:
         seed: int = 0,
         on_exchange: Callable[[str, Any], None] | None = None,
         max_connections: int = MAX_CONNECTIONS,
+        max_scopes: int = MAX_SCOPES,
+        journal_exchanges: int = JOURNAL_EXCHANGES,
+        journal_body_bytes: int = JOURNAL_BODY_BYTES,
         **options: Any,
     ) -> None:
         """``options``: ``latency``, ``gateway``, ``rate_limits``, ``validate``, as for ``ClaudeFake``, per scope.
 
         ``max_connections``: connections open at once; one more is answered 503 and closed.
+        ``max_scopes``: scopes held at once; a new one past it evicts the least recently used.
+        ``journal_exchanges``: exchanges each scope's journal keeps; past it the oldest are evicted.
+        ``journal_body_bytes``: the longest request body a journal keeps as JSON; a longer one is kept
+        as a marker of its length. ``GET /_claude_fakes/health`` counts what went.
         """
         if type(max_connections) is not int or max_connections < 1:
             raise ValueError(f"max_connections takes a whole number >= 1, got {max_connections!r}")
         self.host = host
         self.port = port
         self.max_connections = max_connections
-        self.scopes = Scopes(script, seed, **options)
+        self.scopes = Scopes(script, seed, max_scopes=max_scopes,
+                             journal=JournalBounds(journal_exchanges, journal_body_bytes), **options)
         self.on_exchange = on_exchange
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()

@@ -1,12 +1,14 @@
 """The fake server's admin API, under ``/_claude_fakes/``: scripts, routes, journals, timelines, resets.
 
 Sans sockets: a request in, ``(status, headers, body)`` out. Every answer is JSON but the timeline
-(plain text); errors are Anthropic error bodies, so any client's error handling reads them.
+(plain text); errors are Anthropic error bodies, so any client's error handling reads them. A journal
+comes as pieces, an exchange each, for the server to write in turns with its other work.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ...core.journal import exchange_json
@@ -18,7 +20,7 @@ from ...wire.http import JSON_CONTENT_TYPE, json_bytes
 from ...wire.platforms import ANTHROPIC, Headers
 from .scopes import ADMIN_PREFIX, DEFAULT_SCOPE, SCOPE_HEADER, Scopes
 
-Answer = tuple[int, Headers, bytes]
+Answer = tuple[int, Headers, bytes | Iterator[bytes]]
 
 
 def admin(scopes: Scopes, incoming: Incoming) -> Answer:
@@ -27,7 +29,9 @@ def admin(scopes: Scopes, incoming: Incoming) -> Answer:
     scope_name = incoming.query.get("scope") or incoming.headers.get(SCOPE_HEADER) or DEFAULT_SCOPE
     try:
         if (incoming.method, action) == ("GET", "health"):
-            return _json(200, {"status": "ok", "scopes": scopes.names})
+            bounds = {"scopes": scopes.max_scopes, "exchanges_per_scope": scopes.journal.exchanges,
+                      "body_bytes": scopes.journal.body_bytes}
+            return _json(200, {"status": "ok", "scopes": scopes.names, "bounds": bounds, **scopes.counts()})
         if (incoming.method, action) == ("POST", "script"):
             turns = parse_turns(_script_from(incoming))
             scope = scopes.get(scope_name)
@@ -44,10 +48,7 @@ def admin(scopes: Scopes, incoming: Incoming) -> Answer:
             route = scopes.get(scope_name).engine.when(Match(**match))
             return _json(200, {"scope": scope_name, "route": route.name})
         if (incoming.method, action) == ("GET", "journal"):
-            engine = scopes.get(scope_name).engine
-            return _json(200, {"scope": scope_name, "attempts": engine.attempts,
-                               "exchanges": [exchange_json(e) for e in engine.journal],
-                               "unused_steps": engine.unused_steps(), "findings": engine.findings})
+            return 200, [("content-type", JSON_CONTENT_TYPE)], _journal(scope_name, scopes.get(scope_name).engine)
         if (incoming.method, action) == ("GET", "timeline"):
             timeline = scopes.get(scope_name).engine.timeline()
             return 200, [("content-type", "text/plain; charset=utf-8")], timeline.encode()
@@ -106,6 +107,18 @@ def _script_from(incoming: Incoming) -> str:
         script: str = data["script"]
         return script
     return incoming.body.decode("utf-8", "replace")
+
+
+def _journal(scope: str, engine: Engine) -> Iterator[bytes]:
+    """A scope's journal as JSON, in pieces: what the journal held when it was asked for, an exchange a piece."""
+    exchanges = engine.journal
+    state = json_bytes({"scope": scope, "attempts": engine.attempts, "evicted": engine.evicted,
+                        "truncated": engine.truncated, "unused_steps": engine.unused_steps(),
+                        "findings": engine.findings})
+    yield state[:-1] + b',"exchanges":['
+    for number, exchange in enumerate(exchanges):
+        yield (b"," if number else b"") + json_bytes(exchange_json(exchange))
+    yield b"]}"
 
 
 def _json(status: int, value: Any) -> Answer:

@@ -86,9 +86,10 @@ class ServerScope(Assertions):
         return attempts
 
     def timeline(self) -> str:
-        journal = self.journal
+        state = self._state()
+        journal = [exchange_from_json(data) for data in state["exchanges"]]
         elapsed = max((e.end or e.start for e in journal), default=0.0)
-        return format_timeline(journal, (), elapsed, clock="real")
+        return format_timeline(journal, (), elapsed, clock="real", evicted=state.get("evicted", 0))
 
     def unused_steps(self) -> list[str]:
         unused: list[str] = self._state()["unused_steps"]

@@ -20,7 +20,7 @@ from typing import Any
 import h11
 
 from ...wire.platforms import ANTHROPIC, endpoint_of
-from ..http1 import ClientGone, incoming_of, perform, wants_close, whole_response
+from ..http1 import ClientGone, incoming_of, perform, pieced_response, wants_close, whole_response
 from .admin import admin
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
 
@@ -194,7 +194,10 @@ class Connection:
         keep_alive = not wants_close(request, incoming)
         if path.startswith(ADMIN_PREFIX) and not path.startswith(SCOPED_PREFIX):
             status, headers, payload = admin(self.scopes, incoming)
-            await self.write(whole_response(status, headers, payload, close=not keep_alive))
+            if isinstance(payload, bytes):
+                await self.write(whole_response(status, headers, payload, close=not keep_alive))
+            else:
+                await pieced_response(self, status, headers, payload, close=not keep_alive)
             return keep_alive
         scope, run = self.scopes.begin(incoming)
         try:

@@ -6,6 +6,11 @@ journal, strictness and verdict as in-process. Requests pick their scope by the
 alone routes an unmodified client), and may carry their own script in ``x-claude-fakes-script``
 (a :class:`~claude_fakes.core.turns.CallScript`). The admin API that sets scripts and reads
 journals is :mod:`.admin`.
+
+A server runs for days, so what it keeps is bounded: each scope's journal (:data:`JOURNAL_EXCHANGES`
+exchanges, bodies up to :data:`JOURNAL_BODY_BYTES` as JSON), the scopes themselves (the least recently
+used goes past :data:`MAX_SCOPES`) and each scope's call scripts (:data:`MAX_CALL_SCRIPTS`); what went is
+counted for ``GET health``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from urllib.parse import unquote
 
 from ...core.clock import RealClock
 from ...core.gateways import gateway_from
+from ...core.journal import JournalBounds
 from ...core.latency import latency_model
 from ...core.request import Incoming
 from ...core.script import ScriptError, Turns, parse_turns
@@ -30,40 +36,69 @@ DEFAULT_SCOPE = "default"
 SCRIPT_HEADER = "x-claude-fakes-script"
 SCOPE_HEADER = "x-claude-fakes-scope"
 
+MAX_SCOPES = 1_000
+"""Scopes a server holds by default; a new one past it evicts the least recently used (its script and journal)."""
+JOURNAL_EXCHANGES = 1_000
+"""Exchanges each scope's journal keeps by default; past it the oldest goes for each new one."""
+JOURNAL_BODY_BYTES = 64 * 1024
+"""The longest request body a scope's journal keeps as JSON by default; a longer one is a marker of its length."""
+SERVER_JOURNAL = JournalBounds(JOURNAL_EXCHANGES, JOURNAL_BODY_BYTES)
+MAX_CALL_SCRIPTS = 64
+"""Distinct script headers a scope follows at once (each with its calls' attempt counts); the least
+recently used is forgotten past it."""
+
 
 @dataclass
 class Scope:
     name: str
     engine: Engine
     call_scripts: dict[str, CallScript] = field(default_factory=dict)
-    """Each script header seen in this scope, with its attempt and turn counts."""
+    """The script headers seen in this scope (the least recently used first), with their attempt and turn counts."""
 
 
 class Scopes:
-    """Every scope of one server, created on first use with the server's defaults."""
+    """Every scope of one server, created on first use with the server's defaults, at most ``max_scopes``
+    of them (the least recently used goes first), each journal within ``journal``."""
 
-    def __init__(self, script: str | None = None, seed: int = 0, **options: Any) -> None:
+    def __init__(self, script: str | None = None, seed: int = 0, *, max_scopes: int = MAX_SCOPES,
+                 journal: JournalBounds = SERVER_JOURNAL,
+                 **options: Any) -> None:
         parse_turns(script or "")
+        if type(max_scopes) is not int or max_scopes < 1:
+            raise ValueError(f"max_scopes takes a whole number >= 1, got {max_scopes!r}")
         self.script = script
         self.seed = seed
+        self.max_scopes = max_scopes
+        self.journal = journal
         self.options = options
         """``latency``, ``gateway``, ``rate_limits``, ``validate``, ``models``, ``api_strict``: as for
         :class:`ClaudeFake`, in every scope."""
         self.models = models_table(options.get("models"))
         """Read once, so that a bad models file fails the server's start, not its first request."""
         self._scopes: dict[str, Scope] = {}
+        """By name, the least recently used first."""
+        self.evicted_scopes = 0
+        self._evicted_exchanges = 0
+        """Exchanges the journals of scopes no longer held had evicted (so the counts stay whole)."""
+        self._truncated_bodies = 0
 
     def get(self, name: str) -> Scope:
-        scope = self._scopes.get(name)
+        """Scope ``name``, now the most recently used; a new one past ``max_scopes`` evicts the least."""
+        scopes = self._scopes
+        scope = scopes.pop(name, None)
         if scope is None:
             options = self.options
             engine = Engine(RealClock(), seed=self.seed, latency=latency_model(options.get("latency")),
                             gateway=gateway_from(options.get("gateway")), rate_limits=options.get("rate_limits"),
                             validate=options.get("validate", True), models=self.models,
-                            api_strict=options.get("api_strict", False))
+                            api_strict=options.get("api_strict", False), journal=self.journal)
             if self.script:
                 engine.script(self.script)
-            scope = self._scopes[name] = Scope(name, engine)
+            scope = Scope(name, engine)
+            if len(scopes) >= self.max_scopes:
+                self._drop(next(iter(scopes)))
+                self.evicted_scopes += 1
+        scopes[name] = scope
         return scope
 
     @property
@@ -72,10 +107,21 @@ class Scopes:
 
     def forget(self, name: str | None = None) -> None:
         """Drop scope ``name`` (None: every scope); the next request to it starts a fresh one."""
-        if name is None:
-            self._scopes.clear()
-        else:
-            self._scopes.pop(name, None)
+        for gone in list(self._scopes) if name is None else [name]:
+            self._drop(gone)
+
+    def _drop(self, name: str) -> None:
+        scope = self._scopes.pop(name, None)
+        if scope is not None:
+            self._evicted_exchanges += scope.engine.evicted
+            self._truncated_bodies += scope.engine.truncated
+
+    def counts(self) -> dict[str, int]:
+        """What the server let go to stay within its bounds, since it started: ``GET health`` says it."""
+        engines = [scope.engine for scope in self._scopes.values()]
+        return {"evicted_scopes": self.evicted_scopes,
+                "evicted_exchanges": self._evicted_exchanges + sum(engine.evicted for engine in engines),
+                "truncated_bodies": self._truncated_bodies + sum(engine.truncated for engine in engines)}
 
     def route(self, incoming: Incoming) -> tuple[Scope, Incoming]:
         """The request's scope, and the request with any scope prefix taken off its path."""
@@ -105,7 +151,11 @@ class Scopes:
         except ScriptError as err:
             rejection = engine.error(incoming, "invalid_request_error", f"{SCRIPT_HEADER}: {err}")
             return scope, engine.begin(incoming, timeouts, rejection=rejection)
-        call = scope.call_scripts.setdefault(script, CallScript(turns))
+        calls = scope.call_scripts
+        call = calls.pop(script, None) or CallScript(turns)
+        calls[script] = call
+        if len(calls) > MAX_CALL_SCRIPTS:
+            del calls[next(iter(calls))]  # the least recently used
         return scope, engine.begin(incoming, timeouts, step=call.step(key_of(incoming.json), incoming.retry_count))
 
 
