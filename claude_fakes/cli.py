@@ -25,7 +25,7 @@ from .core.latency import MODELS
 from .core.quota import RateLimits
 from .core.scenarios import Scenario, load_scenario, scenario_names, scenario_path
 from .core.script import ScriptError, parse_turns
-from .executors.server import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
+from .executors.server import ADMIN_PREFIX, ENDPOINTS, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
 from .wire.models import models_table
 
 
@@ -43,6 +43,8 @@ def _whole_number(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     actions = "\n".join(f"  {text}" for text in describe().values())
+    admin_endpoints = "\n".join(f"  {endpoint.method:<4} {ADMIN_PREFIX}/{endpoint.action}{endpoint.takes}\n"
+                                 f"         {endpoint.does}" for endpoint in ENDPOINTS)
     parser = argparse.ArgumentParser(prog="claude-fakes", description="A fake Claude API with fault scripts.")
     parser.add_argument("--version", action="version", version=f"claude-fakes {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -57,11 +59,7 @@ def _parser() -> argparse.ArgumentParser:
   {SCRIPT_HEADER}: SCRIPT   a call's own script: step k serves its attempt k (x-stainless-retry-count)
   {SCOPE_HEADER}: NAME      a scope: its own script state and journal
   {SCOPED_PREFIX}NAME/v1/...  the same scope, as a base URL prefix
-  {ADMIN_PREFIX}/health        GET: liveness, scopes, bounds, and what went to stay within them
-  {ADMIN_PREFIX}/script        POST: set a scope's script (text, or JSON {{"script": ...}}), ?scope=NAME
-  {ADMIN_PREFIX}/journal       GET: a scope's exchanges as JSON, ?scope=NAME
-  {ADMIN_PREFIX}/timeline      GET: a scope's timeline as text, ?scope=NAME
-  {ADMIN_PREFIX}/reset         POST: forget one scope (?scope=NAME) or all
+{admin_endpoints}
 
 script actions:
 {actions}

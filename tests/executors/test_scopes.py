@@ -124,7 +124,9 @@ def test_admin_reset_of_one_scope_or_all() -> None:
 
 def test_an_unknown_admin_endpoint_is_a_404_listing_the_known_ones() -> None:
     status, answer = admin(Scopes(), "GET", "script")
-    assert status == 404 and "POST script" in answer["error"]["message"]
+    assert status == 404 and answer["error"]["message"] == (
+        "no admin endpoint GET /_claude_fakes/script; known: GET health, POST script, POST routes, GET journal, "
+        "GET timeline, POST reset")
 
 
 def test_the_timeline_is_text() -> None:
