@@ -41,7 +41,9 @@ def _blocks(message: Any) -> list[Mapping[str, Any]]:
     content = message.get("content") if isinstance(message, Mapping) else None
     if not isinstance(content, list):
         return []
-    return [block for block in content if isinstance(block, Mapping)]
+    # Parsed JSON's objects are dicts: the exact type first, as a content of 20,000 blocks is walked in
+    # each check (the ABC's isinstance is several times slower).
+    return [block for block in content if type(block) is dict or isinstance(block, Mapping)]
 
 
 def _role(message: Any) -> Any:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import Sleep
+from .replies import Reply
 from .script import parse_script
 from .step import Step
 
@@ -166,8 +167,15 @@ thousand exchanges is not a gigabyte."""
 @functools.lru_cache(maxsize=256)
 def step_text(step: Step) -> str:
     """``step`` as script text, without its reply's words past :data:`STEP_CHARACTERS` (still a script)."""
+    if step.reply is not None and _words_in(step.reply) > STEP_CHARACTERS:
+        return str(replace(step, reply=None))  # not written out to be measured: that costs what it saves
     text = str(step)
     return text if len(text) <= STEP_CHARACTERS else str(replace(step, reply=None))
+
+
+def _words_in(reply: Reply) -> int:
+    """The characters of a reply's words (its blocks' strings), counted without writing it out."""
+    return sum(len(value) for block in reply.blocks for value in vars(block).values() if isinstance(value, str))
 
 
 def exchange_json(exchange: Exchange) -> dict[str, Any]:

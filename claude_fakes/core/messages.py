@@ -378,22 +378,25 @@ def render_message(
     return RenderedMessage(message, stream, output_tokens)
 
 
+_MEMBERS = json.JSONDecoder()
+
+
 def _input_cut(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, budget: int) -> str:
     """The start of the call's input JSON that ``budget`` tokens write: its first members, as many as
     fit, and no closing brace. Cut between members, the SDK's partial parse of the streamed text
     and the JSON body's ``input`` (those members) agree."""
-    # An input's JSON has its keys sorted, so its first members written are the start of its text: each
-    # member is written once, not the whole start again for each.
-    members: list[str] = []
-    length = len(block.name) + 1  # the name and the opening brace
-    for key, value in block.input.items():
-        member = json.dumps({key: value}, sort_keys=True, separators=(",", ":"))[1:-1]
-        longer = length + len(member) + (1 if members else 0)
-        if _tokens_in(longer) > budget:
+    # The input's JSON is canonical (compact, keys sorted), so its first members are the start of its text:
+    # the text is read member by member up to the first that does not fit, and not past it.
+    text = _tool_json(block)
+    written = 1  # the opening brace
+    position = 1
+    while position < len(text) - 1:
+        _, after_key = _MEMBERS.raw_decode(text, position + (text[position] == ","))
+        _, after_value = _MEMBERS.raw_decode(text, after_key + 1)  # past the colon
+        if _tokens_in(len(block.name) + after_value) > budget:
             break
-        members.append(member)
-        length = longer
-    return "{" + ",".join(members)
+        written = position = after_value
+    return text[:written]
 
 
 def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, tokens: list[str]) -> Any:
