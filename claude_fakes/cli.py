@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import dataclasses
+import gc
 import ipaddress
 import json
 import re
@@ -179,6 +181,25 @@ def _print_models(source: str | None, as_json: bool, out: TextIO) -> int:
     return 0
 
 
+M_MMAP_THRESHOLD = -3
+"""glibc's ``mallopt`` parameter: the size from which a block is mapped on its own, not taken from the heap."""
+
+
+def _large_blocks_go_back() -> None:
+    """Fix glibc's mmap threshold at its default, 128 KiB, for a server that runs for days.
+
+    glibc raises the threshold each time it frees a mapped block, up to 32 MiB; large request bodies then
+    come from the heap, which fragments and never shrinks: over 120,000 requests the server's RSS grew
+    from 79 to 97 MB though what it held stayed the same (with the threshold fixed: 79 to 82 MB). Fixed,
+    a freed large block goes back to the system. Without glibc there is nothing to fix.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+
+
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -223,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         print(f"claude-fakes: bad models: {err}", file=sys.stderr)
         return 2
+    _large_blocks_go_back()
+    # What start-up made (modules, the model table) lives as long as the process: out of the collector's
+    # full passes, which otherwise walk it each time (7 ms of every pause) while a request waits.
+    gc.freeze()
     try:
         asyncio.run(_serve(args, scenario, sys.stdout))
     except OSError as err:

@@ -63,7 +63,7 @@ class FakeServer:
         self.port = port
         self.max_connections = max_connections
         self.scopes = Scopes(script, seed, max_scopes=max_scopes,
-                             journal=JournalBounds(journal_exchanges, journal_body_bytes), **options)
+                             journal=JournalBounds(journal_exchanges, journal_body_bytes, as_sent=True), **options)
         self.on_exchange = on_exchange
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
