@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,11 @@ def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, flags=re.S)
 
 
+AGENT_SDK = "from claude_agent_sdk import"
+"""Blocks that run Claude Code need the Agent SDK and a network of loopback only: scripts/test-agents runs
+them (:func:`test_every_agent_block_runs_as_pasted`)."""
+
+
 def as_installed(block: str) -> str:
     """The block as its comments say to write it for the installed SDK generation."""
     if ON_HTTPX2:
@@ -27,10 +33,21 @@ def test_the_minimal_example_comes_first() -> None:
     assert "def test_survives_overload(claude_fake)" in python_blocks()[0]
 
 
-@pytest.mark.parametrize("number", range(len(python_blocks())))
+@pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK not in block])
 def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
     """A test module passes under plain pytest (no asyncio_mode set); any other block runs as a script."""
-    block = as_installed(python_blocks()[number])
+    run_block(pytester, as_installed(python_blocks()[number]))
+
+
+@pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK in block])
+def test_every_agent_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    if [name for _, name in socket.if_nameindex()] != ["lo"]:
+        pytest.skip("runs Claude Code: only in a network namespace with loopback only (scripts/test-agents)")
+    run_block(pytester, python_blocks()[number])
+
+
+def run_block(pytester: pytest.Pytester, block: str) -> None:
     if "def test_" not in block:
         result = pytester.runpython(pytester.makepyfile(example=block))
         assert result.ret == 0, result.stderr.str()
