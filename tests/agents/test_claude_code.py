@@ -70,6 +70,20 @@ def test_a_not_found_model_is_asked_again_without_streaming(claude_agent_env: Ag
         (404, True), (200, False)]
 
 
+def test_bedrock_model_probing_after_404s_is_one_finding(claude_agent_env: AgentEnv, tmp_path: Path) -> None:
+    # On Bedrock a 404 for the model sends Claude Code through a list of model ids, some of them twice,
+    # milliseconds apart: discovery, not a final status retried in a storm.
+    claude_agent_env.update({"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1",
+                             "AWS_ACCESS_KEY_ID": "AKIACLAUDEFAKES00000", "AWS_SECRET_ACCESS_KEY": "not-a-secret"})
+    claude_agent_env.scope.script("not_found_error*inf")
+    done = run(claude_agent_env, cwd=tmp_path)
+    assert done.returncode == 1 and "404" in done.stdout, done.stdout + done.stderr
+    journal = claude_agent_env.scope.journal
+    assert {exchange.platform for exchange in journal} == {"bedrock"}
+    assert len({exchange.path for exchange in journal}) > 5, "it probed several model ids"
+    assert claude_agent_env.scope.verdict().codes == ["model_probe_404"], claude_agent_env.scope.verdict()
+
+
 MIXED = {"overloaded*2, ok": [529, 529, 200], "rate_limited(retry_after=0), ok": [429, 200],
          "drop(after=3), ok": [200, 200], "api_error, ok": [500, 200], "ok": [200]}
 
