@@ -143,8 +143,8 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
             findings.append(Finding(
                 "non_streaming_fallback", fallback.attempt,
                 f"attempt #{fallback.attempt} asked for {label}'s turn again without streaming after its stream "
-                f"{failed}: the agent's fallback, which waits for the whole reply in silence (a long one meets "
-                "its request timeout) and shows nothing of it until then",
+                f"{failed}: a fallback (Claude Code's own) that waits for the whole reply in silence, so a long "
+                "one meets the request's timeout, and shows nothing of it until then",
             ))
         elif exchange.stream and exchange.status == 200 and repeat is None:
             if truncated and exchange.outcome == Outcome.COMPLETE and _accepted(attempts, index, raised):
