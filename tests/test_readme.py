@@ -36,18 +36,7 @@ def test_the_minimal_example_comes_first() -> None:
 @pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK not in block])
 def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
     """A test module passes under plain pytest (no asyncio_mode set); any other block runs as a script."""
-    run_block(pytester, as_installed(python_blocks()[number]))
-
-
-@pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK in block])
-def test_every_agent_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
-    pytest.importorskip("claude_agent_sdk")
-    if [name for _, name in socket.if_nameindex()] != ["lo"]:
-        pytest.skip("runs Claude Code: only in a network namespace with loopback only (scripts/test-agents)")
-    run_block(pytester, python_blocks()[number])
-
-
-def run_block(pytester: pytest.Pytester, block: str) -> None:
+    block = as_installed(python_blocks()[number])
     if "def test_" not in block:
         result = pytester.runpython(pytester.makepyfile(example=block))
         assert result.ret == 0, result.stderr.str()
@@ -136,3 +125,18 @@ def test_the_serve_journal_lines_shown_are_the_real_ones() -> None:
     shown = re.search(r'claude-fakes serve --port 0 --script "overloaded, ok".*?\n.*?\n(.*?)\n(.*?)\n', README)
     assert shown is not None
     assert printed == [shown.group(1), shown.group(2)]
+
+
+@pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK in block])
+def test_every_agent_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
+    """A block that runs Claude Code through the Agent SDK passes under plain pytest, where it can reach
+    nothing but the fake."""
+    pytest.importorskip("claude_agent_sdk")
+    if [name for _, name in socket.if_nameindex()] != ["lo"]:
+        pytest.skip("runs Claude Code: only in a network namespace with loopback only (scripts/test-agents)")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_example=python_blocks()[number])
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1 and not outcomes.get("failed") and not outcomes.get("errors"), (
+        result.stdout.str())
