@@ -81,7 +81,9 @@ def test_bedrock_model_probing_after_404s_is_one_finding(claude_agent_env: Agent
     journal = claude_agent_env.scope.journal
     assert {exchange.platform for exchange in journal} == {"bedrock"}
     assert len({exchange.path for exchange in journal}) > 5, "it probed several model ids"
-    assert claude_agent_env.scope.verdict().codes == ["model_probe_404"], claude_agent_env.scope.verdict()
+    verdict = claude_agent_env.scope.verdict()
+    assert verdict.codes == ["model_probe_404"], verdict
+    assert not [note for note in verdict.notes if "anthropic_beta" in note], "Bedrock's betas travel in the body"
 
 
 MIXED = {"overloaded*2, ok": [529, 529, 200], "rate_limited(retry_after=0), ok": [429, 200],
