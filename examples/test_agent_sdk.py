@@ -1,4 +1,4 @@
-"""Cookbook: an app built on the Claude Agent SDK, under 529s, a hang, a cut stream and 429s.
+"""Cookbook: an app built on the Claude Agent SDK, under 529s, a hang, a cut stream, a stall and 429s.
 
 The SDK runs Claude Code in a subprocess, so the fake meets it over sockets, in real time:
 ``claude_agent_env`` points that process at this test's scope of the session's fake server, with
@@ -86,6 +86,14 @@ async def test_an_overloaded_stream_falls_back_to_a_request_without_streaming(cl
     assert await ask("hi", claude_agent_env) == REPLY
     assert [exchange.stream for exchange in claude_agent_env.scope.journal] == [True, False]
     claude_agent_env.scope.assert_resilient(allow={"non_streaming_fallback"})
+
+
+async def test_a_stalled_stream_is_given_up_and_asked_again_without_streaming(claude_agent_env: AgentEnv) -> None:
+    claude_agent_env.scope.script("stall(after=3, seconds=60), ok")   # silent for a minute after 3 events
+    assert await ask("hi", claude_agent_env) == REPLY
+    stalled, fallback = claude_agent_env.scope.journal
+    assert 10 <= fallback.start - stalled.start < 20               # CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS, not 60 s
+    assert claude_agent_env.scope.verdict().codes == ["non_streaming_fallback"]
 
 
 async def test_rate_limited_waits_as_asked(claude_agent_env: AgentEnv) -> None:

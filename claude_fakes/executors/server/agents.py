@@ -21,6 +21,9 @@ AGENT_DEFAULTS: Mapping[str, str] = {
     "API_TIMEOUT_MS": "5000",
     # The CLI retries a 529 ten times by default, about 170 s of real time.
     "CLAUDE_CODE_MAX_RETRIES": "2",
+    # A stream silent this long is given up (and asked again without streaming): API_TIMEOUT_MS covers
+    # only the wait for headers, and by default a stall is waited out. 10 s is the least the CLI accepts.
+    "CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS": "10000",
     # No update checks, telemetry, error reports or release notes: nothing but the API calls under test.
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     "DISABLE_AUTOUPDATER": "1",
