@@ -32,12 +32,13 @@ without end, and keeps only these)."""
 
 
 class TurnNumbers:
-    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival; the
-    :data:`MOST_TURNS` most recently seen are remembered."""
+    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival; the ``most``
+    (by default :data:`MOST_TURNS`) most recently seen are remembered."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int | None = None) -> None:
         self._numbers: dict[str, int] = {}
         self._count = 0
+        self._most = most
 
     def of(self, key: str) -> int:
         numbers = self._numbers
@@ -45,7 +46,7 @@ class TurnNumbers:
         if number is None:
             self._count += 1
             number = self._count
-            if len(numbers) >= MOST_TURNS:
+            if len(numbers) >= (MOST_TURNS if self._most is None else self._most):
                 del numbers[next(iter(numbers))]  # the least recently seen
         numbers[key] = number  # last in the dict: the most recently seen
         return number
@@ -81,14 +82,17 @@ class Scripted:
 
 MOST_SESSIONS = 1_000
 """Agent sessions whose place in a script a fake remembers: the ones most recently seen."""
+MOST_SESSION_TURNS = 1_000
+"""Turns each agent session's place in a script remembers (so that a thousand sessions of long
+conversations hold a bounded memory): a turn not seen for longer is a new one when it comes back."""
 
 
 class _Cursor:
     """Where one session is in the script: its turns by number, and per queue (``-1`` the per-attempt queue,
     else a turn's index) the step it is on and how often it has used it."""
 
-    def __init__(self) -> None:
-        self.turn_numbers = TurnNumbers()
+    def __init__(self, most_turns: int | None = None) -> None:
+        self.turn_numbers = TurnNumbers(most_turns)
         self.first_turn = 0
         self.places: dict[int, list[int]] = {}
 
@@ -171,7 +175,7 @@ class ScriptState:
         cursors = self._cursors
         cursor = cursors.pop(session, None)
         if cursor is None:
-            cursor = _Cursor()
+            cursor = _Cursor(MOST_SESSION_TURNS)
             if len(cursors) > MOST_SESSIONS:
                 del cursors[next(key for key in cursors if key is not None)]  # the least recently seen
         cursors[session] = cursor
@@ -200,7 +204,9 @@ class CallScript:
         """The step for one attempt of the turn ``messages_key`` names in ``session`` (``ok`` past the script)."""
         steps = self.turns[0]
         if len(self.turns) > 1:
-            numbers = self._turn_numbers.pop(session, None) or TurnNumbers()
+            numbers = self._turn_numbers.pop(session, None)
+            if numbers is None:
+                numbers = TurnNumbers(None if session is None else MOST_SESSION_TURNS)
             self._turn_numbers[session] = numbers
             if len(self._turn_numbers) > MOST_SESSIONS:
                 del self._turn_numbers[next(iter(self._turn_numbers))]

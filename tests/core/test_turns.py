@@ -198,6 +198,16 @@ def test_sessions_past_the_most_remembered_start_over(monkeypatch: pytest.Monkey
     assert script_state.take("k") is not None, "requests of no session keep their place whatever the sessions do"
 
 
+def test_a_session_remembers_its_turns_most_recently_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(turns_module, "MOST_SESSION_TURNS", 2)
+    script_state = state("overloaded; api_error; rate_limited; timeout_error")
+    served = [script_state.take(key, "s1") for key in ("a", "b", "c", "a")]
+    assert [str(step.action) for step in served if step] == ["overloaded", "api_error", "rate_limited",
+                                                            "timeout_error"], "a was forgotten: a new turn"
+    assert take(script_state, "a", "b", "c", "a") == ["overloaded", "api_error", "rate_limited", "-"], (
+        "requests of no session remember MOST_TURNS: a is turn 1 again, its step used")
+
+
 def test_a_call_script_counts_an_agent_sessions_attempts_per_session() -> None:
     call = CallScript(parse_turns("overloaded*2, ok"))
     served = [call.step("same", None, session).action for session in ("s1", "s2", "s1", "s2", "s1", "s2")]
