@@ -7,6 +7,7 @@ own deadline, and by the group's ``--timeout`` (scripts/test-agents).
 from __future__ import annotations
 
 import errno
+import json
 import os
 import socket
 import subprocess
@@ -60,6 +61,23 @@ def test_a_header_script_counts_the_clis_attempts(claude_agent_env: AgentEnv, tm
     done = run(claude_agent_env, cwd=tmp_path)
     assert (done.returncode, done.stdout.strip()) == (0, REPLY), done.stderr
     assert [exchange.status for exchange in claude_agent_env.scope.journal] == [529, 529, 200]
+
+
+def test_a_tool_loop_with_a_cut_stream_on_its_second_turn(claude_agent_env: AgentEnv, tmp_path: Path) -> None:
+    # Turn 1 calls Read, Claude Code runs it and sends the result (adaptive thinking, no thinking block:
+    # the fake takes its own reply back); turn 2's stream is cut, re-sent, and answered.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The table is booked for eight.")
+    read = json.dumps({"file_path": str(notes)})
+    claude_agent_env.scope.script(f"tool_use(name=Read, input='{read}'); drop(after=3), ok")
+    done = run(claude_agent_env, "read notes.txt", "--allowedTools", "Read", cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, REPLY), done.stdout + done.stderr
+    journal = claude_agent_env.scope.journal
+    assert [(exchange.turn, exchange.status, exchange.outcome) for exchange in journal] == [
+        (1, 200, "complete"), (2, 200, "cut"), (2, 200, "complete")]
+    results = [block for block in journal[1].json["messages"][-1]["content"] if block["type"] == "tool_result"]
+    assert "booked for eight" in json.dumps(results)
+    claude_agent_env.scope.assert_resilient()
 
 
 def test_a_not_found_model_is_asked_again_without_streaming(claude_agent_env: AgentEnv, tmp_path: Path) -> None:
