@@ -113,6 +113,8 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
     probes = _probes(attempts)
     probing = {id(exchange) for run in probes for exchange in run}
     """A probe repeats a request answered 404 on purpose, quickly: neither a final status retried nor a storm."""
+    fallbacks, fell_back = _model_fallbacks(attempts)
+    """An overloaded stream answered by another model was asked again, not left unrepeated."""
     for index, exchange in enumerate(attempts):
         label = f"attempt #{exchange.attempt}"
         # A client that states only a total timeout (the TypeScript SDK's x-stainless-timeout, which Claude
@@ -146,7 +148,7 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
                 f"{failed}: a fallback (Claude Code's own) that waits for the whole reply in silence, so a long "
                 "one meets the request's timeout, and shows nothing of it until then",
             ))
-        elif exchange.stream and exchange.status == 200 and repeat is None:
+        elif exchange.stream and exchange.status == 200 and repeat is None and id(exchange) not in fell_back:
             if truncated and exchange.outcome == Outcome.COMPLETE and _accepted(attempts, index, raised):
                 findings.append(Finding(
                     "truncated_stream_accepted", exchange.attempt,
@@ -165,7 +167,7 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
                     f"{label}'s stream ended in an error event ({error}, transient) after "
                     f"{exchange.events - 1} events and the request was not repeated: the SDK never retries these",
                 ))
-    findings.extend(_model_fallbacks(attempts))
+    findings.extend(fallbacks)
     findings.extend(_probe_finding(run) for run in probes)
     findings.extend(_storms(attempts, probing))
     findings.extend(_orphans(attempts))
@@ -206,12 +208,18 @@ def _model(exchange: Exchange) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def _model_fallbacks(attempts: Sequence[Exchange]) -> list[Finding]:
+def _overloaded(exchange: Exchange) -> bool:
+    """A 529, or a stream that ended in ``overloaded_error``: Claude Code counts both toward its fallback."""
+    return exchange.status == 529 or transient_stream_error(exchange) == "overloaded_error"
+
+
+def _model_fallbacks(attempts: Sequence[Exchange]) -> tuple[list[Finding], set[int]]:
     """An agent that meets 529s and goes on with another model (Claude Code's ``--fallback-model``), once
-    per change of model."""
+    per change of model; and the overloaded attempts each change answered (their ids)."""
     findings: list[Finding] = []
+    answered: set[int] = set()
     overloaded: dict[str | None, list[Exchange]] = {}
-    """By session: the 529s since its last attempt that was not one."""
+    """By session: the overloaded attempts since its last attempt that was not one."""
     for exchange in attempts:
         session = _session(exchange)
         model = _model(exchange)
@@ -220,15 +228,16 @@ def _model_fallbacks(attempts: Sequence[Exchange]) -> list[Finding]:
             numbers = ", ".join(f"#{earlier.attempt}" for earlier in failed)
             findings.append(Finding(
                 "model_fallback", exchange.attempt,
-                f"attempt #{exchange.attempt} asked for {model} after {len(failed)} 529(s) from "
+                f"attempt #{exchange.attempt} asked for {model} after {len(failed)} overloaded answer(s) from "
                 f"{_model(failed[-1])} (attempts {numbers}): the agent fell back to another model, whose "
                 "answers, limits and price differ from the one the application chose",
             ))
-        if exchange.status == 529:
+            answered.update(id(earlier) for earlier in failed)
+        if _overloaded(exchange):
             overloaded.setdefault(session, []).append(exchange)
         else:
             overloaded.pop(session, None)
-    return findings
+    return findings, answered
 
 
 PROBE_MODELS_SHOWN = 5

@@ -80,6 +80,17 @@ def test_a_tool_loop_with_a_cut_stream_on_its_second_turn(claude_agent_env: Agen
     claude_agent_env.scope.assert_resilient()
 
 
+def test_overloaded_streams_move_the_cli_to_its_fallback_model(claude_agent_env: AgentEnv, tmp_path: Path) -> None:
+    # An overloaded_error event before any output counts as a 529 toward the fallback.
+    claude_agent_env["CLAUDE_CODE_MAX_RETRIES"] = "4"
+    claude_agent_env.scope.script("error_event(after=0, type=overloaded_error)*3, ok")
+    done = run(claude_agent_env, "hi", "--fallback-model", "claude-sonnet-4-6", cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, REPLY), done.stderr
+    assert [exchange.json["model"] for exchange in claude_agent_env.scope.journal] == [
+        "claude-opus-5-5", "claude-opus-5-5", "claude-opus-5-5", "claude-sonnet-4-6"]
+    assert claude_agent_env.scope.verdict().codes == ["model_fallback"]
+
+
 def test_a_not_found_model_is_asked_again_without_streaming(claude_agent_env: AgentEnv, tmp_path: Path) -> None:
     claude_agent_env.scope.script("not_found_error, ok")
     done = run(claude_agent_env, cwd=tmp_path)

@@ -192,7 +192,17 @@ def test_another_model_after_529s_is_a_model_fallback_once() -> None:
     verdict = assess(journal)
     assert verdict.codes == ["model_fallback"]
     assert verdict.findings[0].message.startswith(
-        "attempt #4 asked for claude-sonnet-4-6 after 3 529(s) from claude-opus-5-5 (attempts #1, #2, #3)")
+        "attempt #4 asked for claude-sonnet-4-6 after 3 overloaded answer(s) from claude-opus-5-5 "
+        "(attempts #1, #2, #3)")
+
+
+def test_overloaded_streams_answered_by_another_model_are_a_fallback_not_failures_left_alone() -> None:
+    # Claude Code counts an overloaded_error event as a 529 toward its fallback model.
+    (overloaded,) = parse_script("error_event(after=0, type=overloaded_error)")
+    opus = {**BODY, "model": "claude-opus-5-5", "stream": True}
+    journal = [*(exchange(n, n, stream=True, step=overloaded, events=1, headers=AGENT, json=opus) for n in (1, 2, 3)),
+               exchange(4, 4, stream=True, headers=AGENT, json={**opus, "model": "claude-sonnet-4-6"}, turn=2)]
+    assert codes(*journal) == ["model_fallback"]
 
 
 def test_sessions_are_apart_in_model_fallbacks() -> None:
