@@ -186,8 +186,10 @@ def _stream_failure(exchange: Exchange) -> str | None:
     error = transient_stream_error(exchange)
     if error is not None:
         return f"ended in an error event ({error}) after {exchange.events - 1} events"
-    if exchange.step is not None and exchange.step.fault.ends_short and exchange.outcome == Outcome.COMPLETE:
-        return f"ended without message_stop after {exchange.events} events"
+    step = exchange.step
+    if step is not None and step.fault.spoils_reply and exchange.outcome == Outcome.COMPLETE:
+        # Ended as planned, but with no whole reply: cut short, not JSON, or an error event.
+        return f"carried no whole reply ({step.action}, {exchange.events} events)"
     return None
 
 

@@ -164,8 +164,10 @@ AGENT = {"x-claude-code-session-id": "s1"}
     ("drop(after=3)", Outcome.CUT, 3),
     ("error_event(after=6, type=overloaded_error)", Outcome.COMPLETE, 7),
     ("truncate(after=6)", Outcome.COMPLETE, 6),
+    ("malformed(after=3)", Outcome.COMPLETE, 13),
+    ("error_event(after=3, type=api_error)", Outcome.COMPLETE, 4),
     ("stall(after=3, seconds=100)", Outcome.CLIENT_CLOSED, 3),
-], ids=["cut", "error-event", "truncated", "given-up"])
+], ids=["cut", "error-event", "truncated", "malformed", "api-error-event", "given-up"])
 def test_a_failed_stream_asked_again_without_streaming_is_the_non_streaming_fallback(
         step: str, outcome: str, events: int) -> None:
     (parsed,) = parse_script(step)
