@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,11 @@ def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README, flags=re.S)
 
 
+AGENT_SDK = "from claude_agent_sdk import"
+"""Blocks that run Claude Code need the Agent SDK and a network of loopback only: scripts/test-agents runs
+them (:func:`test_every_agent_block_runs_as_pasted`)."""
+
+
 def as_installed(block: str) -> str:
     """The block as its comments say to write it for the installed SDK generation."""
     if ON_HTTPX2:
@@ -30,7 +36,7 @@ def test_the_minimal_example_comes_first() -> None:
     assert "def test_survives_overload(claude_fake)" in python_blocks()[0]
 
 
-@pytest.mark.parametrize("number", range(len(python_blocks())))
+@pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK not in block])
 def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
     """A test module passes under plain pytest (no asyncio_mode set); any other block runs as a script."""
     block = as_installed(python_blocks()[number])
@@ -135,3 +141,18 @@ def test_readme_and_the_cli_help_list_every_admin_endpoint(capsys: pytest.Captur
     help_text = capsys.readouterr().out
     for endpoint in ENDPOINTS:
         assert f"{endpoint.method:<4} {ADMIN_PREFIX}/{endpoint.action}{endpoint.takes}\n" in help_text
+
+
+@pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK in block])
+def test_every_agent_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
+    """A block that runs Claude Code through the Agent SDK passes under plain pytest, where it can reach
+    nothing but the fake."""
+    pytest.importorskip("claude_agent_sdk")
+    if [name for _, name in socket.if_nameindex()] != ["lo"]:
+        pytest.skip("runs Claude Code: only in a network namespace with loopback only (scripts/test-agents)")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_example=python_blocks()[number])
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1 and not outcomes.get("failed") and not outcomes.get("errors"), (
+        result.stdout.str())

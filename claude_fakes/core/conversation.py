@@ -104,12 +104,14 @@ THINKING_FIRST = (
 
 
 def _thinking_on(thinking: Any) -> bool:
-    return isinstance(thinking, Mapping) and thinking.get("type") in ("enabled", "adaptive")
+    # Only manual thinking: with ``adaptive`` the model may skip thinking (the adaptive-thinking page), so a
+    # turn that starts with its tool call is one the API itself sends, and must take back (Claude Code's loop).
+    return isinstance(thinking, Mapping) and thinking.get("type") == "enabled"
 
 
 def thinking_problem(messages: Sequence[Any], thinking: Any) -> str | None:
     """The 400 for thinking the history lost: a thinking block sent back without its ``signature``;
-    with ``thinking`` on, a last message of ``tool_result`` blocks answering an assistant message
+    with manual ``thinking`` on, a last message of ``tool_result`` blocks answering an assistant message
     that does not start with its thinking."""
     for index, message in enumerate(messages):
         if _role(message) != "assistant":

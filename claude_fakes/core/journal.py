@@ -12,7 +12,7 @@ from typing import Any
 
 from .clock import Sleep
 from .replies import Reply
-from .request import Incoming
+from .request import SESSION_HEADER, Incoming
 from .script import parse_script
 from .step import Step
 
@@ -269,8 +269,12 @@ def format_timeline(
     for exchange in journal:
         label = f"#{exchange.attempt}" if exchange.attempt is not None else "-"
         retry = f"retry {exchange.retry_count}" if exchange.retry_count is not None else ""
+        session = exchange.headers.get(SESSION_HEADER) if exchange.headers else None
+        if session:
+            # An agent's retry count is 0 on every attempt: its session tells its requests apart instead.
+            retry = f"session {session[:8]} "
         if by_turn and exchange.turn is not None:
-            retry = f"turn {exchange.turn}, {retry}" if retry else f"turn {exchange.turn}"
+            retry = f"turn {exchange.turn}, {retry.rstrip()}" if retry else f"turn {exchange.turn}"
             retry += f", {exchange.route.split(' (', 1)[0]}" if exchange.route else ""
             retry += " "
         read = exchange.timeout.get("read") if exchange.timeout else None

@@ -10,7 +10,12 @@ from typing import Any
 
 from ..wire.platforms import MESSAGES_PATH, Endpoint, Platform, endpoint_of
 
-__all__ = ["Incoming"]
+__all__ = ["SESSION_HEADER", "Incoming"]
+
+SESSION_HEADER = "x-claude-code-session-id"
+"""Claude Code's (and so the Agent SDKs') session, on every request it makes: what keeps concurrent agent
+sessions apart. Claude Code sends ``x-stainless-retry-count: 0`` on every attempt, so a request with this
+header is a client whose attempts are told apart by repetition, not by that count."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,17 @@ class Incoming:
         """The SDK's ``x-stainless-retry-count`` (0 on a first try), or None when absent or not a number."""
         text = self.headers.get("x-stainless-retry-count", "")
         return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+    @cached_property
+    def session(self) -> str | None:
+        """The agent session the request belongs to (:data:`SESSION_HEADER`), or None."""
+        return self.headers.get(SESSION_HEADER) or None
+
+    @property
+    def counted_retry(self) -> int | None:
+        """The retry count to go by: the header's, except from an agent session (None), whose header says 0
+        on every attempt; its attempts are then counted per turn."""
+        return None if self.session is not None else self.retry_count
 
     @cached_property
     def body_json(self) -> Any:

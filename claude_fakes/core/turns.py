@@ -22,7 +22,7 @@ from .journal import Exchange
 from .script import StepLike, Turns, to_turns
 from .step import OK, ScriptError, Step
 
-__all__ = ["CallScript", "Route", "ScriptState", "TurnNumbers"]
+__all__ = ["CallScript", "Route", "ScriptState", "TurnNumbers", "key_of", "session_key"]
 
 
 MOST_TURNS = 10_000
@@ -32,12 +32,13 @@ without end, and keeps only these)."""
 
 
 class TurnNumbers:
-    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival; the
-    :data:`MOST_TURNS` most recently seen are remembered."""
+    """Turns by their key (:func:`key_of`), numbered 1, 2, … in order of first arrival; the ``most``
+    (by default :data:`MOST_TURNS`) most recently seen are remembered."""
 
-    def __init__(self) -> None:
+    def __init__(self, most: int | None = None) -> None:
         self._numbers: dict[str, int] = {}
         self._count = 0
+        self._most = most
 
     def of(self, key: str) -> int:
         numbers = self._numbers
@@ -45,7 +46,7 @@ class TurnNumbers:
         if number is None:
             self._count += 1
             number = self._count
-            if len(numbers) >= MOST_TURNS:
+            if len(numbers) >= (MOST_TURNS if self._most is None else self._most):
                 del numbers[next(iter(numbers))]  # the least recently seen
         numbers[key] = number  # last in the dict: the most recently seen
         return number
@@ -63,13 +64,10 @@ class Scripted:
     turn: int | None = None
     """The turn of a turn script this step belongs to (1, 2, …), or None in a per-attempt script."""
     used: int = 0
+    """The most uses of this step by any one session (see :class:`ScriptState`)."""
     default: bool = False
     """From a default script (command line, ini, module or class marker): the test's first
     ``script()`` call replaces it, and its steps then owe nothing to the strict check."""
-
-    @property
-    def exhausted(self) -> bool:
-        return self.used >= self.step.count
 
     @property
     def unused(self) -> bool:
@@ -82,9 +80,50 @@ class Scripted:
                 f"used {self.used} of {count})")
 
 
+MOST_SESSIONS = 1_000
+"""Agent sessions whose place in a script a fake remembers: the ones most recently seen."""
+MOST_SESSION_TURNS = 1_000
+"""Turns each agent session's place in a script remembers (so that a thousand sessions of long
+conversations hold a bounded memory): a turn not seen for longer is a new one when it comes back."""
+
+
+class _Cursor:
+    """Where one session is in the script: its turns by number, and per queue (``-1`` the per-attempt queue,
+    else a turn's index) the step it is on and how often it has used it."""
+
+    def __init__(self, most_turns: int | None = None) -> None:
+        self.turn_numbers = TurnNumbers(most_turns)
+        self.first_turn = 0
+        self.places: dict[int, list[int]] = {}
+
+    def restart(self) -> None:
+        """A new script: its turns count from this session's next new turn, its steps from the first."""
+        self.first_turn = len(self.turn_numbers)
+        self.places = {}
+
+    def take(self, queue: list[Scripted], slot: int) -> Step | None:
+        place = self.places.setdefault(slot, [0, 0])
+        index, used = place
+        while index < len(queue) and used >= queue[index].step.count:
+            index, used = index + 1, 0
+        if index == len(queue):
+            place[:] = index, used
+            return None
+        entry = queue[index]
+        place[:] = index, used + 1
+        entry.used = max(entry.used, used + 1)
+        return entry.step
+
+
 class ScriptState:
     """One script: per attempt (a queue every attempt takes from) or per turn (a queue per turn,
-    counted from the first turn this script serves after it was set)."""
+    counted from the first turn this script serves after it was set).
+
+    Agent sessions are kept apart: the requests of each session (:attr:`Incoming.session`) meet the
+    script from its start as if they were alone, so concurrent sessions each get ``overloaded*2, ok``
+    whatever order their attempts arrive in; requests of no session share one place in it. A step is
+    used once one session used it as often as it says.
+    """
 
     def __init__(self, lock: threading.RLock, label: str = "") -> None:
         self._lock = lock
@@ -94,8 +133,8 @@ class ScriptState:
         self._entries: list[Scripted] = []
         self._queue: list[Scripted] = []
         self._turns: list[list[Scripted]] | None = None
-        self._turn_numbers = TurnNumbers()
-        self._first_turn = 0
+        self._cursors: dict[str | None, _Cursor] = {None: _Cursor()}
+        """By session (None: requests of none), the least recently used first."""
         self._scripts = 0
 
     def set(self, turns: Turns, *, default: bool = False) -> None:
@@ -107,6 +146,8 @@ class ScriptState:
         self._entries = [entry for entry in self._entries if not entry.default]
         self._scripts += 1
         number = self._scripts
+        for cursor in self._cursors.values():
+            cursor.restart()
         if len(turns) == 1:
             self._queue = [Scripted(step, number, n, default=default) for n, step in enumerate(turns[0], 1)]
             self._turns = None
@@ -115,27 +156,30 @@ class ScriptState:
         self._queue = []
         self._turns = [[Scripted(step, number, n, turn, default=default) for n, step in enumerate(steps, 1)]
                        for turn, steps in enumerate(turns, 1)]
-        self._first_turn = len(self._turn_numbers)
         for queue in self._turns:
             self._entries.extend(queue)
 
-    def take(self, messages_key: str) -> Step | None:
-        """The step for one attempt of the turn ``messages_key`` names; None: past the script (``ok``)."""
-        number = self._turn_numbers.of(messages_key)
+    def take(self, messages_key: str, session: str | None = None) -> Step | None:
+        """The step for one attempt of the turn ``messages_key`` names in ``session``; None: past the
+        script (``ok``)."""
+        cursor = self._cursor(session)
+        number = cursor.turn_numbers.of(messages_key)
         if self._turns is None:
-            queue = self._queue
-        else:
-            index = number - self._first_turn - 1
-            if not 0 <= index < len(self._turns):
-                return None
-            queue = self._turns[index]
-        while queue and queue[0].exhausted:
-            queue.pop(0)
-        if not queue:
+            return cursor.take(self._queue, -1)
+        index = number - cursor.first_turn - 1
+        if not 0 <= index < len(self._turns):
             return None
-        entry = queue[0]
-        entry.used += 1
-        return entry.step
+        return cursor.take(self._turns[index], index)
+
+    def _cursor(self, session: str | None) -> _Cursor:
+        cursors = self._cursors
+        cursor = cursors.pop(session, None)
+        if cursor is None:
+            cursor = _Cursor(MOST_SESSION_TURNS)
+            if len(cursors) > MOST_SESSIONS:
+                del cursors[next(key for key in cursors if key is not None)]  # the least recently seen
+        cursors[session] = cursor
+        return cursor
 
     def unused(self) -> list[str]:
         owner = f"{self.label}, " if self.label else ""
@@ -146,25 +190,33 @@ class CallScript:
     """A script the call carries itself (a request header): step k serves the call's k-th attempt.
 
     The attempt is the retry count the client sends (so every new call with the same script starts
-    it over), or, for a client that sends none, counted per turn by the request's ``messages``. With
-    ``;`` each part serves one turn, numbered by first arrival for this script.
+    it over), or, for a client that sends none or one that does not count (an agent session), counted
+    per turn by the request's ``messages``. With ``;`` each part serves one turn, numbered by first
+    arrival for this script, per session.
     """
 
     def __init__(self, turns: Turns) -> None:
         self.turns = turns
-        self._turn_numbers = TurnNumbers()
+        self._turn_numbers: dict[str | None, TurnNumbers] = {}
         self._attempts: dict[str, int] = {}
 
-    def step(self, messages_key: str, retry_count: int | None) -> Step:
-        """The step for one attempt of the turn ``messages_key`` names (``ok`` past the script)."""
+    def step(self, messages_key: str, retry_count: int | None, session: str | None = None) -> Step:
+        """The step for one attempt of the turn ``messages_key`` names in ``session`` (``ok`` past the script)."""
         steps = self.turns[0]
         if len(self.turns) > 1:
-            turn = self._turn_numbers.of(messages_key)
+            numbers = self._turn_numbers.pop(session, None)
+            if numbers is None:
+                numbers = TurnNumbers(None if session is None else MOST_SESSION_TURNS)
+            self._turn_numbers[session] = numbers
+            if len(self._turn_numbers) > MOST_SESSIONS:
+                del self._turn_numbers[next(iter(self._turn_numbers))]
+            turn = numbers.of(messages_key)
             steps = self.turns[turn - 1] if turn <= len(self.turns) else ()
         if retry_count is None:
             attempts = self._attempts
-            retry_count = attempts.pop(messages_key, 0)
-            attempts[messages_key] = retry_count + 1
+            key = session_key(messages_key, session)
+            retry_count = attempts.pop(key, 0)
+            attempts[key] = retry_count + 1
             if len(attempts) > MOST_TURNS:
                 del attempts[next(iter(attempts))]  # the turn least recently seen, as TurnNumbers forgets it
         for step in steps:
@@ -298,3 +350,8 @@ class Route:
 def key_of(body: Any) -> str:
     """The turn key of a request body (its ``messages``)."""
     return turn_key(body.get("messages") if isinstance(body, Mapping) else None)
+
+
+def session_key(messages_key: str, session: str | None) -> str:
+    """A turn's key across sessions: equal ``messages`` in two agent sessions are two turns."""
+    return messages_key if session is None else f"{session}\n{messages_key}"

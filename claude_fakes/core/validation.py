@@ -26,8 +26,8 @@ KNOWN_FIELDS = frozenset({
     "model", "output_config", "output_format", "service_tier", "speed", "stop_sequences", "stream", "system",
     "temperature", "thinking", "thread", "tool_choice", "tools", "top_k", "top_p", "user_profile_id",
     "workspace_id",
-    # Bedrock and Vertex carry the API version in the body.
-    "anthropic_version",
+    # Bedrock and Vertex carry the API version in the body; Bedrock the betas too (the SDKs' and Claude Code's).
+    "anthropic_version", "anthropic_beta",
 })
 """Top-level Messages request fields (sources: docs/facts.md, "What the fake knows of the API")."""
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from .conversation import answered, duplicate_results, orphans
 from .journal import Exchange, Outcome
+from .request import SESSION_HEADER
 
 FINAL_STATUSES = frozenset({400, 401, 402, 403, 404, 413, 422})
 """Statuses the API means as final: repeating the same request gets the same answer."""
@@ -27,7 +28,8 @@ class Finding:
     code: str
     """``retry_after_ignored``, ``final_status_retried``, ``retry_storm``, ``no_read_timeout``,
     ``truncated_stream_accepted``, ``stream_failure_not_retried``, ``orphan_tool_use``,
-    ``retry_amplification`` or ``duplicate_tool_result``."""
+    ``retry_amplification``, ``duplicate_tool_result``; and what agents do on their own (Claude Code, the
+    Agent SDKs): ``non_streaming_fallback``, ``model_fallback``, ``model_probe_404``."""
     attempt: int | None
     message: str
 
@@ -108,9 +110,16 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
     of its own (not a test's assertion about what it returned)."""
     attempts = [exchange for exchange in journal if exchange.attempt is not None]
     findings: list[Finding] = []
+    probes = _probes(attempts)
+    probing = {id(exchange) for run in probes for exchange in run}
+    """A probe repeats a request answered 404 on purpose, quickly: neither a final status retried nor a storm."""
+    fallbacks, fell_back = _model_fallbacks(attempts)
+    """An overloaded stream answered by another model was asked again, not left unrepeated."""
     for index, exchange in enumerate(attempts):
         label = f"attempt #{exchange.attempt}"
-        if exchange.timeout and exchange.timeout.get("read") is None:
+        # A client that states only a total timeout (the TypeScript SDK's x-stainless-timeout, which Claude
+        # Code sends) has a bound on the wait for the response's headers: a hang there ends.
+        if exchange.timeout and exchange.timeout.get("read") is None and exchange.timeout.get("total") is None:
             findings.append(Finding("no_read_timeout", exchange.attempt,
                                     f"{label} was sent with no read timeout: one hang would block it forever"))
         repeat = _next_same(attempts, index)
@@ -123,7 +132,7 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
                     f"attempt #{repeat.attempt} came {gap:g}s after {label}'s {exchange.status}, "
                     f"which asked for {wanted:g}s (retry-after)",
                 ))
-        if (repeat is not None and exchange.status in FINAL_STATUSES
+        if (repeat is not None and exchange.status in FINAL_STATUSES and id(exchange) not in probing
                 and exchange.response_headers.get("x-should-retry") != "true"):
             findings.append(Finding(
                 "final_status_retried", repeat.attempt,
@@ -131,7 +140,15 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
                 "the same request gets the same answer",
             ))
         truncated = exchange.step is not None and exchange.step.fault.ends_short
-        if exchange.stream and exchange.status == 200 and repeat is None:
+        fallback = _without_streaming(attempts, index) if exchange.stream and repeat is None else None
+        if fallback is not None and exchange.status == 200 and (failed := _stream_failure(exchange)) is not None:
+            findings.append(Finding(
+                "non_streaming_fallback", fallback.attempt,
+                f"attempt #{fallback.attempt} asked for {label}'s turn again without streaming after its stream "
+                f"{failed}: a fallback (Claude Code's own) that waits for the whole reply in silence, so a long "
+                "one meets the request's timeout, and shows nothing of it until then",
+            ))
+        elif exchange.stream and exchange.status == 200 and repeat is None and id(exchange) not in fell_back:
             if truncated and exchange.outcome == Outcome.COMPLETE and _accepted(attempts, index, raised):
                 findings.append(Finding(
                     "truncated_stream_accepted", exchange.attempt,
@@ -150,11 +167,113 @@ def assess(journal: Sequence[Exchange], timeline: str = "", *, raised: bool = Fa
                     f"{label}'s stream ended in an error event ({error}, transient) after "
                     f"{exchange.events - 1} events and the request was not repeated: the SDK never retries these",
                 ))
-    findings.extend(_storms(attempts))
+    findings.extend(fallbacks)
+    findings.extend(_probe_finding(run) for run in probes)
+    findings.extend(_storms(attempts, probing))
     findings.extend(_orphans(attempts))
     findings.extend(_amplified(attempts))
     findings.extend(_duplicate_results(attempts))
     return Verdict(tuple(findings), timeline, _notes(journal))
+
+
+def _stream_failure(exchange: Exchange) -> str | None:
+    """How a 200 stream failed, said for a finding, or None: it did not."""
+    if exchange.outcome in (Outcome.CUT, Outcome.READ_TIMEOUT):
+        return f"failed mid-body ({exchange.outcome} after {exchange.events} events)"
+    if exchange.outcome == Outcome.CLIENT_CLOSED:
+        # The client's own watchdog, whose limit the server does not know (no read timeout is sent).
+        return f"was given up by the client after {exchange.events} events"
+    error = transient_stream_error(exchange)
+    if error is not None:
+        return f"ended in an error event ({error}) after {exchange.events - 1} events"
+    step = exchange.step
+    if step is not None and step.fault.spoils_reply and exchange.outcome == Outcome.COMPLETE:
+        # Ended as planned, but with no whole reply: cut short, not JSON, or an error event.
+        return f"carried no whole reply ({step.action}, {exchange.events} events)"
+    return None
+
+
+def _without_streaming(attempts: Sequence[Exchange], index: int) -> Exchange | None:
+    """The next attempt of attempt ``index``'s turn, when it asked for that turn without streaming."""
+    turn = attempts[index].turn
+    later = next((later for later in attempts[index + 1:] if later.turn == turn), None) if turn is not None else None
+    return later if later is not None and not later.stream else None
+
+
+def _session(exchange: Exchange) -> str | None:
+    return exchange.headers.get(SESSION_HEADER)
+
+
+def _model(exchange: Exchange) -> str | None:
+    body = exchange.json
+    model = body.get("model") if isinstance(body, dict) else None
+    return model if isinstance(model, str) else None
+
+
+def _overloaded(exchange: Exchange) -> bool:
+    """A 529, or a stream that ended in ``overloaded_error``: Claude Code counts both toward its fallback."""
+    return exchange.status == 529 or transient_stream_error(exchange) == "overloaded_error"
+
+
+def _model_fallbacks(attempts: Sequence[Exchange]) -> tuple[list[Finding], set[int]]:
+    """An agent that meets 529s and goes on with another model (Claude Code's ``--fallback-model``), once
+    per change of model; and the overloaded attempts each change answered (their ids)."""
+    findings: list[Finding] = []
+    answered: set[int] = set()
+    overloaded: dict[str | None, list[Exchange]] = {}
+    """By session: the overloaded attempts since its last attempt that was not one."""
+    for exchange in attempts:
+        session = _session(exchange)
+        model = _model(exchange)
+        failed = overloaded.get(session, [])
+        if failed and model is not None and model != _model(failed[-1]):
+            numbers = ", ".join(f"#{earlier.attempt}" for earlier in failed)
+            findings.append(Finding(
+                "model_fallback", exchange.attempt,
+                f"attempt #{exchange.attempt} asked for {model} after {len(failed)} overloaded answer(s) from "
+                f"{_model(failed[-1])} (attempts {numbers}): the agent fell back to another model, whose "
+                "answers, limits and price differ from the one the application chose",
+            ))
+            answered.update(id(earlier) for earlier in failed)
+        if _overloaded(exchange):
+            overloaded.setdefault(session, []).append(exchange)
+        else:
+            overloaded.pop(session, None)
+    return findings, answered
+
+
+PROBE_MODELS_SHOWN = 5
+
+
+def _probes(attempts: Sequence[Exchange]) -> list[list[Exchange]]:
+    """Runs of 404s, per session, that asked for more than one model: an agent looking for a model id it
+    may use (Claude Code on Bedrock tries a list of them, some twice, with ``max_tokens: 1``)."""
+    runs: dict[str | None, list[Exchange]] = {}
+    probes: list[list[Exchange]] = []
+
+    def close(run: list[Exchange]) -> None:
+        if len({_model(exchange) for exchange in run}) > 1:
+            probes.append(run)
+
+    for exchange in attempts:
+        session = _session(exchange)
+        if exchange.status == 404:
+            runs.setdefault(session, []).append(exchange)
+        elif session in runs:
+            close(runs.pop(session))
+    for run in runs.values():
+        close(run)
+    return sorted(probes, key=lambda run: run[0].start)
+
+
+def _probe_finding(run: list[Exchange]) -> Finding:
+    models = list(dict.fromkeys(str(_model(exchange)) for exchange in run))
+    shown = ", ".join(models[:PROBE_MODELS_SHOWN]) + (", …" if len(models) > PROBE_MODELS_SHOWN else "")
+    return Finding(
+        "model_probe_404", run[0].attempt,
+        f"attempts {_numbers(run)}: after a 404 for {models[0]}, the agent probed {len(models)} model id(s) "
+        f"({shown}) in {len(run)} requests, each answered 404: model discovery, not retries of a final answer",
+    )
 
 
 def _accepted(attempts: Sequence[Exchange], index: int, raised: bool) -> bool:
@@ -265,11 +384,11 @@ def _duplicate_results(attempts: Sequence[Exchange]) -> list[Finding]:
     return findings
 
 
-def _storms(attempts: Sequence[Exchange]) -> list[Finding]:
+def _storms(attempts: Sequence[Exchange], probing: set[int]) -> list[Finding]:
     storms: list[Finding] = []
     run: list[Exchange] = []
     for index, exchange in enumerate(attempts):
-        repeat = _next_same(attempts, index)
+        repeat = _next_same(attempts, index) if id(exchange) not in probing else None
         if repeat is not None and exchange.end is not None and repeat.start - exchange.end < STORM_GAP:
             run.append(repeat)
             continue

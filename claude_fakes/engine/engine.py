@@ -50,7 +50,7 @@ from ..core.request import Incoming
 from ..core.script import StepLike, to_turns
 from ..core.step import Step, pick_chaos
 from ..core.threads import Threads, ThreadTurn
-from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, turns_of
+from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, session_key, turns_of
 from ..wire.models import ModelsSource, ModelTable, models_table
 from ..wire.platforms import ANTHROPIC, PLATFORMS
 
@@ -225,12 +225,12 @@ class Engine(Assertions):
         """The routes, in the order added."""
         return list(self._routes)
 
-    def _take_step(self, body: Any, key: str) -> tuple[Step | None, Route | None]:
+    def _take_step(self, body: Any, key: str, session: str | None) -> tuple[Step | None, Route | None]:
         if self._routes and isinstance(body, Mapping):
             for route in self._routes:
                 if route.match(body):
-                    return route.state.take(key), route
-        return self._script.take(key), None
+                    return route.state.take(key, session), route
+        return self._script.take(key, session), None
 
     # -- what happened ------------------------------------------------------------------------
 
@@ -332,7 +332,8 @@ class Engine(Assertions):
                 if plan is not None:
                     notes.append("over quota")
                 else:
-                    step, route = (given, None) if given is not None else self._take_step(served.json, key)
+                    step, route = ((given, None) if given is not None
+                                   else self._take_step(served.json, key, incoming.session))
                 if step is not None and step.fault.draws:
                     step = pick_chaos(step, random.Random(f"{self.seed}:chaos:{self._attempts + 1}"))
                     notes.append("chaos")
@@ -351,7 +352,7 @@ class Engine(Assertions):
             turn = None
             if attempt:
                 self._attempts += 1
-                turn = self._turns.of(key)
+                turn = self._turns.of(session_key(key, incoming.session))
             kept, note = self._journal.body(incoming)
             if note is not None:
                 notes.append(note)

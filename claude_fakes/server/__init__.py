@@ -16,6 +16,7 @@ from ..executors.server import (
     ServerScope,
     exchange_from_json,
 )
+from ..executors.server.agents import AGENT_DEFAULTS, AgentEnv, agent_environment
 
-__all__ = ["ADMIN_PREFIX", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
-           "exchange_from_json"]
+__all__ = ["ADMIN_PREFIX", "AGENT_DEFAULTS", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "AgentEnv",
+           "FakeServer", "ServerScope", "agent_environment", "exchange_from_json"]

@@ -64,6 +64,16 @@ def test_turns_and_routes_show_once_there_is_more_than_one_turn() -> None:
     assert "turn 2, retry 0, route 1" in two.splitlines()[3]
 
 
+def test_an_agents_attempts_show_their_session_not_a_retry_count() -> None:
+    session = {"x-claude-code-session-id": "d542a368-9d5d-4d56-ab56-ab3fedd500b6"}
+    journal = [exchange(turn=1, retry_count=0, headers=session), exchange(attempt=2, turn=2, retry_count=0)]
+    lines = format_timeline(journal, [], 0.0).splitlines()
+    assert "#1  turn 1, session d542a368 POST /v1/messages" in lines[2]
+    assert "#2  turn 2, retry 0 POST /v1/messages" in lines[3]
+    alone = format_timeline([exchange(retry_count=0, headers=session)], [], 0.0).splitlines()[2]
+    assert "#1  session d542a368 POST /v1/messages" in alone
+
+
 def test_a_servers_timeline_says_its_time_is_real() -> None:
     assert format_timeline([], [], 1.5, clock="real").splitlines()[0].endswith("1.5s real")
 

@@ -10,7 +10,7 @@ import pytest
 from claude_fakes.core import turns as turns_module
 from claude_fakes.core.script import parse_turns
 from claude_fakes.core.step import ScriptError, Step
-from claude_fakes.core.turns import CallScript, Match, Route, ScriptState, TurnNumbers, key_of, turns_of
+from claude_fakes.core.turns import CallScript, Match, Route, ScriptState, TurnNumbers, key_of, session_key, turns_of
 
 
 def state(script: str = "", *, default: bool = False, label: str = "") -> ScriptState:
@@ -156,3 +156,64 @@ def test_key_of_is_the_messages_and_nothing_else() -> None:
     assert len(key_of(request("a" * 100_000))) == 32, "a digest: a long conversation costs no more to remember"
     assert key_of(request("a")) != key_of(request("b"))
     assert key_of("not a body") == key_of(None)
+
+
+def test_agent_sessions_each_meet_the_script_from_its_start() -> None:
+    # Two Claude Code sessions sending the same prompt, their attempts interleaved: each gets the
+    # whole script, not half of it (attempt identity by repetition, sessions kept apart).
+    script_state = state("overloaded*2, ok")
+    served = [(session, script_state.take("same", session)) for session in ("s1", "s2", "s1", "s2", "s1", "s2")]
+    assert [(session, str(step.action) if step else "-") for session, step in served] == [
+        ("s1", "overloaded"), ("s2", "overloaded"), ("s1", "overloaded"), ("s2", "overloaded"), ("s1", "ok"),
+        ("s2", "ok")]
+    assert script_state.unused() == []
+
+
+def test_a_step_is_used_once_one_session_used_it_as_often_as_it_says() -> None:
+    script_state = state("overloaded*2, api_error")
+    assert [script_state.take("k", session).action for session in ("s1", "s2")] == ["overloaded", "overloaded"]
+    assert script_state.unused() == ["overloaded*2 (step 1 of script 1, used 1 of 2)",
+                                     "api_error (step 2 of script 1, used 0 of 1)"]
+
+
+def test_a_turn_script_numbers_each_sessions_turns_from_one() -> None:
+    script_state = state("overloaded; api_error")
+    steps = [script_state.take(key, session) for key, session in (("a", "s1"), ("a", "s2"), ("b", "s1"), ("c", "s2"))]
+    assert [str(step.action) if step else "-" for step in steps] == ["overloaded", "overloaded", "api_error",
+                                                                      "api_error"]
+
+
+def test_a_new_script_restarts_every_session_at_its_next_turn() -> None:
+    script_state = state("overloaded")
+    assert script_state.take("a", "s1") is not None
+    script_state.set(parse_turns("api_error; rate_limited"))
+    assert [str(step.action) if (step := script_state.take(key, "s1")) else "-" for key in ("a", "b", "c")] == [
+        "-", "api_error", "rate_limited"]
+
+
+def test_sessions_past_the_most_remembered_start_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(turns_module, "MOST_SESSIONS", 2)
+    script_state = state("overloaded")
+    assert [bool(script_state.take("k", session)) for session in ("s1", "s2", "s3", "s1")] == [True, True, True, True]
+    assert script_state.take("k") is not None, "requests of no session keep their place whatever the sessions do"
+
+
+def test_a_session_remembers_its_turns_most_recently_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(turns_module, "MOST_SESSION_TURNS", 2)
+    script_state = state("overloaded; api_error; rate_limited; timeout_error")
+    served = [script_state.take(key, "s1") for key in ("a", "b", "c", "a")]
+    assert [str(step.action) for step in served if step] == ["overloaded", "api_error", "rate_limited",
+                                                            "timeout_error"], "a was forgotten: a new turn"
+    assert take(script_state, "a", "b", "c", "a") == ["overloaded", "api_error", "rate_limited", "-"], (
+        "requests of no session remember MOST_TURNS: a is turn 1 again, its step used")
+
+
+def test_a_call_script_counts_an_agent_sessions_attempts_per_session() -> None:
+    call = CallScript(parse_turns("overloaded*2, ok"))
+    served = [call.step("same", None, session).action for session in ("s1", "s2", "s1", "s2", "s1", "s2")]
+    assert served == ["overloaded", "overloaded", "overloaded", "overloaded", "ok", "ok"]
+
+
+def test_a_turn_key_across_sessions_keeps_equal_messages_apart() -> None:
+    assert session_key("k", None) == "k"
+    assert session_key("k", "s1") != session_key("k", "s2")

@@ -149,3 +149,88 @@ def test_notes_are_listed_once_each_with_the_first_request_and_are_no_finding() 
     assert str(verdict).splitlines() == ["resilient: no findings", "2 note(s), not findings:",
                                          f"  attempt #1 (POST /v1/messages): {unknown}",
                                          "  attempt #2 (POST /v1/messages): chaos", "timeline"]
+
+
+def test_a_total_timeout_alone_is_a_timeout() -> None:
+    # The TypeScript SDK (and so Claude Code) states x-stainless-timeout, no read timeout.
+    assert codes(exchange(1, 0, timeout={"total": 5.0})) == []
+    assert codes(exchange(1, 0, timeout={"total": None, "read": None})) == ["no_read_timeout"]
+
+
+AGENT = {"x-claude-code-session-id": "s1"}
+
+
+@pytest.mark.parametrize(("step", "outcome", "events"), [
+    ("drop(after=3)", Outcome.CUT, 3),
+    ("error_event(after=6, type=overloaded_error)", Outcome.COMPLETE, 7),
+    ("truncate(after=6)", Outcome.COMPLETE, 6),
+    ("malformed(after=3)", Outcome.COMPLETE, 13),
+    ("error_event(after=3, type=api_error)", Outcome.COMPLETE, 4),
+    ("stall(after=3, seconds=100)", Outcome.CLIENT_CLOSED, 3),
+], ids=["cut", "error-event", "truncated", "malformed", "api-error-event", "given-up"])
+def test_a_failed_stream_asked_again_without_streaming_is_the_non_streaming_fallback(
+        step: str, outcome: str, events: int) -> None:
+    (parsed,) = parse_script(step)
+    failed = exchange(1, 0, stream=True, step=parsed, outcome=outcome, events=events, headers=AGENT,
+                      json={**BODY, "stream": True, "max_tokens": 128000})
+    fallback = exchange(2, 0.5, headers=AGENT, json={**BODY, "max_tokens": 64000})
+    verdict = assess([failed, fallback])
+    assert verdict.codes == ["non_streaming_fallback"]
+    assert verdict.findings[0].message.startswith("attempt #2 asked for attempt #1's turn again without streaming")
+
+
+def test_a_stream_retried_as_a_stream_is_no_fallback() -> None:
+    (parsed,) = parse_script("drop(after=3)")
+    body = {**BODY, "stream": True}
+    assert codes(exchange(1, 0, stream=True, step=parsed, outcome=Outcome.CUT, events=3, json=body),
+                 exchange(2, 0.6, stream=True, json=body)) == []
+
+
+def test_another_model_after_529s_is_a_model_fallback_once() -> None:
+    opus, sonnet = {**BODY, "model": "claude-opus-5-5"}, {**BODY, "model": "claude-sonnet-4-6"}
+    journal = [*(exchange(n, n, status=529, headers=AGENT, json=opus) for n in (1, 2, 3)),
+               exchange(4, 4, status=529, headers=AGENT, json=sonnet, turn=2),
+               exchange(5, 5, headers=AGENT, json=sonnet, turn=2)]
+    verdict = assess(journal)
+    assert verdict.codes == ["model_fallback"]
+    assert verdict.findings[0].message.startswith(
+        "attempt #4 asked for claude-sonnet-4-6 after 3 overloaded answer(s) from claude-opus-5-5 "
+        "(attempts #1, #2, #3)")
+
+
+def test_overloaded_streams_answered_by_another_model_are_a_fallback_not_failures_left_alone() -> None:
+    # Claude Code counts an overloaded_error event as a 529 toward its fallback model.
+    (overloaded,) = parse_script("error_event(after=0, type=overloaded_error)")
+    opus = {**BODY, "model": "claude-opus-5-5", "stream": True}
+    journal = [*(exchange(n, n, stream=True, step=overloaded, events=1, headers=AGENT, json=opus) for n in (1, 2, 3)),
+               exchange(4, 4, stream=True, headers=AGENT, json={**opus, "model": "claude-sonnet-4-6"}, turn=2)]
+    assert codes(*journal) == ["model_fallback"]
+
+
+def test_sessions_are_apart_in_model_fallbacks() -> None:
+    # Another session's request for another model, between two 529s of this one, is no fallback.
+    haiku = {**BODY, "model": "claude-haiku-4-5"}
+    assert codes(exchange(1, 0, status=529, headers=AGENT, json={**BODY, "model": "claude-opus-5-5"}),
+                 exchange(2, 0.1, headers={"x-claude-code-session-id": "s2"}, json=haiku)) == []
+
+
+def test_other_model_ids_after_404s_are_a_probe_not_retries_or_a_storm() -> None:
+    # As Claude Code on Bedrock does: max_tokens=1 probes over a list of ids, some of them twice, close together.
+    models = ["us.anthropic.claude-sonnet-4-5", "us.anthropic.claude-opus-5-5", "us.anthropic.claude-opus-5",
+              "us.anthropic.claude-opus-4-8", "us.anthropic.claude-opus-4-7", "us.anthropic.claude-opus-4-6",
+              "us.anthropic.claude-sonnet-4-5", "us.anthropic.claude-opus-5"]
+    journal = [exchange(n, n * 0.001, status=404, headers=AGENT, json={**BODY, "model": model, "max_tokens": 1})
+               for n, model in enumerate(models, 1)]
+    journal.append(exchange(9, 1, headers=AGENT, json={**BODY, "model": "us.anthropic.claude-opus-4-5"}))
+    verdict = assess(journal)
+    assert verdict.codes == ["model_probe_404"]
+    assert verdict.findings[0].message == (
+        "attempts #1 to #8: after a 404 for us.anthropic.claude-sonnet-4-5, the agent probed 6 model id(s) "
+        "(us.anthropic.claude-sonnet-4-5, us.anthropic.claude-opus-5-5, us.anthropic.claude-opus-5, "
+        "us.anthropic.claude-opus-4-8, us.anthropic.claude-opus-4-7, …) in 8 requests, each answered 404: "
+        "model discovery, not retries of a final answer")
+
+
+def test_one_model_asked_again_after_its_404_is_still_a_final_status_retried() -> None:
+    assert codes(exchange(1, 0, status=404, headers=AGENT), exchange(2, 1, status=404, headers=AGENT)) == [
+        "final_status_retried"]

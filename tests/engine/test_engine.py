@@ -402,3 +402,28 @@ def test_an_engine_keeps_every_body_whole_by_default() -> None:
     engine = Engine(Clock())
     serve(engine, attempt("x" * 100_000))
     assert engine.journal[0].json["messages"][0]["content"] == "x" * 100_000 and engine.truncated == 0
+
+
+def in_session(session: str, text: str = "hi") -> Incoming:
+    """An attempt as Claude Code sends it: its session's id, and a retry count of 0 whatever the attempt."""
+    incoming = attempt(text, retry=0)
+    return replace(incoming, headers={**incoming.headers, "x-claude-code-session-id": session})
+
+
+def test_agent_sessions_each_meet_the_script_and_number_their_own_turns() -> None:
+    engine = Engine(Clock()).script("overloaded*2, ok")
+    for session in ("s1", "s2", "s1", "s2", "s1", "s2"):
+        serve(engine, in_session(session))
+    by_session = [(exchange.headers["x-claude-code-session-id"], exchange.status, exchange.turn)
+                  for exchange in engine.journal]
+    assert by_session == [("s1", 529, 1), ("s2", 529, 2), ("s1", 529, 1), ("s2", 529, 2), ("s1", 200, 1),
+                          ("s2", 200, 2)]
+    engine.verify()
+
+
+def test_a_route_keeps_agent_sessions_apart_too() -> None:
+    engine = Engine(Clock())
+    engine.when(Match(model="claude-sonnet-4-6")).script("overloaded, ok")
+    for session in ("s1", "s2", "s1", "s2"):
+        serve(engine, in_session(session))
+    assert [exchange.status for exchange in engine.journal] == [529, 529, 200, 200]

@@ -156,7 +156,8 @@ class Scopes:
         calls[script] = call
         if len(calls) > MAX_CALL_SCRIPTS:
             del calls[next(iter(calls))]  # the least recently used
-        return scope, engine.begin(incoming, timeouts, step=call.step(key_of(incoming.json), incoming.retry_count))
+        step = call.step(key_of(incoming.json), incoming.counted_retry, incoming.session)
+        return scope, engine.begin(incoming, timeouts, step=step)
 
 
 @lru_cache(maxsize=256)
