@@ -1,0 +1,70 @@
+"""Cassette files: read one (every problem names the file and line), and write it back whole after each
+recorded exchange, through a temporary file, so that a reader never sees half a cassette."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from ..core.cassette import MODES, Cassette, CassetteError, Tape
+
+__all__ = ["CassetteError", "load", "open_tape", "save"]
+
+
+def load(path: str | os.PathLike[str]) -> Cassette:
+    """The cassette in ``path`` (:class:`CassetteError` for one that cannot be used as it is)."""
+    name = os.fspath(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise CassetteError(f"{name}: not UTF-8 text ({err})") from None
+    return Cassette.parse(text, name)
+
+
+def save(cassette: Cassette, path: str | os.PathLike[str]) -> None:
+    """Write ``cassette`` to ``path`` whole (its folder made if need be)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(cassette.dumps())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _sdk() -> str:
+    try:
+        return f"anthropic-python {metadata.version('anthropic')}"
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def open_tape(path: str | os.PathLike[str], record: str = "none", *, upstream: str | None = None,
+              gaps: bool = True) -> Tape:
+    """The cassette at ``path`` ready to replay and, as ``record`` says, to record.
+
+    ``none``: replay only (the file must exist); ``once``: record every request when the file does
+    not exist yet, else replay only; ``new``: replay, and record what it lacks; ``all``: record every
+    request again (what the file held is replaced once the first exchange is recorded).
+    """
+    if record not in MODES:
+        raise ValueError(f"record takes one of {', '.join(MODES)}, got {record!r}")
+    name = os.fspath(path)
+    exists = Path(path).exists()
+    if record == "once":
+        record = "none" if exists else "all"
+    if record == "none" and not exists:
+        raise CassetteError(f"{name}: no such cassette, and record mode none records nothing; record it once "
+                            "with --claude-record=once (or ClaudeFake(cassette=…, record=\"once\"))")
+    if record == "all" or not exists:
+        created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+        cassette = Cassette({"created": created, "upstream": upstream or "the client's base URL", "sdk": _sdk()}, name)
+    else:
+        cassette = load(path)
+    return Tape(cassette, record, gaps, recorded=lambda recorded: save(recorded, path))

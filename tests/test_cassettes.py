@@ -1,0 +1,157 @@
+"""Cassettes with the real SDKs: record through the client's own stack against a local upstream (the
+project's own socket server), then replay with faults on top, sync and async, streamed and not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from claude_fakes import ClaudeFake
+from claude_fakes.core.cassette import CassetteError
+from claude_fakes.server import FakeServer
+
+from .sdk import HTTP, MODES, call
+
+TEXT = "one two three four five six"
+FORMAT_LINE = '{"claude_fakes_cassette": 1'
+
+
+def record(path: Path, mode: str, script: str = f"ok(text={TEXT})", **request) -> None:
+    """Record one call in ``mode`` against a socket server answering ``script``."""
+    __tracebackhide__ = True
+    with FakeServer(script=script) as server, ClaudeFake(cassette=path, record="once", upstream=server.url) as fake:
+        seen = call(mode, **request)
+        assert seen.error is None, seen.error
+        assert seen.text == TEXT
+        assert fake.journal[-1].notes == ["recorded from the upstream"]
+        assert server.scopes.get("default").engine.attempts == 1
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def test_record_once_then_replay_the_recorded_answer(tmp_path: Path, mode: str):
+    path = tmp_path / "c.jsonl"
+    record(path, mode)
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith(FORMAT_LINE) and len(lines) == 2
+    assert "not-a-real" not in path.read_text() and "x-api-key" not in path.read_text()
+    with ClaudeFake(cassette=path) as fake:
+        seen = call(mode)
+    assert seen.error is None and seen.text == TEXT
+    assert fake.journal[0].notes == [f"replayed from {path}:2"]
+
+
+def test_a_drop_cuts_the_recorded_stream_at_event_k_and_the_retry_replays_it(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync-stream")
+    with ClaudeFake(cassette=path, script="drop(after=4), ok") as fake:
+        cut = call("sync-stream")
+        whole = call("sync-stream")
+    assert isinstance(cut.error, HTTP.RemoteProtocolError)
+    assert cut.events[:3] == ["message_start", "content_block_start", "content_block_delta"]
+    assert fake.journal[0].events == 4 and fake.journal[0].outcome == "cut"
+    assert whole.text == TEXT and fake.journal[1].outcome == "complete"
+
+
+def test_status_faults_replace_the_answer_and_retries_replay_the_same_recording(tmp_path: Path, mode: str):
+    path = tmp_path / "c.jsonl"
+    record(path, mode)
+    with ClaudeFake(cassette=path, script="overloaded*2, ok") as fake:
+        seen = call(mode)
+    assert seen.error is None and seen.text == TEXT
+    assert [exchange.status for exchange in fake.journal] == [529, 529, 200]
+    assert [exchange.retry_count for exchange in fake.journal] == [0, 1, 2]
+
+
+def test_a_stall_between_recorded_events_times_the_stream_out_on_the_virtual_clock(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync-stream")
+    with ClaudeFake(cassette=path, script="stall(after=2, seconds=700)", gaps=False) as fake:
+        seen = call("sync-stream")
+    assert isinstance(seen.error, HTTP.ReadTimeout)
+    assert fake.clock.elapsed == 600  # the SDK's default read timeout, in virtual seconds
+
+
+def test_replay_keeps_the_recorded_gaps_or_none(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync-stream")
+    recorded = json.loads(path.read_text().splitlines()[1])["response"]
+    last = recorded["events"][-1]["at"]
+    with ClaudeFake(cassette=path) as fake:
+        call("sync-stream")
+    assert fake.clock.elapsed == pytest.approx(last)
+    with ClaudeFake(cassette=path, gaps=False) as fake:
+        call("sync-stream")
+    assert fake.clock.elapsed == 0
+
+
+def test_a_miss_fails_with_the_closest_recording(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync")
+    before = path.read_text()
+    with ClaudeFake(cassette=path) as fake:
+        seen = call("sync", messages=[{"role": "user", "content": "Bonjour"}])
+        findings = fake.take_findings()
+    assert type(seen.error).__name__ == "BadRequestError"
+    assert f"closest recording is {path}:2" in str(seen.error)
+    assert 'messages[0].content: "Hello" != "Bonjour"' in findings[0]
+    assert path.read_text() == before  # nothing is written unless recording was asked for
+
+
+def test_record_new_adds_what_is_missing_and_keeps_the_rest(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync")
+    with FakeServer(script="ok(text=bonjour)") as server, \
+            ClaudeFake(cassette=path, record="new", upstream=server.url):
+        assert call("sync").text == TEXT
+        assert call("sync", messages=[{"role": "user", "content": "Bonjour"}]).text == "bonjour"
+    assert len(path.read_text().splitlines()) == 3
+
+
+def test_a_recording_cut_by_the_upstream_is_written_as_a_cut(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    with FakeServer(script="drop(after=3)") as server, \
+            ClaudeFake(cassette=path, record="once", upstream=server.url):
+        seen = call("sync-stream")
+    assert isinstance(seen.error, HTTP.RemoteProtocolError)
+    response = json.loads(path.read_text().splitlines()[1])["response"]
+    counted = [event for event in response["events"] if not event["data"].startswith("event: ping")]
+    assert response["complete"] is False and len(counted) == 3
+    with ClaudeFake(cassette=path) as fake:
+        again = call("sync-stream")
+    assert isinstance(again.error, HTTP.RemoteProtocolError) and fake.journal[0].outcome == "cut"
+
+
+def test_a_corrupt_cassette_is_refused_before_anything_runs(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync")
+    path.write_text(path.read_text()[:-40])
+    with pytest.raises(CassetteError, match=f"^{path}:2: not JSON"):
+        ClaudeFake(cassette=path)
+    with pytest.raises(CassetteError, match="no such cassette"):
+        ClaudeFake(cassette=tmp_path / "missing.jsonl")
+
+
+def test_exploring_faults_over_a_recorded_conversation(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync-stream")
+
+    events = sum(not event["data"].startswith("event: ping")
+                 for event in json.loads(path.read_text().splitlines()[1])["response"]["events"])
+
+    def ask() -> None:
+        seen = call("sync-stream")
+        if seen.error is not None:
+            raise seen.error
+        assert seen.text == TEXT
+
+    with ClaudeFake(cassette=path) as fake:
+        report = fake.explore(ask, faults=["overloaded", "drop(after=*)"], attempts=1)
+    # ok, overloaded (retried, then the recording), and a cut after each of the recorded events
+    assert report.runs == 2 + events + 1
+    assert len(report.failures) == events + 1 and str(report.minimal) == "drop(after=0)"
