@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
 from ..core.cassette import MODES, Cassette, CassetteError, Tape
 
-__all__ = ["CassetteError", "load", "open_tape", "save"]
+__all__ = ["CassetteError", "load", "open_tape", "save", "scope_tapes"]
 
 
 def load(path: str | os.PathLike[str]) -> Cassette:
@@ -68,3 +70,20 @@ def open_tape(path: str | os.PathLike[str], record: str = "none", *, upstream: s
     else:
         cassette = load(path)
     return Tape(cassette, record, gaps, recorded=lambda recorded: save(recorded, path))
+
+
+def scope_tapes(directory: str | os.PathLike[str], record: bool, upstream: str | None = None,
+                gaps: bool = True) -> Callable[[str], Tape]:
+    """Each server scope's cassette: ``<directory>/<scope>.jsonl``, recording what it lacks when
+    ``record`` (else a request it has no recording for gets the miss's error)."""
+    folder = Path(directory)
+
+    def tape(scope: str) -> Tape:
+        path = folder / (re.sub(r"[^A-Za-z0-9._-]", "_", scope).lstrip(".") + ".jsonl")
+        if record:
+            return open_tape(path, "new", upstream=upstream, gaps=gaps)
+        if not path.exists():
+            return Tape(Cassette(name=str(path)), "none", gaps)
+        return open_tape(path, "none", gaps=gaps)
+
+    return tape

@@ -23,6 +23,7 @@ from ...wire.platforms import ANTHROPIC, endpoint_of
 from ..http1 import ClientGone, incoming_of, perform, pieced_response, wants_close, whole_response
 from .admin import admin
 from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
+from .upstream import forward
 
 MAX_HEADER_BYTES = 64 * 1024
 """The request line and headers together; more is a 431."""
@@ -201,6 +202,9 @@ class Connection:
             return keep_alive
         scope, run = self.scopes.begin(incoming)
         try:
+            upstream = self.scopes.upstream
+            if run.recording is not None and upstream is not None:
+                return await forward(run, incoming, upstream, self) and keep_alive
             return await perform(run, self, keep_alive=keep_alive)
         finally:
             if run.open:
