@@ -3,16 +3,18 @@ project's own socket server), then replay with faults on top, sync and async, st
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import anthropic
 import pytest
 
 from claude_fakes import ClaudeFake
 from claude_fakes.core.cassette import CassetteError
 from claude_fakes.server import FakeServer
 
-from .sdk import HTTP, MODES, call
+from .sdk import HTTP, MODES, REQUEST, call
 
 TEXT = "one two three four five six"
 FORMAT_LINE = '{"claude_fakes_cassette": 1'
@@ -155,3 +157,38 @@ def test_exploring_faults_over_a_recorded_conversation(tmp_path: Path):
     # ok, overloaded (retried, then the recording), and a cut after each of the recorded events
     assert report.runs == 2 + events + 1
     assert len(report.failures) == events + 1 and str(report.minimal) == "drop(after=0)"
+
+
+@pytest.mark.parametrize("platform", ["bedrock", "vertex"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_bedrock_and_vertex_recordings_keep_their_own_wire(tmp_path: Path, platform: str, stream: bool):
+    path = tmp_path / "c.jsonl"
+    mode = "sync-stream" if stream else "sync"
+    with FakeServer(script=f"ok(text={TEXT})") as server, \
+            ClaudeFake(cassette=path, record="once", upstream=server.url):
+        assert call(mode, platform=platform).text == TEXT
+    response = json.loads(path.read_text().splitlines()[1])["response"]
+    if platform == "bedrock" and stream:
+        assert all("b64" in event for event in response["events"])  # event-stream frames, byte for byte
+        assert ["content-type", "application/vnd.amazon.eventstream"] in response["headers"]
+    with ClaudeFake(cassette=path, script="drop(after=3), ok" if stream else "overloaded, ok") as fake:
+        first = call(mode, platform=platform)
+        again = call(mode, platform=platform) if stream else first
+    assert again.error is None and again.text == TEXT
+    assert fake.journal[0].notes[-1].startswith("replayed from")
+    if stream:
+        assert first.error is not None and fake.journal[0].outcome == "cut" and fake.journal[0].events == 3
+
+
+def test_an_aiohttp_client_is_told_to_record_through_the_server(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    async def ask() -> None:
+        async with anthropic.AsyncAnthropic(http_client=anthropic.DefaultAioHttpClient()) as client:
+            await client.messages.create(**REQUEST)
+
+    with FakeServer() as server, ClaudeFake(cassette=path, record="once", upstream=server.url) as fake:
+        with pytest.raises(anthropic.BadRequestError):
+            asyncio.run(ask())
+        findings = fake.take_findings()
+    assert "cannot be recorded in-process (only httpx and httpx2 clients can)" in findings[0]
+    assert not path.exists()
