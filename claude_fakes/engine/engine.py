@@ -385,6 +385,11 @@ class Engine(Assertions):
             problem = (f"{incoming.method} {path} should be recorded into {tape.cassette.name}, but this client "
                        "cannot be recorded in-process (only httpx and httpx2 clients can); record it through "
                        "claude-fakes serve --cassettes DIR --record")
+        elif recorded is None and tape.records and not own:
+            # Nothing to shape the fault on yet: it shapes a synthetic reply, and the turn's next plain
+            # attempt is the one recorded.
+            notes.append("no recording yet: the fault shapes a synthetic reply")
+            return None, None, None
         elif recorded is not None or own:
             if recorded is not None:
                 notes.append(f"replayed from {tape.cassette.name}:{recorded.line}" if recorded.line
