@@ -161,3 +161,19 @@ def test_cli_refuses_a_broken_cassette_naming_file_and_line(tmp_path: Path) -> N
     assert f"{tmp_path / 'default.jsonl'}:2: not JSON" in result.stderr
     assert cli("serve", "--record").returncode == 2
     assert "no such folder" in cli("serve", "--cassettes", str(tmp_path / "nowhere")).stderr
+
+
+def test_a_kept_upstream_connection_closed_meanwhile_is_opened_again(tmp_path: Path) -> None:
+    first = FakeServer(script=f"ok(text={TEXT})*inf").run_in_thread()
+    try:
+        with FakeServer(tapes=scope_tapes(tmp_path, True, first.url), upstream=first.url) as recorder, \
+                client(recorder) as user:
+            user.messages.create(**REQUEST)  # the client's connection now has its own upstream connection
+            first.stop_thread()  # which the upstream closes
+            with FakeServer(port=first.port, script=f"ok(text={TEXT})*inf") as second:
+                again = user.messages.create(**{**REQUEST, "messages": [{"role": "user", "content": "Again"}]})
+                assert again.content[0].text == TEXT
+                assert second.scopes.get("default").engine.attempts == 1
+    finally:
+        first.stop_thread()
+    assert len((tmp_path / "default.jsonl").read_text().splitlines()) == 3

@@ -367,14 +367,21 @@ class Cassette:
     def find(self, key: str) -> Recorded | None:
         return self._exchanges.get(key)
 
-    def add(self, recorded: Recorded) -> None:
+    def add(self, recorded: Recorded) -> str:
         """Record an exchange: an answer for its turn replaces an earlier one, unless that one was whole
-        and this one is not (a retry after a good answer, cut by the client, does not spoil it)."""
+        and this one is not (a retry after a good answer, cut by the client, does not spoil it).
+        Says what it did: ``added``, ``replaced`` or ``kept`` (the earlier one)."""
         earlier = self._exchanges.get(recorded.key)
         if earlier is not None and _good(earlier) and not _good(recorded):
-            return
+            return "kept"
         self._exchanges[recorded.key] = recorded
         self.changed = True
+        return "added" if earlier is None else "replaced"
+
+    @staticmethod
+    def line(recorded: Recorded) -> str:
+        """An exchange's line, as :meth:`dumps` writes it (with its newline)."""
+        return json.dumps(recorded.to_json(), ensure_ascii=False) + "\n"
 
     @classmethod
     def parse(cls, text: str, name: str) -> Cassette:
@@ -405,8 +412,7 @@ class Cassette:
 
     def dumps(self) -> str:
         lines = [json.dumps(self.header, sort_keys=True, ensure_ascii=False)]
-        lines += [json.dumps(recorded.to_json(), ensure_ascii=False) for recorded in self._exchanges.values()]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n" + "".join(self.line(recorded) for recorded in self._exchanges.values())
 
     def closest(self, path: str, body: Any) -> str:
         """Why no recording answers this request: the closest recorded one, and what differs."""
@@ -554,8 +560,8 @@ class Tape:
     request again (``once`` is ``none`` or ``all``, by whether the file exists: :mod:`claude_fakes.record`)."""
     gaps: bool = True
     """Replay with the recorded silences (on the fake's clock, so at no cost in-process), else none."""
-    recorded: Callable[[Cassette], None] | None = None
-    """Called after each exchange is recorded (writing the file)."""
+    recorded: Callable[[Cassette, Recorded, str], None] | None = None
+    """Called after each exchange is recorded, with what :meth:`Cassette.add` did (writing the file)."""
 
     def __post_init__(self) -> None:
         if self.mode not in ("none", "new", "all"):
@@ -570,6 +576,6 @@ class Tape:
         return self.mode == "all" or (self.mode == "new" and recorded is None)
 
     def add(self, recorded: Recorded) -> None:
-        self.cassette.add(recorded)
-        if self.recorded is not None:
-            self.recorded(self.cassette)
+        done = self.cassette.add(recorded)
+        if self.recorded is not None and done != "kept":
+            self.recorded(self.cassette, recorded, done)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from ..core.cassette import MODES, Cassette, CassetteError, Tape
+from ..core.cassette import MODES, Cassette, CassetteError, Recorded, Tape
 
 __all__ = ["CassetteError", "load", "open_tape", "save", "scope_tapes"]
 
@@ -69,7 +69,24 @@ def open_tape(path: str | os.PathLike[str], record: str = "none", *, upstream: s
         cassette = Cassette({"created": created, "upstream": upstream or "the client's base URL", "sdk": _sdk()}, name)
     else:
         cassette = load(path)
-    return Tape(cassette, record, gaps, recorded=lambda recorded: save(recorded, path))
+    return Tape(cassette, record, gaps, recorded=_writer(path))
+
+
+def _writer(path: str | os.PathLike[str]) -> Callable[[Cassette, Recorded, str], None]:
+    """What writes each recorded exchange down: the whole cassette the first time (a new file, or one
+    recorded again from scratch) and whenever an answer replaces another; else one line appended, so
+    that a long recording session costs a line per exchange, not the whole file."""
+    written = [False]
+
+    def write(cassette: Cassette, recorded: Recorded, done: str) -> None:
+        if written[0] and done == "added":
+            with open(path, "a", encoding="utf-8") as file:
+                file.write(Cassette.line(recorded))
+            return
+        save(cassette, path)
+        written[0] = True
+
+    return write
 
 
 def scope_tapes(directory: str | os.PathLike[str], record: bool, upstream: str | None = None,
