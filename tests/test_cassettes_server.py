@@ -177,3 +177,21 @@ def test_a_kept_upstream_connection_closed_meanwhile_is_opened_again(tmp_path: P
     finally:
         first.stop_thread()
     assert len((tmp_path / "default.jsonl").read_text().splitlines()) == 3
+
+
+def test_a_node_client_records_a_tool_loop_through_the_proxy_then_meets_a_fault_on_it(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from .test_server_node import run_node
+
+    with FakeServer(script="tool_use(name=get_weather); ok(text=Sunny in Paris)") as upstream, \
+            proxy(tmp_path, upstream) as recorder:
+        seen = run_node(SimpleNamespace(url=recorder.url), "toolloop")
+    assert seen["ok"] and seen["turns"] == 2 and seen["text"] == "Sunny in Paris"
+    assert len((tmp_path / "default.jsonl").read_text().splitlines()) == 3  # two turns
+    with proxy(tmp_path, None) as replayer:
+        replayer.scopes.get("default").engine.script("; overloaded, ok")  # turn 2: a 529, then the recording
+        again = run_node(SimpleNamespace(url=replayer.url), "toolloop")
+        statuses = [exchange.status for exchange in replayer.scopes.get("default").engine.journal]
+    assert again == {**seen, "ms": again["ms"]}  # the same tool input, the same answer
+    assert statuses == [200, 529, 200]
