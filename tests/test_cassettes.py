@@ -192,3 +192,14 @@ def test_an_aiohttp_client_is_told_to_record_through_the_server(tmp_path: Path):
         findings = fake.take_findings()
     assert "cannot be recorded in-process (only httpx and httpx2 clients can)" in findings[0]
     assert not path.exists()
+
+
+def test_recording_leaves_the_machine_only_as_the_network_guard_allows(tmp_path: Path):
+    """With no upstream a recording goes where the client sends it (api.anthropic.com here): under
+    network="loopback" the guard refuses that connection, and nothing is written."""
+    path = tmp_path / "c.jsonl"
+    with ClaudeFake(cassette=path, record="once", network="loopback", strict=False) as fake:
+        seen = call("sync", {"max_retries": 0})
+    assert isinstance(seen.error, anthropic.APIConnectionError)
+    assert fake.journal[0].outcome == "refused" and "api.anthropic.com" in fake.findings[0]
+    assert not path.exists()
