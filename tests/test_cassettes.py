@@ -203,3 +203,19 @@ def test_recording_leaves_the_machine_only_as_the_network_guard_allows(tmp_path:
     assert isinstance(seen.error, anthropic.APIConnectionError)
     assert fake.journal[0].outcome == "refused" and "api.anthropic.com" in fake.findings[0]
     assert not path.exists()
+
+
+def test_an_aiohttp_client_replays_a_recording_with_a_fault_on_top(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    record(path, "sync-stream")
+
+    async def ask() -> str:
+        async with anthropic.AsyncAnthropic(http_client=anthropic.DefaultAioHttpClient()) as client, \
+                client.messages.stream(**REQUEST) as stream:
+            return await stream.get_final_text()
+
+    with ClaudeFake(cassette=path, script="drop(after=3), ok") as fake:
+        with pytest.raises(HTTP.ReadError):  # the SDK's aiohttp client reports a cut body so
+            asyncio.run(ask())
+        assert asyncio.run(ask()) == TEXT
+    assert fake.journal[0].outcome == "cut" and fake.journal[0].events == 3

@@ -127,3 +127,13 @@ def test_explored(claude_fake):
     result = record(pytester, body)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*drop(after=0)*"])
+
+
+def test_a_cassette_with_the_server_fixture_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = record(pytester, """
+@pytest.mark.claude_cassette
+def test_it(claude_fake_server):
+    pass
+""")
+    result.stdout.fnmatch_lines(["*claude_cassette replays in-process (the claude_fake fixture); a server replays "
+                                 "and records with claude-fakes serve --cassettes DIR*"])
