@@ -35,12 +35,14 @@ __all__ = [
     "MODES",
     "Cassette",
     "CassetteError",
+    "Piece",
     "Recorded",
     "Recording",
     "Tape",
     "drift",
     "key_of",
     "normalise",
+    "request_of",
 ]
 
 FORMAT = 1
@@ -159,13 +161,6 @@ class Recorded:
             return Response(before + wait, head, Slices(body, parts), ending)
         return Response(before + wait, head, Spelled(((0.0, Send(body)),)), ending)
 
-    @property
-    def events(self) -> int:
-        """The counted events of a stream (a JSON body: the pieces a split makes of it)."""
-        if self.stream:
-            return sum(piece.counted for piece in self.pieces)
-        return _events_of(b"".join(piece.data for piece in self.pieces))
-
     def to_json(self) -> dict[str, Any]:
         content_type = dict(self.headers).get("content-type", "")
         response: dict[str, Any] = {"status": self.status, "headers": [list(pair) for pair in self.headers],
@@ -188,11 +183,12 @@ class Recorded:
         return {"key": self.key, "request": dict(self.request), "response": response}
 
     @classmethod
-    def from_json(cls, value: Any, where: str) -> Recorded:
-        """An exchange line's JSON; ``where`` (``file:line``) names it in errors."""
+    def from_json(cls, value: Any, name: str, line: int) -> Recorded:
+        """An exchange's JSON, from line ``line`` of the cassette ``name`` (which errors name)."""
+        where = f"{name}:{line}"
         try:
             request, response = value["request"], value["response"]
-            headers = tuple((str(name), str(text)) for name, text in response["headers"])
+            headers = tuple((str(header), str(text)) for header, text in response["headers"])
             status, head_at = int(response["status"]), float(response["head_at"])
             if "events" in response:
                 pieces = tuple(_piece(event) for event in response["events"])
@@ -219,9 +215,7 @@ class Recorded:
             raise CassetteError(f"{where}: its key {key!r} is not its request's ({expected!r}): the line was edited "
                                 "by hand, or written by another version of the key; re-record it, or put the "
                                 "request's key there")
-        where_line = where.rsplit(":", 1)[-1]
-        return cls(key, request, status, headers, head_at, stream, pieces, complete,
-                   int(where_line) if where_line.isdigit() else None)
+        return cls(key, request, status, headers, head_at, stream, pieces, complete, line)
 
 
 def _reason(err: BaseException) -> str:
@@ -355,8 +349,6 @@ class Cassette:
         self.name = name
         """The file it came from (or will go to), for messages."""
         self._exchanges: dict[str, Recorded] = {}
-        self.changed = False
-        """Whether an exchange was recorded since it was read: only then is it written back."""
 
     def __len__(self) -> int:
         return len(self._exchanges)
@@ -375,7 +367,6 @@ class Cassette:
         if earlier is not None and _good(earlier) and not _good(recorded):
             return "kept"
         self._exchanges[recorded.key] = recorded
-        self.changed = True
         return "added" if earlier is None else "replaced"
 
     @staticmethod
@@ -402,7 +393,7 @@ class Cassette:
         for number, line in enumerate(lines[1:], 2):
             if not line.strip():
                 continue
-            recorded = Recorded.from_json(_json_line(line, f"{name}:{number}"), f"{name}:{number}")
+            recorded = Recorded.from_json(_json_line(line, f"{name}:{number}"), name, number)
             earlier = cassette._exchanges.get(recorded.key)
             if earlier is not None:
                 raise CassetteError(f"{name}:{number}: records the same turn as line {earlier.line} (key "
