@@ -208,7 +208,9 @@ def replay_time(body: Callable[[anthropic.Anthropic], None], runs: int, answers:
 
 
 def scenario(name: str, body: Callable[[anthropic.Anthropic], None], space: Space, repeats: int,
-             samples: int | None = None) -> None:
+             samples: int | None = None, only: str = "") -> None:
+    if only not in name:
+        return
     answers, runs, report = record(body, space, samples)
     client = anthropic.Anthropic(api_key="k")
     explored = canned = float("inf")
@@ -257,19 +259,21 @@ def memory(name: str, body: Callable[[anthropic.Anthropic], None], space: Space)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="run only the explorations whose name contains this")
     args = parser.parse_args()
     print(f"anthropic {anthropic.__version__} on {HTTP.__name__} {HTTP.__version__}, Python {sys.version.split()[0]}\n")
     print(f"{'exploration':<48}{'space':>6}{'runs':>6}{'attempts':>9}  {'explore':>9}  {'canned':>9}  {'rate':>5}  "
           f"{'seconds':>8}  {'overhead':>9}")
-    scenario("non-streaming call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3), args.repeats)
-    scenario("streamed call, 3 attempts x 7 faults", stream, Space.of(SEVEN, attempts=3), args.repeats)
+    scenario("non-streaming call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3), args.repeats, only=args.only)
+    scenario("streamed call, 3 attempts x 7 faults", stream, Space.of(SEVEN, attempts=3), args.repeats, only=args.only)
     scenario("two-turn tool loop, 2 turns x 4 faults", tool_loop,
              Space.of(["overloaded", "drop(after=2)", "tool_use(name=get_weather)", "api_error"], turns=2),
-             args.repeats)
-    scenario("three-turn streamed loop, base= and cut points", streamed_loop, loop_space(), args.repeats, 1_000)
-    bookkeeping(args.repeats)
-    memory("one call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3))
-    memory("three-turn streamed loop", streamed_loop, loop_space())
+             args.repeats, only=args.only)
+    scenario("three-turn streamed loop, base= and cut points", streamed_loop, loop_space(), args.repeats, 1_000, only=args.only)
+    if not args.only:
+        bookkeeping(args.repeats)
+        memory("one call, 3 attempts x 7 faults", create, Space.of(SEVEN, attempts=3))
+        memory("three-turn streamed loop", streamed_loop, loop_space())
     print("\nruns: body runs (schedules run, the probe of a space with cut points, shrinking); the space's "
           "other schedules are equivalent to one run. explore, canned: body runs a second. canned: the same runs "
           "answered by a MockTransport replaying what the fake sent (statuses, headers, body chunks, the same "

@@ -15,6 +15,7 @@ from typing import Any
 from .activation.aio import wait
 from .activation.intercept import Interception, Router, bridged_errors
 from .activation.network import NETWORK_MODES, AllowedHost, Network, NetworkRefused, allowed_hosts
+from .activation.proxies import remember_proxy_variables
 from .activation.targets import Target, api_root, default_targets, match
 from .activation.tls import share_default_contexts
 from .activation.virtual_time import VirtualTime
@@ -433,6 +434,7 @@ class ClaudeFake(Assertions):
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "
                                        "installed")
                 share_default_contexts(stack)
+                remember_proxy_variables(stack)
             if self._network == "loopback":
                 network.guard_sockets(stack)
             self._patch_environment(stack)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from claude_fakes.cli import main
+from claude_fakes.executors.server import ADMIN_PREFIX, ENDPOINTS
 from claude_fakes.server import FakeServer
 
 from .sdk import ON_HTTPX2
@@ -134,3 +136,16 @@ def test_the_serve_journal_lines_shown_are_the_real_ones() -> None:
     shown = re.search(r'claude-fakes serve --port 0 --script "overloaded, ok".*?\n.*?\n(.*?)\n(.*?)\n', README)
     assert shown is not None
     assert printed == [shown.group(1), shown.group(2)]
+
+
+def test_readme_and_the_cli_help_list_every_admin_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
+    """One list (``ENDPOINTS``) answers the admin API; README's paragraph and ``serve --help`` must say it all."""
+    paragraph = README[README.index("The admin API, under"):]
+    paragraph = paragraph[: paragraph.index("\n\n")]
+    listed = re.findall(r"`((?:GET|POST) [^`]+)`", paragraph)
+    assert listed == [f"{endpoint.method} {endpoint.action}{endpoint.takes}" for endpoint in ENDPOINTS]
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    help_text = capsys.readouterr().out
+    for endpoint in ENDPOINTS:
+        assert f"{endpoint.method:<4} {ADMIN_PREFIX}/{endpoint.action}{endpoint.takes}\n" in help_text

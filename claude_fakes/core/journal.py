@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import Sleep
+from .replies import Reply
+from .request import Incoming
 from .script import parse_script
 from .step import Step
 
@@ -103,6 +105,10 @@ class JournalBounds:
     body_bytes: int | None = None
     """The longest request body kept as JSON; a longer one is journalled as a marker of its length
     (:data:`TRUNCATED`) and a note (None: every body whole)."""
+    as_sent: bool = False
+    """Keep each body as the bytes received (:class:`SentBody`), read as JSON only when the journal is:
+    a server's journal then holds what came in, not five to ten times that in objects, and nothing its
+    garbage collector has to walk (a fuzzed journal of nested tool schemas made each full pass 30 ms)."""
 
     def __post_init__(self) -> None:
         for name in ("exchanges", "body_bytes"):
@@ -114,6 +120,20 @@ class JournalBounds:
 EVERY_BODY_WHOLE = JournalBounds()
 """An in-process fake's: the last 10,000 exchanges (a test long enough to make more keeps the latest), every
 body whole."""
+
+@dataclass(frozen=True)
+class SentBody:
+    """A request body as a server's journal keeps it (:attr:`JournalBounds.as_sent`): what was received,
+    and where; :attr:`json` is the Messages request it stands for, read each time it is asked for."""
+
+    method: str
+    path: str
+    data: bytes = field(repr=False)
+
+    @property
+    def json(self) -> Any:
+        return Incoming(self.method, self.path, body=self.data).json
+
 
 TRUNCATED = "claude_fakes_truncated"
 """The key of a journalled body that was too long to keep: its length in bytes and a digest of it
@@ -137,12 +157,13 @@ class Journal:
             self.evicted += 1
         self._exchanges.append(exchange)
 
-    def body(self, data: bytes, parsed: Any) -> tuple[Any, str | None]:
-        """What the journal keeps of a request body (``data``, parsed): its JSON, or, past the bounds, a
-        marker of its length with a note that says so."""
-        limit = self.bounds.body_bytes
+    def body(self, incoming: Incoming) -> tuple[Any, str | None]:
+        """What the journal keeps of a request's body: its JSON (or the bytes it is read from), or, past the
+        bounds, a marker of its length with a note that says so."""
+        data, limit = incoming.body, self.bounds.body_bytes
         if limit is None or len(data) <= limit:
-            return parsed, None
+            return (SentBody(incoming.method, incoming.path, data) if self.bounds.as_sent else incoming.json), None
+        parsed = incoming.json
         self.truncated += 1
         fields = parsed if isinstance(parsed, Mapping) else {}
         kept: dict[str, Any] = {name: fields[name] for name in _KEPT_FIELDS
@@ -166,8 +187,15 @@ thousand exchanges is not a gigabyte."""
 @functools.lru_cache(maxsize=256)
 def step_text(step: Step) -> str:
     """``step`` as script text, without its reply's words past :data:`STEP_CHARACTERS` (still a script)."""
+    if step.reply is not None and _words_in(step.reply) > STEP_CHARACTERS:
+        return str(replace(step, reply=None))  # not written out to be measured: that costs what it saves
     text = str(step)
     return text if len(text) <= STEP_CHARACTERS else str(replace(step, reply=None))
+
+
+def _words_in(reply: Reply) -> int:
+    """The characters of a reply's words (its blocks' strings), counted without writing it out."""
+    return sum(len(value) for block in reply.blocks for value in vars(block).values() if isinstance(value, str))
 
 
 def exchange_json(exchange: Exchange) -> dict[str, Any]:
@@ -178,7 +206,7 @@ def exchange_json(exchange: Exchange) -> dict[str, Any]:
         "method": exchange.method,
         "path": exchange.path,
         "headers": dict(exchange.headers),
-        "json": exchange.json,
+        "json": exchange.json.json if isinstance(exchange.json, SentBody) else exchange.json,
         "timeout": dict(exchange.timeout),
         "step": None if exchange.step is None else step_text(exchange.step),
         "start": exchange.start,

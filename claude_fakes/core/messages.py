@@ -34,17 +34,38 @@ from .replies import (
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
 
-def split_tokens(text: str, most: int | None = None) -> list[str]:
-    """The fake's tokens: a word with the whitespace before it. ``"".join(split_tokens(t)) == t``.
-
-    ``most``: no more than the first ``most`` are wanted (a reply cut at ``max_tokens`` splits no
-    more of a long text than it sends)."""
-    if most is not None and most < len(text):
-        words = text.split(maxsplit=most)
-        if len(words) > most:
-            # The first ``most`` words end where the whitespace before the rest begins.
-            return _TOKEN.findall(text, 0, len(text[: len(text) - len(words[most])].rstrip()))
+def split_tokens(text: str) -> list[str]:
+    """The fake's tokens: a word with the whitespace before it. ``"".join(split_tokens(t)) == t``."""
     return _TOKEN.findall(text)
+
+
+class Written:
+    """What the model wrote of a block: its ``text`` and how many tokens that is; the tokens themselves
+    are split only when a stream needs them (a long reply's JSON body never does)."""
+
+    def __init__(self, text: str, count: int) -> None:
+        self.text = text
+        self.count = count
+        self._tokens: list[str] | None = None
+
+    @property
+    def tokens(self) -> list[str]:
+        if self._tokens is None:
+            self._tokens = split_tokens(self.text)
+        return self._tokens
+
+    @classmethod
+    def of(cls, text: str, budget: int) -> tuple[Written, bool]:
+        """The start of ``text`` that ``budget`` tokens write, and whether it stops short of the whole."""
+        # Counted with str.split, which knows the same whitespace as the tokens' pattern, several times faster.
+        words = text.split(maxsplit=budget) if budget < len(text) else text.split()
+        if len(words) > budget:
+            # The first ``budget`` words end where the whitespace before the rest begins.
+            return cls(text[: len(text) - len(words[budget])].rstrip(), budget), True
+        count = len(words) + (1 if text[-1:].isspace() else 0)  # whitespace after the last word is a token
+        if count > budget:
+            return cls(text.rstrip(), budget), True
+        return cls(text, count), False
 
 
 def estimate_tokens(text: str) -> int:
@@ -131,21 +152,21 @@ class _Words(_Run):
     """A text or thinking block's words, ``per`` tokens a delta; a thinking block's deltas end with an
     empty one (before its signature)."""
 
-    def __init__(self, index: int, words: list[str], per: int, thinking: bool) -> None:
-        self._index, self._words, self._per, self._thinking = index, words, per, thinking
-        self._count = -(-len(words) // per) + thinking
+    def __init__(self, index: int, written: Written, per: int, thinking: bool) -> None:
+        self._index, self._written, self._per, self._thinking = index, written, per, thinking
+        self._count = -(-written.count // per) + thinking
 
     def __len__(self) -> int:
         return self._count
 
     def event(self, n: int) -> SseEvent:
-        chunk = "".join(self._words[n * self._per:(n + 1) * self._per])
+        chunk = "".join(self._written.tokens[n * self._per:(n + 1) * self._per])
         if self._thinking:
             return _delta(self._index, {"type": "thinking_delta", "thinking": chunk})
         return text_delta(self._index, chunk)
 
     def tokens(self, n: int) -> int:
-        return max(0, min(self._per, len(self._words) - n * self._per))
+        return max(0, min(self._per, self._written.count - n * self._per))
 
 
 FRAGMENT = 24
@@ -261,7 +282,8 @@ def render_message(
     message_id = ids.message(id_tag)
     budget = max_tokens
     stop_reason = reply.stop_reason
-    blocks: list[tuple[Block, list[str]]] = []
+    # Each block, with what of it the model wrote when it writes it (None: a whole call, or the API's own).
+    blocks: list[tuple[Block, Written | None]] = []
     last_call = ""
     for block in reply.blocks:
         if budget <= 0:
@@ -272,7 +294,7 @@ def render_message(
             # answers the call before it unless it names one.
             if block.tool_use_id is None:
                 block = replace(block, tool_use_id=last_call)
-            blocks.append((block, []))
+            blocks.append((block, None))
             continue
         if isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
             cost = _tool_tokens(block)
@@ -282,21 +304,20 @@ def render_message(
             if cost > budget:
                 # The model ran out of tokens while writing the call: the block is there with the
                 # start of its input (its "tokens": the JSON text written), and nothing follows.
-                blocks.append((block, [_input_cut(block, budget)]))
+                blocks.append((block, Written(_input_cut(block, budget), budget)))
                 budget = 0
                 stop_reason = "max_tokens"
                 break
             budget -= cost
-            blocks.append((block, []))
+            blocks.append((block, None))
             continue
-        tokens = split_tokens(_words(block), budget + 1)
-        if len(tokens) > budget:
-            tokens = tokens[:budget]
+        words, cut = Written.of(_words(block), budget)
+        if cut:
             stop_reason = "max_tokens"
-        budget -= len(tokens)
+        budget -= words.count
         if isinstance(block, ThinkingBlock) and block.signature is None:
             block = ThinkingBlock(block.thinking, ids.signature())
-        blocks.append((block, tokens))
+        blocks.append((block, words))
         if stop_reason == "max_tokens":
             break
     output_tokens = max_tokens - budget
@@ -304,7 +325,7 @@ def render_message(
     details = reply.stop.details if reply.stop is not None and stop_reason == reply.stop.reason else None
 
     usage_tail = {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-    content = [_block_json(block, tokens) for block, tokens in blocks]
+    content = [_block_json(block, written) for block, written in blocks]
     message = _message(content, model, message_id, stop_reason, details, input_token_count, output_tokens,
                        usage_tail)
     stream = Stream()
@@ -334,7 +355,7 @@ def render_message(
             },
         )
     )
-    for index, (block, tokens) in enumerate(blocks):
+    for index, (block, written) in enumerate(blocks):
         def start(content_block: dict[str, Any], index: int = index) -> None:
             stream.add(SseEvent("content_block_start", {"type": "content_block_start", "index": index,
                                                         "content_block": content_block}))
@@ -343,23 +364,26 @@ def render_message(
 
         if isinstance(block, TextBlock):
             start({"type": "text", "text": ""})
-            stream.extend(_Words(index, tokens, delta_tokens, thinking=False))
+            assert written is not None
+            stream.extend(_Words(index, written, delta_tokens, thinking=False))
         elif isinstance(block, ThinkingBlock):
             start({"type": "thinking", "thinking": "", "signature": ""})
-            stream.extend(_Words(index, tokens, delta_tokens, thinking=True))
+            assert written is not None
+            stream.extend(_Words(index, written, delta_tokens, thinking=True))
             stream.add(_delta(index, {"type": "signature_delta", "signature": block.signature}))
         elif isinstance(block, (ToolUseBlock, ServerToolUseBlock, McpToolUseBlock)):
             # A call streams as its block with an empty input, then the input's JSON in fragments.
-            start({**_block_json(block, tokens), "input": {}})
-            written = tokens[0] if tokens else _tool_json(block)
-            stream.extend(_Fragments(index, written, estimate_tokens(block.name + written)))
+            start({**content[index], "input": {}})  # the message's own, not built again (a long input's parse)
+            text = written.text if written is not None else _tool_json(block)
+            stream.extend(_Fragments(index, text, estimate_tokens(block.name + text)))
         elif isinstance(block, CompactionBlock):
             # The summary comes whole in one compaction_delta (the SDK sets the block's content from it).
             start({"type": "compaction", "content": None})
-            stream.add(_delta(index, {"type": "compaction_delta", "content": "".join(tokens)}), len(tokens))
+            assert written is not None
+            stream.add(_delta(index, {"type": "compaction_delta", "content": written.text}), written.count)
         else:
             # A tool's result comes whole in its content_block_start.
-            start(_block_json(block, tokens))
+            start(dict(content[index]))
         stream.add(block_stop(index))
     stop: dict[str, Any] = {"stop_reason": stop_reason, "stop_sequence": None}
     if details is not None:
@@ -378,27 +402,30 @@ def render_message(
     return RenderedMessage(message, stream, output_tokens)
 
 
+_MEMBERS = json.JSONDecoder()
+
+
 def _input_cut(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, budget: int) -> str:
     """The start of the call's input JSON that ``budget`` tokens write: its first members, as many as
     fit, and no closing brace. Cut between members, the SDK's partial parse of the streamed text
     and the JSON body's ``input`` (those members) agree."""
-    # An input's JSON has its keys sorted, so its first members written are the start of its text: each
-    # member is written once, not the whole start again for each.
-    members: list[str] = []
-    length = len(block.name) + 1  # the name and the opening brace
-    for key, value in block.input.items():
-        member = json.dumps({key: value}, sort_keys=True, separators=(",", ":"))[1:-1]
-        longer = length + len(member) + (1 if members else 0)
-        if _tokens_in(longer) > budget:
+    # The input's JSON is canonical (compact, keys sorted), so its first members are the start of its text:
+    # the text is read member by member up to the first that does not fit, and not past it.
+    text = _tool_json(block)
+    written = 1  # the opening brace
+    position = 1
+    while position < len(text) - 1:
+        _, after_key = _MEMBERS.raw_decode(text, position + (text[position] == ","))
+        _, after_value = _MEMBERS.raw_decode(text, after_key + 1)  # past the colon
+        if _tokens_in(len(block.name) + after_value) > budget:
             break
-        members.append(member)
-        length = longer
-    return "{" + ",".join(members)
+        written = position = after_value
+    return text[:written]
 
 
-def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, tokens: list[str]) -> Any:
+def _input(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, written: Written | None) -> Any:
     """The call's input as the message holds it: whole, or the members max_tokens let it write."""
-    return json.loads(tokens[0] + "}") if tokens else block.input
+    return block.input if written is None else json.loads(written.text + "}")
 
 
 def _words(block: TextBlock | ThinkingBlock | CompactionBlock) -> str:
@@ -414,25 +441,26 @@ def _new_id(block: ToolUseBlock | ServerToolUseBlock | McpToolUseBlock, ids: Ids
     return ids.mcp_tool_use(id_tag) if isinstance(block, McpToolUseBlock) else ids.tool_use(id_tag)
 
 
-def _block_json(block: Block, tokens: list[str]) -> dict[str, Any]:
-    """A block as the message's ``content`` holds it; ``tokens``: the words of it that were written."""
+def _block_json(block: Block, written: Written | None) -> dict[str, Any]:
+    """A block as the message's ``content`` holds it; ``written``: what of it the model wrote."""
+    text = written.text if written is not None else ""
     if isinstance(block, TextBlock):
-        return {"type": "text", "text": "".join(tokens)}
+        return {"type": "text", "text": text}
     if isinstance(block, ThinkingBlock):
-        return {"type": "thinking", "thinking": "".join(tokens), "signature": block.signature}
+        return {"type": "thinking", "thinking": text, "signature": block.signature}
     if isinstance(block, ToolUseBlock):
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": _input(block, tokens)}
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": _input(block, written)}
     if isinstance(block, ServerToolUseBlock):
-        return {"type": "server_tool_use", "id": block.id, "name": block.name, "input": _input(block, tokens)}
+        return {"type": "server_tool_use", "id": block.id, "name": block.name, "input": _input(block, written)}
     if isinstance(block, McpToolUseBlock):
         return {"type": "mcp_tool_use", "id": block.id, "name": block.name, "server_name": block.server_name,
-                "input": _input(block, tokens)}
+                "input": _input(block, written)}
     if isinstance(block, ServerToolResultBlock):
         return {"type": block.type, "tool_use_id": block.tool_use_id, "content": block.content}
     if isinstance(block, McpToolResultBlock):
         return {"type": "mcp_tool_result", "tool_use_id": block.tool_use_id, "is_error": block.is_error,
                 "content": [{"type": "text", "text": block.content}]}
-    return {"type": "compaction", "content": "".join(tokens)}
+    return {"type": "compaction", "content": text}
 
 
 def _message(content: list[dict[str, Any]], model: str, message_id: str, stop_reason: str, details: Any,

@@ -165,6 +165,9 @@ class Slices(Pieces):
         return min(max(after, 0), self._count)
 
 
+MERGED_BYTES = 16 * 1024
+"""A long body's pieces that go out with no silence between them reach the client in steps of about this
+many bytes: a 128,000-event stream is walked in a few hundred steps, not one an event."""
 SPELLED_PIECES = 1024
 """A stretch of body up to this many pieces is spelled out in the plan as :class:`Wait` and :class:`Send`
 actions (plans stay plain data to read and compare); a longer one is a :class:`Body`."""
@@ -414,7 +417,7 @@ class Cursor:
                 self._piece = piece + 1
                 waited += action.gap(piece)
                 ended = self._waited_too_long(waited)
-                return ended if ended is not None else Next(waited, action.pieces.make(piece))
+                return ended if ended is not None else Next(waited, self._with_the_next(action, piece))
             self._index += 1
             if kind is not Wait:
                 if kind is _Marker:
@@ -427,6 +430,21 @@ class Cursor:
                 return ended
         self._index = len(self._actions) + 1
         return Next(waited, END)
+
+    def _with_the_next(self, body: Body, piece: int) -> Send:
+        """Piece ``piece`` of ``body``, and the pieces that follow it with no silence between, up to
+        :data:`MERGED_BYTES`: they reach the client together (one walk step, not one a piece)."""
+        first = body.pieces.make(piece)
+        data, events, size = [first.data], first.events, len(first.data)
+        following = piece + 1
+        while following < body.stop and size < MERGED_BYTES and not body.gap(following):
+            more = body.pieces.make(following)
+            data.append(more.data)
+            events += more.events
+            size += len(more.data)
+            following += 1
+        self._piece = following
+        return first if len(data) == 1 else Send(b"".join(data), events)
 
     def _waited_too_long(self, waited: float) -> Next | None:
         """The end of the walk, when a silence of ``waited`` outlasts the client or never ends."""

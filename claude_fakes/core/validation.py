@@ -155,7 +155,7 @@ def unknowns(body: Mapping[str, Any], headers: Mapping[str, str], models: ModelT
                                  f"messages.{index}.role: Input should be 'user' or 'assistant'"))
         content = message.get("content")
         for number, block in enumerate(content if isinstance(content, list) else ()):
-            kind = block.get("type") if isinstance(block, Mapping) else None
+            kind = block.get("type") if type(block) is dict or isinstance(block, Mapping) else None  # dict: fast
             if kind not in KNOWN_BLOCK_TYPES:
                 found.append(Unknown(f"unknown block type {kind!r} in messages.{index}.content.{number}", 400,
                                      "invalid_request_error",

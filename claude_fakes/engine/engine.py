@@ -346,7 +346,7 @@ class Engine(Assertions):
             if attempt:
                 self._attempts += 1
                 turn = self._turns.of(key)
-            kept, note = self._journal.body(incoming.body, body)
+            kept, note = self._journal.body(incoming)
             if note is not None:
                 notes.append(note)
             exchange = Exchange(

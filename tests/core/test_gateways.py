@@ -8,7 +8,9 @@ import pytest
 
 from claude_fakes.core import plan as plan_module
 from claude_fakes.core.gateways import GATEWAYS, Gateway, gateway_from
-from claude_fakes.core.plan import CUT, SPELLED_PIECES, Cursor, Head, Plan, Response, Send, Wait
+from claude_fakes.core.plan import CUT, SPELLED_PIECES, Head, Plan, Response, Send, Wait
+
+from .test_plan import arrivals
 
 HEAD = Head(200, (("content-type", "text/event-stream"),))
 
@@ -73,24 +75,13 @@ def long_stream(gap: float) -> Response:
     return Response(0.0, HEAD, [(150.0 if n == LONG // 2 else gap, Send(b"e%d" % n, 1)) for n in range(LONG)])
 
 
-def walked(plan: Plan) -> list[tuple[float, object]]:
-    cursor = Cursor(plan, None)
-    steps = []
-    for _ in range(LONG + 10):  # bounded: one step per piece, a head, an ending
-        step = cursor.next()
-        steps.append((step.wait, step.then))
-        if cursor.finished:
-            return steps
-    raise AssertionError("the cursor did not finish")
-
-
 @pytest.mark.parametrize("gateway", [*GATEWAYS.values(), Gateway("buffer", buffers=True)], ids=lambda g: g.name)
 @pytest.mark.parametrize("gap", [0.0, 0.02, 0.1], ids=["quiet", "paced", "slow"])
 def test_a_gateway_cuts_a_long_body_where_it_cuts_the_same_body_spelled_out(gateway: Gateway, gap: float,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     behind = gateway.apply(long_stream(gap).whole())
     monkeypatch.setattr(plan_module, "SPELLED_PIECES", 10 * LONG)
-    assert walked(behind) == walked(gateway.apply(long_stream(gap).whole()))
+    assert arrivals(behind) == arrivals(gateway.apply(long_stream(gap).whole()))
 
 
 def test_a_long_body_within_the_limits_is_left_as_it_is() -> None:

@@ -16,10 +16,12 @@ from claude_fakes.core.journal import (
     Journal,
     JournalBounds,
     Outcome,
+    SentBody,
     exchange_json,
     format_timeline,
     step_text,
 )
+from claude_fakes.core.request import Incoming
 from claude_fakes.core.script import parse_script
 from claude_fakes.core.step import Step
 
@@ -78,20 +80,33 @@ def test_a_journal_keeps_its_last_exchanges_and_counts_those_it_evicted() -> Non
     assert len(unbounded) == 20_001 and unbounded.evicted == 0
 
 
+def sent(data: bytes, path: str = "/v1/messages") -> Incoming:
+    return Incoming("POST", path, {}, {}, data)
+
+
 def test_a_body_past_the_bounds_is_kept_as_a_marker_of_its_length_with_a_note() -> None:
     journal = Journal(JournalBounds(body_bytes=100))
     small = b'{"model": "m", "messages": []}'
-    assert journal.body(small, {"model": "m", "messages": []}) == ({"model": "m", "messages": []}, None)
+    assert journal.body(sent(small)) == ({"model": "m", "messages": []}, None)
     body = {"model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "x" * 200}]}
     data = json.dumps(body).encode()
-    kept, note = journal.body(data, body)
+    kept, note = journal.body(sent(data))
     assert kept == {"model": "m", "max_tokens": 5, "stream": True,
                     TRUNCATED: {"bytes": len(data), "blake2b": hashlib.blake2b(data, digest_size=16).hexdigest()}}
     assert note == f"a body of {len(data)} bytes: the journal keeps bodies up to 100 bytes as JSON"
-    assert journal.body(data, body)[0] == kept, "a retry of the same body is the same entry"
-    assert journal.body(data + b" ", body)[0] != kept and journal.truncated == 3
-    not_json, _ = journal.body(b"x" * 200, None)
+    assert journal.body(sent(data))[0] == kept, "a retry of the same body is the same entry"
+    assert journal.body(sent(data + b" "))[0] != kept and journal.truncated == 3
+    not_json, _ = journal.body(sent(b"x" * 200))
     assert list(not_json) == [TRUNCATED] and not_json[TRUNCATED]["bytes"] == 200
+
+
+def test_a_body_kept_as_sent_is_read_as_json_when_the_journal_is() -> None:
+    journal = Journal(JournalBounds(as_sent=True))
+    data = b'{"max_tokens": 5, "messages": []}'
+    kept, note = journal.body(sent(data, "/model/anthropic.claude-sonnet-4-6/invoke-with-response-stream"))
+    assert isinstance(kept, SentBody) and kept.data == data and note is None
+    assert kept.json == {"max_tokens": 5, "messages": [], "model": "anthropic.claude-sonnet-4-6", "stream": True}
+    assert exchange_json(exchange(json=kept))["json"] == kept.json, "the platform's path says model and stream"
 
 
 @pytest.mark.parametrize("value", [0, -1, 1.5, "8"])

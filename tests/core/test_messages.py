@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
 
 from claude_fakes import replies
-from claude_fakes.core.messages import estimate_tokens, input_tokens, render_message, split_tokens
+from claude_fakes.core.messages import Written, estimate_tokens, input_tokens, render_message, split_tokens
 from claude_fakes.wire.anthropic import Ids
 
 
@@ -172,13 +173,18 @@ def test_input_tokens_reads_content_nested_as_deep_as_json_goes() -> None:
     assert input_tokens({"messages": [{"role": "user", "content": content}], "system": "abcd"}) == 3
 
 
-def test_split_tokens_splits_no_more_of_a_long_text_than_is_wanted() -> None:
-    text = " one  two\tthree four "
-    whole = split_tokens(text)
-    for most in range(len(whole) + 2):
-        assert split_tokens(text, most)[:most] == whole[:most]
-        assert len(split_tokens(text, most)) >= min(most, len(whole)), "enough to tell a cut text from a whole one"
-    assert split_tokens("w " * 100_000, 3) == ["w", " w", " w"]
+def test_what_a_budget_writes_of_a_text_is_its_first_tokens_counted_without_splitting_them() -> None:
+    rng = random.Random(5)
+    pieces = ["a", "bb", " ", "  ", "\n", "\u00a0", "\x1c", "\u00e9", "\t"]  # whitespace str.split and re agree on
+    for _ in range(5_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        tokens = split_tokens(text)
+        for budget in range(1, 12):
+            written, cut = Written.of(text, budget)
+            assert (written.text, written.count, cut) == ("".join(tokens[:budget]), min(len(tokens), budget),
+                                                          len(tokens) > budget), (text, budget)
+            assert written.tokens == tokens[:budget]
+    assert Written.of("w " * 100_000, 3)[0].text == "w w w"
 
 
 def test_a_long_streams_events_are_made_when_they_are_read() -> None:

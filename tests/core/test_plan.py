@@ -12,6 +12,7 @@ from claude_fakes.core.plan import (
     END,
     FOREVER,
     GARBAGE,
+    MERGED_BYTES,
     READ_TIMEOUT,
     REFUSE,
     RESET,
@@ -179,15 +180,23 @@ def long_response() -> Response:
     return Response(0.5, HEAD, pieces)
 
 
-def steps_of(plan: Plan, read_timeout: float | None) -> list[tuple[float, object]]:
-    """Every step the cursor yields, to the end of the plan (bounded: at most one per piece or ping, then the end)."""
+def arrivals(plan: Plan, read_timeout: float | None = None, most: int = 100_000) -> list[tuple[float, object]]:
+    """What reaches the client, walking the plan to its end: after each silence, the bytes and events that
+    arrive together (pieces with no silence between are one arrival, however the walk steps), or the end.
+    Bounded: at most ``most`` steps."""
     cursor = Cursor(plan, read_timeout)
-    steps: list[tuple[float, object]] = []
-    for _ in range(10 * LONG):
+    seen: list[tuple[float, object]] = []
+    for _ in range(most):
         step = cursor.next()
-        steps.append((step.wait, step.then))
+        then = step.then
+        if isinstance(then, Send) and not step.wait and seen and isinstance(seen[-1][1], Send):
+            wait, before = seen.pop()
+            then = Send(before.data + then.data, before.events + then.events)
+            seen.append((wait, then))
+        else:
+            seen.append((step.wait, then))
         if cursor.finished:
-            return steps
+            return seen
     raise AssertionError("the cursor did not finish")
 
 
@@ -209,7 +218,7 @@ def test_a_long_body_is_walked_as_its_pieces_spelled_out(shape: str, read_timeou
     monkeypatch.setattr(plan_module, "SPELLED_PIECES", 10 * LONG)
     spelled = SHAPES[shape](long_response())
     assert not any(isinstance(action, Body) for action in spelled.actions)
-    assert steps_of(plan, read_timeout) == steps_of(spelled, read_timeout)
+    assert arrivals(plan, read_timeout) == arrivals(spelled, read_timeout)
 
 
 def test_a_long_body_is_made_piece_by_piece_as_the_walk_reaches_it() -> None:
@@ -220,7 +229,7 @@ def test_a_long_body_is_made_piece_by_piece_as_the_walk_reaches_it() -> None:
             made.append(index)
             return super().make(index)
 
-    response = Response(0.0, HEAD, Counted([(0.0, event(n)) for n in range(LONG)]))
+    response = Response(0.0, HEAD, Counted([(1.0, event(n)) for n in range(LONG)]))
     cursor = Cursor(response.whole(), None)
     assert made == [], "planning made no piece"
     for _ in range(4):
@@ -228,8 +237,16 @@ def test_a_long_body_is_made_piece_by_piece_as_the_walk_reaches_it() -> None:
     assert made == [0, 1, 2]
 
 
+def test_pieces_of_a_long_body_with_no_silence_between_are_one_step_of_about_merged_bytes() -> None:
+    piece = Send(b"x" * 1000, 1)
+    cursor = Cursor(Response(0.0, HEAD, [(0.0, piece)] * LONG).whole(), None)
+    cursor.next()
+    step = cursor.next()
+    assert step.then == Send(piece.data * (MERGED_BYTES // 1000 + 1), MERGED_BYTES // 1000 + 1)
+
+
 def test_what_is_left_of_a_long_body_goes_out_at_once_unless_a_piece_waits() -> None:
-    quiet = Response(0.0, HEAD, [(0.0, event(n)) for n in range(LONG)])
+    quiet = Response(0.0, HEAD, [(0.0, Send(b"x" * MERGED_BYTES, 1))] * LONG)  # a piece a step
     cursor = Cursor(quiet.until(LONG - 10, CUT), None)
     for _ in range(6):
         cursor.next()

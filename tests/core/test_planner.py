@@ -135,9 +135,11 @@ def test_a_long_stream_is_planned_as_one_body_made_as_it_is_sent() -> None:
     assert body.stop - body.start == 3 + 128_000 // 8 + 3 and body.events == body.stop - body.start - 1
     cursor = Cursor(plan, None)
     cursor.next()
-    first = cursor.next()
-    assert first.then == Send(body.pieces.make(0).data, 1) and first.wait == 0
-    assert [cursor.next().wait for _ in range(3)] == [0, 0, REALISTIC.speed(MODEL).ttft + 7 / 120]
+    start = cursor.next()  # message_start, content_block_start and a ping, at once
+    assert start.wait == 0 and start.then == Send(b"".join(body.pieces.make(n).data for n in range(3)), 2)
+    first, second = cursor.next(), cursor.next()
+    speed = REALISTIC.speed(MODEL)
+    assert (first.wait, second.wait) == (speed.ttft + 7 / speed.tps, 8 / speed.tps)
 
 
 def test_a_long_json_body_is_cut_by_a_fault_at_the_same_fraction_as_its_stream() -> None:

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from ...core.journal import JournalBounds, exchange_from_json
+from .admin import ENDPOINTS
 from .client import ServerScope
 from .http import MAX_CONNECTIONS, Connection, refuse_over_capacity
 from .scopes import (
@@ -26,7 +27,7 @@ from .scopes import (
     Scopes,
 )
 
-__all__ = ["ADMIN_PREFIX", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
+__all__ = ["ADMIN_PREFIX", "ENDPOINTS", "SCOPED_PREFIX", "SCOPE_HEADER", "SCRIPT_HEADER", "FakeServer", "ServerScope",
            "exchange_from_json"]
 
 
@@ -64,7 +65,7 @@ class FakeServer:
         self.port = port
         self.max_connections = max_connections
         self.scopes = Scopes(script, seed, max_scopes=max_scopes,
-                             journal=JournalBounds(journal_exchanges, journal_body_bytes), **options)
+                             journal=JournalBounds(journal_exchanges, journal_body_bytes, as_sent=True), **options)
         self.on_exchange = on_exchange
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()

@@ -8,7 +8,8 @@ comes as pieces, an exchange each, for the server to write in turns with its oth
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ...core.journal import exchange_json
@@ -23,47 +24,86 @@ from .scopes import ADMIN_PREFIX, DEFAULT_SCOPE, SCOPE_HEADER, Scopes
 Answer = tuple[int, Headers, bytes | Iterator[bytes]]
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """One admin endpoint: ``METHOD /_claude_fakes/ACTION``, what it takes and what it does (for the CLI's help
+    and the error that lists them), and the function that answers it."""
+
+    method: str
+    action: str
+    takes: str
+    does: str
+    answer: Callable[[Scopes, str, Incoming], Answer]
+
+
+def _health(scopes: Scopes, scope_name: str, incoming: Incoming) -> Answer:
+    bounds = {"scopes": scopes.max_scopes, "exchanges_per_scope": scopes.journal.exchanges,
+              "body_bytes": scopes.journal.body_bytes}
+    return _json(200, {"status": "ok", "scopes": scopes.names, "bounds": bounds, **scopes.counts()})
+
+
+def _set_script(scopes: Scopes, scope_name: str, incoming: Incoming) -> Answer:
+    turns = parse_turns(_script_from(incoming))
+    scope = scopes.get(scope_name)
+    route_name = incoming.query.get("route")
+    target: Engine | Route = scope.engine if route_name is None else _route(scope.engine, route_name)
+    if len(turns) > 1:
+        target.turns(*turns)
+    else:
+        target.script(*turns[0])
+    return _json(200, {"scope": scope_name, "route": route_name,
+                       "turns": [[str(step) for step in turn] for turn in turns]})
+
+
+def _add_route(scopes: Scopes, scope_name: str, incoming: Incoming) -> Answer:
+    route = scopes.get(scope_name).engine.when(Match(**_match_from(incoming)))
+    return _json(200, {"scope": scope_name, "route": route.name})
+
+
+def _get_journal(scopes: Scopes, scope_name: str, incoming: Incoming) -> Answer:
+    return 200, [("content-type", JSON_CONTENT_TYPE)], _journal(scope_name, scopes.get(scope_name).engine)
+
+
+def _get_timeline(scopes: Scopes, scope_name: str, incoming: Incoming) -> Answer:
+    timeline = scopes.get(scope_name).engine.timeline()
+    return 200, [("content-type", "text/plain; charset=utf-8")], timeline.encode()
+
+
+def _reset(scopes: Scopes, scope_name: str, incoming: Incoming) -> Answer:
+    if "scope" in incoming.query or SCOPE_HEADER in incoming.headers:
+        scopes.forget(scope_name)
+        return _json(200, {"reset": scope_name})
+    scopes.forget()
+    return _json(200, {"reset": "all"})
+
+
+ENDPOINTS = (
+    Endpoint("GET", "health", "", "liveness, scopes, bounds, and what went to stay within them", _health),
+    Endpoint("POST", "script", "?scope=NAME[&route=ROUTE]",
+             'set a scope\'s (or a route\'s) script: text, or JSON {"script": ...}', _set_script),
+    Endpoint("POST", "routes", "?scope=NAME",
+             'add a route: a match as JSON, e.g. {"model": "claude-haiku-4-5"}; answers its name', _add_route),
+    Endpoint("GET", "journal", "?scope=NAME", "a scope's exchanges as JSON", _get_journal),
+    Endpoint("GET", "timeline", "?scope=NAME", "a scope's timeline as text", _get_timeline),
+    Endpoint("POST", "reset", "[?scope=NAME]", "forget one scope, or all", _reset),
+)
+"""Every admin endpoint: what the server answers, and what ``claude-fakes serve --help`` and README list."""
+
+_BY_REQUEST = {(endpoint.method, endpoint.action): endpoint for endpoint in ENDPOINTS}
+
+
 def admin(scopes: Scopes, incoming: Incoming) -> Answer:
     """Answer a request under ``/_claude_fakes/``."""
     action = incoming.path[len(ADMIN_PREFIX):].strip("/")
+    endpoint = _BY_REQUEST.get((incoming.method, action))
+    if endpoint is None:
+        known = ", ".join(f"{known.method} {known.action}" for known in ENDPOINTS)
+        return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: {known}")
     scope_name = incoming.query.get("scope") or incoming.headers.get(SCOPE_HEADER) or DEFAULT_SCOPE
     try:
-        if (incoming.method, action) == ("GET", "health"):
-            bounds = {"scopes": scopes.max_scopes, "exchanges_per_scope": scopes.journal.exchanges,
-                      "body_bytes": scopes.journal.body_bytes}
-            return _json(200, {"status": "ok", "scopes": scopes.names, "bounds": bounds, **scopes.counts()})
-        if (incoming.method, action) == ("POST", "script"):
-            turns = parse_turns(_script_from(incoming))
-            scope = scopes.get(scope_name)
-            route_name = incoming.query.get("route")
-            target: Engine | Route = scope.engine if route_name is None else _route(scope.engine, route_name)
-            if len(turns) > 1:
-                target.turns(*turns)
-            else:
-                target.script(*turns[0])
-            return _json(200, {"scope": scope_name, "route": route_name,
-                               "turns": [[str(step) for step in turn] for turn in turns]})
-        if (incoming.method, action) == ("POST", "routes"):
-            match = _match_from(incoming)
-            route = scopes.get(scope_name).engine.when(Match(**match))
-            return _json(200, {"scope": scope_name, "route": route.name})
-        if (incoming.method, action) == ("GET", "journal"):
-            return 200, [("content-type", JSON_CONTENT_TYPE)], _journal(scope_name, scopes.get(scope_name).engine)
-        if (incoming.method, action) == ("GET", "timeline"):
-            timeline = scopes.get(scope_name).engine.timeline()
-            return 200, [("content-type", "text/plain; charset=utf-8")], timeline.encode()
-        if (incoming.method, action) == ("POST", "reset"):
-            if "scope" in incoming.query or SCOPE_HEADER in incoming.headers:
-                scopes.forget(scope_name)
-                return _json(200, {"reset": scope_name})
-            scopes.forget()
-            return _json(200, {"reset": "all"})
-    except ScriptError as err:
+        return endpoint.answer(scopes, scope_name, incoming)
+    except (ScriptError, TypeError) as err:
         return _error(400, str(err))
-    except TypeError as err:
-        return _error(400, str(err))
-    return _error(404, f"no admin endpoint {incoming.method} {incoming.path}; known: GET health, "
-                       "POST script, POST routes, GET journal, GET timeline, POST reset")
 
 
 MATCH_FIELDS: dict[str, type | tuple[type, ...]] = {

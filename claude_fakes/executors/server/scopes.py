@@ -44,7 +44,7 @@ JOURNAL_EXCHANGES = 1_000
 """Exchanges each scope's journal keeps by default; past it the oldest goes for each new one."""
 JOURNAL_BODY_BYTES = 64 * 1024
 """The longest request body a scope's journal keeps as JSON by default; a longer one is a marker of its length."""
-SERVER_JOURNAL = JournalBounds(JOURNAL_EXCHANGES, JOURNAL_BODY_BYTES)
+SERVER_JOURNAL = JournalBounds(JOURNAL_EXCHANGES, JOURNAL_BODY_BYTES, as_sent=True)
 MAX_CALL_SCRIPTS = 64
 """Distinct script headers a scope follows at once (each with its calls' attempt counts); the least
 recently used is forgotten past it."""
