@@ -195,3 +195,24 @@ def test_a_node_client_records_a_tool_loop_through_the_proxy_then_meets_a_fault_
         statuses = [exchange.status for exchange in replayer.scopes.get("default").engine.journal]
     assert again == {**seen, "ms": again["ms"]}  # the same tool input, the same answer
     assert statuses == [200, 529, 200]
+
+
+def test_bedrock_through_the_recording_proxy_keeps_its_event_stream(tmp_path: Path, upstream: FakeServer) -> None:
+    from .sdk import MODELS
+    from .sdk import client as platform_client
+
+    def ask(server: FakeServer, **headers: str) -> str:
+        with platform_client("bedrock", base_url=server.url, max_retries=0, default_headers=headers) as bedrock, \
+                bedrock.messages.stream(**{**REQUEST, "model": MODELS["bedrock"]}) as stream:
+            return stream.get_final_text()
+
+    with proxy(tmp_path, upstream) as recorder:
+        assert ask(recorder) == TEXT
+    response = json.loads((tmp_path / "default.jsonl").read_text().splitlines()[1])["response"]
+    assert all("b64" in event for event in response["events"])
+    upstream.stop_thread()
+    with proxy(tmp_path, None) as replayer:
+        assert ask(replayer) == TEXT
+        # 2.x raises APIStatusError, 0.125 a bare ValueError (docs/facts.md): the frame's type is in both.
+        with pytest.raises(Exception, match="modelStreamErrorException"):
+            ask(replayer, **{SCRIPT_HEADER: "model_stream_error(after=2)"})
