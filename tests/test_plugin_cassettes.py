@@ -75,8 +75,12 @@ def test_a_miss_fails_with_the_closest_recording_and_what_differs(pytester: pyte
                                     '**{**REQUEST, "messages": [{"role": "user", "content": "bye"}]})')
     result = record(pytester, changed)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*no recording in *test_answer.jsonl answers POST /v1/messages (record mode none)*"
-                                 "messages[[]0[]].content: \"hi\" != \"bye\"*"])
+    result.stdout.fnmatch_lines(["*- claude_fakes findings -*",
+                                 "no recording in *test_answer.jsonl answers POST /v1/messages (record mode none); "
+                                 "the closest recording is *test_answer.jsonl:2; it differs (recorded, then this "
+                                 "request's):",
+                                 '    messages[[]0[]].content: "hi" != "bye"',
+                                 "  record it with --claude-record=new (or ClaudeFake(record=\"new\"))"])
     result = record(pytester, changed, "--claude-record=new")
     result.assert_outcomes(passed=1)
     cassette = pytester.path / "cassettes" / "test_inner" / "test_answer.jsonl"
