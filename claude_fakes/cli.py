@@ -256,8 +256,10 @@ def _print_scenarios(name: str | None, out: TextIO) -> int:
 def _cassettes(args: argparse.Namespace, out: TextIO) -> int:
     try:
         if args.tool == "import":
-            cassette, kind = import_file(args.source)
             target = Path(args.output) if args.output else Path(args.source).with_suffix(".jsonl")
+            if target.resolve() == Path(args.source).resolve():
+                raise CassetteError(f"{args.source}: the cassette would overwrite it; name another with -o OUT")
+            cassette, kind = import_file(args.source)
             cassette.name = str(target)
             save(cassette, target)
             print(f"{target}: {len(cassette)} exchange(s) from {kind}", file=out)

@@ -107,3 +107,6 @@ def test_diff_exits_zero_without_drift_and_one_with_it(tmp_path: Path, capsys: p
     assert main(["cassettes", "diff", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]) == 1
     assert 'stop_reason "end_turn" != "max_tokens"' in capsys.readouterr().out
     assert main(["cassettes", "diff", str(tmp_path / "a.jsonl"), str(tmp_path / "missing.jsonl")]) == 2
+    (tmp_path / "exported.jsonl").write_text(old.read_text())
+    assert main(["cassettes", "import", str(tmp_path / "exported.jsonl")]) == 2
+    assert "would overwrite it; name another with -o OUT" in capsys.readouterr().err
