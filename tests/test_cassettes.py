@@ -180,17 +180,37 @@ def test_bedrock_and_vertex_recordings_keep_their_own_wire(tmp_path: Path, platf
         assert first.error is not None and fake.journal[0].outcome == "cut" and fake.journal[0].events == 3
 
 
-def test_an_aiohttp_client_is_told_to_record_through_the_server(tmp_path: Path):
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_aiohttp_client_records_over_a_connection_of_its_own(tmp_path: Path, stream: bool):
     path = tmp_path / "c.jsonl"
-    async def ask() -> None:
-        async with anthropic.AsyncAnthropic(http_client=anthropic.DefaultAioHttpClient()) as client:
-            await client.messages.create(**REQUEST)
 
-    with FakeServer() as server, ClaudeFake(cassette=path, record="once", upstream=server.url) as fake:
-        with pytest.raises(anthropic.BadRequestError):
-            asyncio.run(ask())
+    async def ask() -> str:
+        async with anthropic.AsyncAnthropic(http_client=anthropic.DefaultAioHttpClient()) as client:
+            if stream:
+                async with client.messages.stream(**REQUEST) as events:
+                    return await events.get_final_text()
+            message = await client.messages.create(**REQUEST)
+            return "".join(block.text for block in message.content if block.type == "text")
+
+    with FakeServer(script=f"ok(text={TEXT})") as server, ClaudeFake(cassette=path, record="once",
+                                                                    upstream=server.url) as fake:
+        assert asyncio.run(ask()) == TEXT
+    assert fake.journal[0].notes == ["recorded from the upstream"]
+    with ClaudeFake(cassette=path, script="overloaded, ok") as fake:
+        assert asyncio.run(ask()) == TEXT
+    assert [exchange.status for exchange in fake.journal] == [529, 200]
+
+
+def test_a_request_that_reached_the_fake_through_another_mock_is_not_recorded(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    with FakeServer() as server, ClaudeFake(cassette=path, record="once", upstream=server.url,
+                                            intercept=False) as fake:
+        transport = HTTP.MockTransport(fake.respond)
+        with anthropic.Anthropic(http_client=HTTP.Client(transport=transport)) as client, \
+                pytest.raises(anthropic.BadRequestError):
+            client.messages.create(**REQUEST)
         findings = fake.take_findings()
-    assert "cannot be recorded in-process (only httpx and httpx2 clients can)" in findings[0]
+    assert "it reached the fake where it cannot be sent on (through another mock's route" in findings[0]
     assert not path.exists()
 
 

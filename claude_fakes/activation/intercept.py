@@ -194,6 +194,8 @@ class Interception:
 
     def _patch_aiohttp(self, module: types.ModuleType) -> None:
         router, engine = self.router, self.engine
+        # A recording goes on over a real connection of its own ("": to where the client sent it).
+        upstream = (self.upstream or "") if self._records() else None
         client_connector_error = importlib.import_module("aiohttp").ClientConnectorError
 
         def make(original: Any) -> Any:
@@ -208,7 +210,7 @@ class Interception:
                 if path is None:
                     return await original(self, req, traces, timeout)
                 api_path = router.on_connection(url.scheme, host, url.explicit_port)
-                return connect(self, req, api_path, engine, _LOOP_HOOKS)
+                return connect(self, req, api_path, engine, _LOOP_HOOKS, upstream)
 
             return _create_connection
 

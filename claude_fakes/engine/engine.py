@@ -382,9 +382,9 @@ class Engine(Assertions):
                 notes.append("recorded from the upstream")
                 request = request_of(incoming.method, path, incoming.headers, incoming.json)
                 return None, Recording(key, request), Plan.of()
-            problem = (f"{incoming.method} {path} should be recorded into {tape.cassette.name}, but this client "
-                       "cannot be recorded in-process (only httpx and httpx2 clients can); record it through "
-                       "claude-fakes serve --cassettes DIR --record")
+            problem = (f"{incoming.method} {path} should be recorded into {tape.cassette.name}, but it reached the "
+                       "fake where it cannot be sent on (through another mock's route: ClaudeFake.respond); "
+                       "record it without that mock, or through claude-fakes serve --cassettes DIR --record")
         elif recorded is None and tape.records and not own:
             # Nothing to shape the fault on yet: it shapes a synthetic reply, and the turn's next plain
             # attempt is the one recorded.

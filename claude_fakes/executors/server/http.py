@@ -20,10 +20,10 @@ from typing import Any
 import h11
 
 from ...wire.platforms import ANTHROPIC, endpoint_of
+from ..forward import Link, forward
 from ..http1 import ClientGone, incoming_of, perform, pieced_response, wants_close, whole_response
 from .admin import admin
-from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
-from .upstream import Link, forward
+from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes
 
 MAX_HEADER_BYTES = 64 * 1024
 """The request line and headers together; more is a 431."""
@@ -209,7 +209,7 @@ class Connection:
             upstream = self.scopes.upstream
             if run.recording is not None and upstream is not None:
                 if self._link is None:
-                    self._link = Link(upstream)
+                    self._link = Link(upstream, frozenset({SCOPE_HEADER, SCRIPT_HEADER}))
                 return await forward(run, incoming, self._link, self) and keep_alive
             return await perform(run, self, keep_alive=keep_alive)
         finally:

@@ -1,6 +1,8 @@
-"""The server as a recording proxy: a request its scope's cassette records goes on to the upstream with
-the client's own headers and credentials, and the answer comes back to the client as it arrives,
-chunk by chunk, while the run records it (:class:`~claude_fakes.engine.engine.Run`).
+"""Recording through a proxy: a request the cassette records goes on to the upstream with the client's
+own headers and credentials, and the answer comes back to the client as it arrives, chunk by chunk,
+while the run records it (:class:`~claude_fakes.engine.engine.Run`). The socket server does this for
+any client, and the aiohttp executor for aiohttp clients in-process (both write HTTP/1.1 to a
+:class:`~.http1.ByteWire`); httpx clients record through their own transport instead.
 
 Each client connection has its own upstream connection (HTTP/1.1 with h11, TLS for ``https``),
 kept alive while both are (:class:`Link`). The upstream's framing is not passed through: the body
@@ -18,11 +20,10 @@ from urllib.parse import urlencode, urlsplit
 
 import h11
 
-from ...core.request import Incoming
-from ...engine.engine import Run
-from ...wire.http import json_bytes
-from ..http1 import LAST_CHUNK, ByteWire, ClientGone, response_head
-from .scopes import SCOPE_HEADER, SCRIPT_HEADER
+from ..core.request import Incoming
+from ..engine.engine import Run
+from ..wire.http import json_bytes
+from .http1 import LAST_CHUNK, ByteWire, ClientGone, response_head
 
 __all__ = ["Link", "forward"]
 
@@ -31,8 +32,8 @@ READ_SIZE = 65536
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the upstream; past it the client gets a 502, as from any proxy."""
 HOP_BY_HOP = frozenset({"host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                        "upgrade", "content-length", "accept-encoding", SCOPE_HEADER, SCRIPT_HEADER})
-"""Request headers that belong to the connection to this server, not to the request the upstream gets
+                        "upgrade", "content-length", "accept-encoding"})
+"""Request headers that belong to the connection to the proxy, not to the request the upstream gets
 (and ``accept-encoding``: the recording keeps the events as the client reads them, so the body
 comes uncompressed)."""
 RESPONSE_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length"})
@@ -43,8 +44,10 @@ class Link:
     kept alive for its next ones, so that a recording session pays the connection once, and one
     client's exchanges never share a connection with another's."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, own_headers: frozenset[str] = frozenset()) -> None:
         parts = urlsplit(upstream)
+        self.dropped = HOP_BY_HOP | own_headers
+        """The request headers that do not go on: the connection's, and the proxy's own (a server's scope)."""
         self.upstream = upstream
         self.secure = parts.scheme == "https"
         self.host = parts.hostname or "127.0.0.1"
@@ -110,7 +113,7 @@ async def _exchange(run: Run, incoming: Incoming, link: Link, reader: asyncio.St
     client = h11.Connection(h11.CLIENT)
     path = run.exchange.path
     target = link.prefix + path + (f"?{urlencode(incoming.query)}" if incoming.query else "")
-    headers = [(name, value) for name, value in incoming.headers.items() if name not in HOP_BY_HOP]
+    headers = [(name, value) for name, value in incoming.headers.items() if name not in link.dropped]
     headers += [("host", link.netloc), ("content-length", str(len(incoming.body))), ("accept-encoding", "identity")]
     head_sent = False
     pending = bytearray()
