@@ -239,3 +239,45 @@ def test_an_aiohttp_client_replays_a_recording_with_a_fault_on_top(tmp_path: Pat
             asyncio.run(ask())
         assert asyncio.run(ask()) == TEXT
     assert fake.journal[0].outcome == "cut" and fake.journal[0].events == 3
+
+
+WEATHER_TOOL = {"name": "get_weather", "description": "The weather in a city.",
+                "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+def tool_loop(client: anthropic.Anthropic, retry_broken_streams: bool) -> str:
+    """A two-turn tool loop over streams; the careful one starts a broken stream again."""
+    messages: list[dict] = [{"role": "user", "content": "Weather in Paris?"}]
+    for _ in range(4):
+        for attempt in range(3):
+            try:
+                with client.messages.stream(**{**REQUEST, "tools": [WEATHER_TOOL], "messages": messages}) as stream:
+                    message = stream.get_final_message()
+                break
+            except HTTP.TransportError:
+                if not retry_broken_streams or attempt == 2:
+                    raise
+        if message.stop_reason != "tool_use":
+            return "".join(block.text for block in message.content if block.type == "text")
+        messages += [{"role": "assistant", "content": [block.model_dump() for block in message.content]},
+                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "sunny"}
+                                                  for block in message.content if block.type == "tool_use"]}]
+    raise AssertionError("the loop did not end")
+
+
+def test_exploring_faults_on_every_turn_of_a_recorded_tool_loop(tmp_path: Path):
+    path = tmp_path / "c.jsonl"
+    with FakeServer(script="tool_use(name=get_weather); ok(text=Sunny in Paris)") as server, \
+            ClaudeFake(cassette=path, record="once", upstream=server.url):
+        with anthropic.Anthropic() as client:
+            assert tool_loop(client, retry_broken_streams=True) == "Sunny in Paris"
+    assert len(path.read_text().splitlines()) == 3  # one line a turn
+
+    for careful in (False, True):
+        with ClaudeFake(cassette=path) as fake, anthropic.Anthropic() as client:
+            report = fake.explore(lambda client=client, careful=careful: tool_loop(client, careful),
+                                  faults=["overloaded", "drop(after=0..2)"], turns=2)
+        if careful:
+            assert report.passed and not report.failures
+        else:
+            assert report.failures and "drop(after=0)" in str(report.minimal)  # a broken stream escapes
