@@ -244,6 +244,7 @@ class _RecordedPieces(Pieces):
     """A recorded stream's events, each after its recorded silence (``start``: when the head came;
     None: no silences)."""
 
+    spelled = False
     def __init__(self, pieces: Sequence[Piece], start: float | None) -> None:
         self._pieces = pieces
         self._start = start

@@ -80,6 +80,10 @@ class Pieces(ABC):
     shaping a plan (where a fault cuts, whether a stretch is silent) costs nothing per piece.
     """
 
+    spelled = True
+    """Whether a short stretch of them is spelled out in a plan (:func:`body_of`); False where the pieces
+    exist already and spelling them out would only copy them (a recorded stream)."""
+
     @abstractmethod
     def __len__(self) -> int: ...
 
@@ -212,8 +216,9 @@ Action = Union[Head, Send, Wait, Body, _Marker]  # noqa: UP007 (a runtime alias;
 
 
 def body_of(pieces: Pieces, start: int, stop: int) -> list[Action]:
-    """Pieces ``start`` to ``stop`` as plan actions: spelled out, or one :class:`Body` when they are many."""
-    if stop - start > SPELLED_PIECES:
+    """Pieces ``start`` to ``stop`` as plan actions: spelled out, or one :class:`Body` when they are many
+    (or are not to be spelled)."""
+    if stop - start > SPELLED_PIECES or not pieces.spelled:
         return [Body(pieces, start, stop)]
     body: list[Action] = []
     for index in range(start, stop):

@@ -17,7 +17,7 @@ from claude_fakes.core.cassette import (
     normalise,
     request_of,
 )
-from claude_fakes.core.plan import CUT, Head, Send, Wait
+from claude_fakes.core.plan import CUT, END, Cursor, Head, Plan, Send, Wait
 from claude_fakes.wire.eventstream import CONTENT_TYPE as EVENTSTREAM
 from claude_fakes.wire.eventstream import chunk
 
@@ -81,16 +81,30 @@ def test_a_cassette_reads_back_as_it_was_written():
     assert json.loads(text.splitlines()[0]) == {"claude_fakes_cassette": FORMAT, "created": "2026-01-01T00:00:00+00:00"}
 
 
+def walked(plan: Plan) -> tuple[list[float], list[bytes], object]:
+    """What a client meets walking ``plan``: the silence before each piece, the pieces, and the ending."""
+    cursor, waits, sent = Cursor(plan, None), [], []
+    while True:
+        step = cursor.next()
+        if isinstance(step.then, Send):
+            waits.append(step.wait)
+            sent.append(step.then.data)
+        elif not isinstance(step.then, Head):
+            return waits, sent, step.then
+
+
 def test_the_recorded_answer_is_a_response_with_its_gaps_and_faults_cut_it():
     exchange = recorded()
     response = exchange.response(split=True, gaps=True)
     plan = response.whole()
-    assert plan.actions[0] == Wait(0.25) and plan.actions[1] == Head(200, exchange.headers)
-    assert b"".join(a.data for a in plan.actions if isinstance(a, Send)) == b"".join(EVENTS)
-    cut = response.until(3, CUT)
-    sent = [a for a in cut.actions if isinstance(a, Send)]
-    assert [a.data for a in sent] == EVENTS[:4] and cut.actions[-1] is CUT  # the ping rides along
-    assert all(not isinstance(a, Wait) for a in exchange.response(split=True, gaps=False).whole().actions)
+    assert plan.actions[0] == Wait(0.25) and plan.head == Head(200, exchange.headers)
+    waits, sent, ending = walked(plan)
+    assert sent == EVENTS and ending is END
+    assert waits == [piece.at - before for before, piece in zip([0.25, *(p.at for p in exchange.pieces)],
+                                                                 exchange.pieces, strict=False)]
+    waits, sent, ending = walked(response.until(3, CUT))
+    assert sent == EVENTS[:4] and ending is CUT  # the ping rides along
+    assert set(walked(exchange.response(split=True, gaps=False).whole())[0]) == {0.0}
 
 
 def test_an_interrupted_recording_is_a_cut_never_a_whole_answer():
