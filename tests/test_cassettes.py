@@ -281,3 +281,13 @@ def test_exploring_faults_on_every_turn_of_a_recorded_tool_loop(tmp_path: Path):
             assert report.passed and not report.failures
         else:
             assert report.failures and "drop(after=0)" in str(report.minimal)  # a broken stream escapes
+
+
+def test_while_recording_a_retry_after_an_error_goes_upstream_and_its_answer_is_kept(tmp_path: Path, mode: str):
+    path = tmp_path / "c.jsonl"
+    with FakeServer(script=f"overloaded, ok(text={TEXT})") as server, \
+            ClaudeFake(cassette=path, record="new", upstream=server.url) as fake:
+        assert call(mode).text == TEXT
+    assert [exchange.status for exchange in fake.journal] == [529, 200]
+    (line,) = path.read_text().splitlines()[1:]
+    assert json.loads(line)["response"]["status"] == 200

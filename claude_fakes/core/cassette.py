@@ -564,8 +564,9 @@ class Tape:
         return self.mode != "none"
 
     def forwards(self, recorded: Recorded | None) -> bool:
-        """Whether a request goes to the upstream (and is recorded) rather than replayed."""
-        return self.mode == "all" or (self.mode == "new" and recorded is None)
+        """Whether a request goes to the upstream (and is recorded) rather than replayed: while recording,
+        a retry of a turn whose answer was an error or broke goes on too, and a good answer replaces it."""
+        return self.mode == "all" or (self.mode == "new" and (recorded is None or not _good(recorded)))
 
     def add(self, recorded: Recorded) -> None:
         done = self.cassette.add(recorded)

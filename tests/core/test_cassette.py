@@ -177,6 +177,7 @@ def test_tape_modes():
         Tape(Cassette(), "once")
     assert not Tape(Cassette(), "none").forwards(None)
     assert Tape(Cassette(), "new").forwards(None) and not Tape(Cassette(), "new").forwards(recorded())
+    assert Tape(Cassette(), "new").forwards(recorded(complete=False))  # a broken answer is recorded again
     assert Tape(Cassette(), "all").forwards(recorded())
 
 
