@@ -120,7 +120,7 @@ def test_scopes_have_their_own_cassettes_and_a_miss_names_the_closest(tmp_path: 
     with proxy(tmp_path, upstream) as recorder:
         with client(recorder, default_headers={"x-claude-fakes-scope": "team a"}) as team:
             team.messages.create(**REQUEST)
-    assert (tmp_path / "team_a.jsonl").exists()
+    assert (tmp_path / "team%20a.jsonl").exists()
     with proxy(tmp_path, None) as replayer:
         with client(replayer, default_headers={"x-claude-fakes-scope": "team a"}) as team, \
                 pytest.raises(anthropic.BadRequestError, match=r'messages\[0\].content: "Hello" != "Bonjour"'):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import quote
 
 from ..core.cassette import MODES, Cassette, CassetteError, Recorded, Tape
 
@@ -91,12 +91,13 @@ def _writer(path: str | os.PathLike[str]) -> Callable[[Cassette, Recorded, str],
 
 def scope_tapes(directory: str | os.PathLike[str], record: bool, upstream: str | None = None,
                 gaps: bool = True) -> Callable[[str], Tape]:
-    """Each server scope's cassette: ``<directory>/<scope>.jsonl``, recording what it lacks when
+    """Each server scope's cassette: ``<directory>/<scope>.jsonl`` (the name URL-quoted), recording what it lacks when
     ``record`` (else a request it has no recording for gets the miss's error)."""
     folder = Path(directory)
 
     def tape(scope: str) -> Tape:
-        path = folder / (re.sub(r"[^A-Za-z0-9._-]", "_", scope).lstrip(".") + ".jsonl")
+        # Quoted, not simplified: two scopes never share a file, and no name reaches outside the folder.
+        path = folder / (quote(scope, safe="") + ".jsonl")
         if record:
             return open_tape(path, "new", upstream=upstream, gaps=gaps)
         if not path.exists():
