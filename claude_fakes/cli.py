@@ -17,9 +17,11 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from .core.cassette import CassetteError, drift
 from .core.catalogue import describe
 from .core.gateways import GATEWAYS
 from .core.journal import step_text
@@ -28,6 +30,8 @@ from .core.quota import RateLimits
 from .core.scenarios import Scenario, load_scenario, scenario_names, scenario_path
 from .core.script import ScriptError, parse_turns
 from .executors.server import ADMIN_PREFIX, ENDPOINTS, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, FakeServer
+from .record.files import load, save, scope_tapes
+from .record.imports import import_file
 from .wire.models import models_table
 
 
@@ -102,6 +106,25 @@ script actions:
                        help="the longest request body a journal keeps as JSON; a longer one is kept as a marker of "
                             "its length (default 65536)")
     serve.add_argument("--quiet", action="store_true", help="print only the URL, no journal lines")
+    serve.add_argument("--cassettes", default=None, metavar="DIR",
+                       help="answer ok with the recordings in DIR/<scope>.jsonl (every fault applies on top); a "
+                            "request with no recording gets a 400 that names the closest one")
+    serve.add_argument("--record", action="store_true",
+                       help="with --cassettes: send what a cassette lacks to the upstream with the client's own "
+                            "credentials, stream the answer back as it arrives, and record it")
+    serve.add_argument("--upstream", default=None, metavar="URL",
+                       help="with --record: where recorded requests go (default https://api.anthropic.com)")
+    cassettes = commands.add_parser("cassettes", help="import other recorders' files as cassettes; compare two")
+    tools = cassettes.add_subparsers(dest="tool", required=True)
+    imported = tools.add_parser("import", help="a vcrpy / pytest-recording YAML or a HAR file as a cassette "
+                                               "(the format is told from the file)")
+    imported.add_argument("source", metavar="SRC")
+    imported.add_argument("-o", "--output", default=None, metavar="OUT",
+                          help="the cassette to write (default: SRC with the suffix .jsonl)")
+    drift = tools.add_parser("diff", help="how B's answers drifted from A's: event types, stop reasons, usage "
+                                          "fields, headers (exit 0: nothing drifted, 1: drift)")
+    drift.add_argument("old", metavar="A")
+    drift.add_argument("new", metavar="B")
     scenarios = commands.add_parser(
         "scenarios", help="list the shipped scenarios (name and first sentence), or print one whole",
         description="Run a scenario with claude-fakes serve --scenario NAME, ClaudeFake(scenario=NAME) or "
@@ -139,6 +162,10 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
         loop.add_signal_handler(signum, stop.set)
     limits = RateLimits(args.rpm, args.tpm) if args.rpm or args.tpm else None
     options = scenario.options
+    tapes: dict[str, Any] = {}
+    if args.cassettes is not None:
+        upstream = (args.upstream or "https://api.anthropic.com") if args.record else None
+        tapes = {"tapes": scope_tapes(args.cassettes, args.record, upstream), "upstream": upstream}
     server = FakeServer(args.host, args.port, script=scenario.script or None,
                         seed=args.seed if args.seed is not None else options.get("seed", 0),
                         on_exchange=None if args.quiet else _journal_line(out),
@@ -149,7 +176,7 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
                                                            ("max_scopes", args.max_scopes),
                                                            ("journal_exchanges", args.journal_exchanges),
                                                            ("journal_body_bytes", args.journal_body_bytes))
-                           if value is not None})
+                           if value is not None}, **tapes)
     await server.start()
     try:
         if not _loopback(args.host):
@@ -226,9 +253,50 @@ def _print_scenarios(name: str | None, out: TextIO) -> int:
     return 0
 
 
+def _cassettes(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        if args.tool == "import":
+            target = Path(args.output) if args.output else Path(args.source).with_suffix(".jsonl")
+            if target.resolve() == Path(args.source).resolve():
+                raise CassetteError(f"{args.source}: the cassette would overwrite it; name another with -o OUT")
+            cassette, kind = import_file(args.source)
+            cassette.name = str(target)
+            save(cassette, target)
+            print(f"{target}: {len(cassette)} exchange(s) from {kind}", file=out)
+            return 0
+        found = drift(load(args.old), load(args.new))
+    except (CassetteError, OSError) as err:
+        print(f"claude-fakes: {err}", file=sys.stderr)
+        return 2
+    for line in found:
+        print(line, file=out)
+    if not found:
+        print(f"no drift: {args.new} answers as {args.old} does", file=out)
+    return 1 if found else 0
+
+
+def _check_cassettes(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``serve``'s cassette options, if anything: every cassette is read once at start."""
+    if args.cassettes is None:
+        return "--record and --upstream go with --cassettes DIR" if args.record or args.upstream else None
+    if args.upstream is not None and not args.record:
+        return "--upstream goes with --record"
+    folder = Path(args.cassettes)
+    if not folder.is_dir() and not args.record:
+        return f"--cassettes {args.cassettes}: no such folder (with --record it is made)"
+    try:
+        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
+            load(path)
+    except CassetteError as err:
+        return str(err)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line (``claude_fakes.command`` installs the signal handling before importing this)."""
     args = _parser().parse_args(argv)
+    if args.command == "cassettes":
+        return _cassettes(args, sys.stdout)
     if args.command == "scenarios":
         return _print_scenarios(args.name, sys.stdout)
     if args.command == "models":
@@ -244,6 +312,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         print(f"claude-fakes: bad models: {err}", file=sys.stderr)
         return 2
+    problem = _check_cassettes(args)
+    if problem is not None:
+        print(f"claude-fakes: {problem}", file=sys.stderr)
+        return 2
+    if args.record:
+        print(f"claude-fakes: recording what {args.cassettes} lacks from {args.upstream or 'https://api.anthropic.com'}",
+              file=sys.stderr)
     _large_blocks_go_back()
     # What start-up made (modules, the model table) lives as long as the process: out of the collector's
     # full passes, which otherwise walk it each time (7 ms of every pause) while a request waits.

@@ -31,6 +31,7 @@ from .core.turns import Match, Route
 from .engine.engine import Engine, UnusedStepsError
 from .executors.httpx_transport import handle, handle_async, library_of
 from .explore.explorer import DEFAULT_LIMIT, Report, Space, explore
+from .record.files import open_tape
 from .wire.models import ModelsSource, ModelTable
 
 __all__ = ["ClaudeFake", "FakeAlreadyActive", "NetworkRefused", "UnusedStepsError"]
@@ -102,6 +103,11 @@ class ClaudeFake(Assertions):
     ``scenario``: a shipped scenario's name (``claude-fakes scenarios`` lists them) or a scenario
     file's path, in place of ``script``; the ``seed``, ``latency`` and ``gateway`` it names apply
     unless given here.
+    ``cassette``: a cassette file (:mod:`claude_fakes.core.cassette`) whose recorded answers are what
+    ``ok`` answers, every fault applying on top of them; ``record``: ``"none"`` (the default: replay
+    only, a request with no recording fails), ``"once"``, ``"new"`` or ``"all"``, as pytest-recording
+    says; ``upstream``: where recorded requests go (left out: where the client sent them, its base
+    URL); ``gaps=False``: replay without the recorded silences.
 
     A fake wraps an engine (the script, journal and findings, on the fake's virtual clock) and
     adds activation: interception of in-process clients and virtual time while it is active.
@@ -124,6 +130,10 @@ class ClaudeFake(Assertions):
         network: str = "refuse-claude",
         allow_hosts: Iterable[str] = (),
         scenario: str | os.PathLike[str] | None = None,
+        cassette: str | os.PathLike[str] | None = None,
+        record: str | None = None,
+        upstream: str | None = None,
+        gaps: bool = True,
     ) -> None:
         if network not in NETWORK_MODES:
             raise ValueError(f"network takes {', '.join(repr(mode) for mode in NETWORK_MODES)}, got {network!r}")
@@ -142,9 +152,13 @@ class ClaudeFake(Assertions):
         seed = 0 if seed is None else seed
         if isinstance(rate_limits, Mapping):
             rate_limits = RateLimits.of(rate_limits)
+        if cassette is None and (record is not None or upstream is not None):
+            raise ValueError("record= and upstream= go with cassette=: the file that holds the recordings")
+        tape = None if cassette is None else open_tape(cassette, record or "none", upstream=upstream, gaps=gaps)
+        self._upstream = upstream
         self._engine = Engine(Clock(), seed=seed, strict=strict, latency=latency_model(latency),
                               gateway=gateway_from(gateway), rate_limits=rate_limits, validate=validate,
-                              models=models, api_strict=api_strict)
+                              models=models, api_strict=api_strict, tape=tape)
         self.intercept = intercept
         anthropic, *platforms = default_targets()
         self._targets = [anthropic, *(Target.parse(url) for url in base_urls), *platforms]
@@ -414,7 +428,7 @@ class ClaudeFake(Assertions):
                     targets.append(Target.parse(env_base))
             network = Network(self._network, self._allow_hosts, self._engine.add_strict_finding)
             if self.intercept:
-                interception = Interception(Router(targets, network), self._engine, self._wait)
+                interception = Interception(Router(targets, network), self._engine, self._wait, self._upstream)
                 stack.callback(interception.uninstall)
                 if not interception.install():
                     raise RuntimeError("claude_fakes intercepts httpx, httpx2 or aiohttp clients, and none is "

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -9,6 +11,13 @@ import anthropic  # noqa: F401
 import pytest
 
 from claude_fakes.activation.tls import share_default_contexts
+
+# httpx and httpx2 import their httpcore on a transport's first real connection, and map its errors
+# through a table filled then: an inner session that made the first one (a recording) would leave
+# that table holding the classes of a copy it dropped, and every later transport error unmapped.
+for _core in ("httpcore", "httpcore2"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_core)
 
 pytest_plugins = ["pytester"]
 

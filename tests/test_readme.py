@@ -10,6 +10,7 @@ import pytest
 
 from claude_fakes.cli import main
 from claude_fakes.executors.server import ADMIN_PREFIX, ENDPOINTS
+from claude_fakes.server import FakeServer
 
 from .sdk import ON_HTTPX2
 
@@ -37,7 +38,8 @@ def test_the_minimal_example_comes_first() -> None:
 
 
 @pytest.mark.parametrize("number", [n for n, block in enumerate(python_blocks()) if AGENT_SDK not in block])
-def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: int) -> None:
+def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                           number: int) -> None:
     """A test module passes under plain pytest (no asyncio_mode set); any other block runs as a script."""
     block = as_installed(python_blocks()[number])
     if "def test_" not in block:
@@ -46,10 +48,22 @@ def test_every_python_block_runs_as_pasted(pytester: pytest.Pytester, number: in
         return
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_example=block)
-    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 1 and not outcomes.get("failed") and not outcomes.get("errors"), (
-        result.stdout.str())
+    runs: list[tuple[str, ...]] = [()]
+    server = FakeServer(script="ok(text=The report says all is well)*inf")
+    if "claude_cassette" in block:
+        # As the README says to: record once (here from the project's own server, as the client's base
+        # URL), then replay with nothing to record from.
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.run_in_thread().url)
+        runs = [("--claude-record=once",), ()]
+    try:
+        for options in runs:
+            result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-q", *options)
+            outcomes = result.parseoutcomes()
+            assert outcomes.get("passed", 0) >= 1 and not outcomes.get("failed") and not outcomes.get("errors"), (
+                result.stdout.str())
+            server.stop_thread()
+    finally:
+        server.stop_thread()
 
 
 def test_every_example_is_named_in_the_cookbook() -> None:

@@ -46,8 +46,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 """The arrows: what each layer may import. Executors and the explorer never see activation
 (it hands them what they need); ``core`` and ``wire`` see nothing above them."""
 
-EXECUTORS_SHARED = frozenset({"claude_fakes.executors.http1"})
-"""The one piece executors share (a plan as HTTP/1.1 bytes); otherwise they know nothing of each other."""
+EXECUTORS_SHARED = frozenset({"claude_fakes.executors.http1", "claude_fakes.executors.forward"})
+"""The pieces executors share (a plan as HTTP/1.1 bytes; a request forwarded to be recorded); otherwise
+they know nothing of each other."""
 
 PUBLIC = frozenset({
     "claude_fakes", "claude_fakes.faults", "claude_fakes.replies", "claude_fakes.latency", "claude_fakes.gateways",

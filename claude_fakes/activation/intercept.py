@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from ..engine.engine import Engine
 from ..executors.aiohttp_connection import LoopHooks, connect
-from ..executors.httpx_transport import TransportErrors, Waiter, handle, handle_async
+from ..executors.httpx_transport import Forward, TransportErrors, Waiter, handle, handle_async
 from .aio import virtual_timer, when_stuck
 from .network import Network, NetworkRefused
 from .targets import (
@@ -108,10 +108,12 @@ class Interception:
     """Installs the patches that send ``router``'s requests to ``engine`` (and refuse what it
     refuses); :meth:`uninstall` undoes them."""
 
-    def __init__(self, router: Router, engine: Engine, waiter: Waiter) -> None:
+    def __init__(self, router: Router, engine: Engine, waiter: Waiter, upstream: str | None = None) -> None:
         self.router = router
         self.engine = engine
         self.waiter = waiter
+        self.upstream = upstream
+        """Where requests the engine's cassette records go (None: where the client sent them)."""
         self._restore: list[tuple[type, str, Any]] = []
 
     def install(self) -> bool:
@@ -135,8 +137,12 @@ class Interception:
         self._restore.append((cls, name, original))
         setattr(cls, name, make(original))
 
+    def _records(self) -> bool:
+        tape = self.engine.tape
+        return tape is not None and tape.records
+
     def _patch_sync(self, lib: types.ModuleType) -> None:
-        route, engine = self._httpx_route(lib), self.engine
+        route, engine, upstream, records = self._httpx_route(lib), self.engine, self.upstream, self._records()
 
         def make(original: Any) -> Any:
             def handle_request(transport: Any, request: Any) -> Any:
@@ -144,7 +150,9 @@ class Interception:
                 path = route(request)
                 if path is None:
                     return original(transport, request)
-                return handle(engine, lib, request, path)
+                # A recording goes out through this very transport: the client's own stack and pool.
+                forward = Forward(functools.partial(original, transport), upstream) if records else None
+                return handle(engine, lib, request, path, forward=forward)
 
             return handle_request
 
@@ -152,6 +160,7 @@ class Interception:
 
     def _patch_async(self, lib: types.ModuleType) -> None:
         route, engine, waiter = self._httpx_route(lib), self.engine, self.waiter
+        upstream, records = self.upstream, self._records()
 
         def make(original: Any) -> Any:
             async def handle_async_request(transport: Any, request: Any) -> Any:
@@ -159,7 +168,8 @@ class Interception:
                 path = route(request)
                 if path is None:
                     return await original(transport, request)
-                return await handle_async(engine, lib, request, path, waiter)
+                forward = Forward(functools.partial(original, transport), upstream) if records else None
+                return await handle_async(engine, lib, request, path, waiter, forward=forward)
 
             return handle_async_request
 
@@ -184,6 +194,8 @@ class Interception:
 
     def _patch_aiohttp(self, module: types.ModuleType) -> None:
         router, engine = self.router, self.engine
+        # A recording goes on over a real connection of its own ("": to where the client sent it).
+        upstream = (self.upstream or "") if self._records() else None
         client_connector_error = importlib.import_module("aiohttp").ClientConnectorError
 
         def make(original: Any) -> Any:
@@ -198,7 +210,7 @@ class Interception:
                 if path is None:
                     return await original(self, req, traces, timeout)
                 api_path = router.on_connection(url.scheme, host, url.explicit_port)
-                return connect(self, req, api_path, engine, _LOOP_HOOKS)
+                return connect(self, req, api_path, engine, _LOOP_HOOKS, upstream)
 
             return _create_connection
 

@@ -80,6 +80,10 @@ class Pieces(ABC):
     shaping a plan (where a fault cuts, whether a stretch is silent) costs nothing per piece.
     """
 
+    spelled = True
+    """Whether a short stretch of them is spelled out in a plan (:func:`body_of`); False where the pieces
+    exist already and spelling them out would only copy them (a recorded stream)."""
+
     @abstractmethod
     def __len__(self) -> int: ...
 
@@ -135,6 +139,36 @@ class Spelled(Pieces):
         return self._pieces[index][1]
 
 
+class Slices(Pieces):
+    """A JSON body in ``parts`` pieces, so that ``after=K`` means the same fraction in both modes."""
+
+    def __init__(self, body: bytes, parts: int) -> None:
+        self._body = body
+        self._size = -(-len(body) // max(1, parts))
+        self._count = -(-len(body) // self._size) if body else 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def gap(self, index: int) -> float:
+        return 0.0
+
+    def make(self, index: int) -> Send:
+        return Send(self._body[index * self._size:(index + 1) * self._size], 1)
+
+    def events(self, index: int) -> int:
+        return 1
+
+    def silent(self, start: int, stop: int) -> bool:
+        return False
+
+    def events_between(self, start: int, stop: int) -> int:
+        return stop - start
+
+    def cut(self, after: int) -> int:
+        return min(max(after, 0), self._count)
+
+
 MERGED_BYTES = 16 * 1024
 """A long body's pieces that go out with no silence between them reach the client in steps of about this
 many bytes: a 128,000-event stream is walked in a few hundred steps, not one an event."""
@@ -182,8 +216,9 @@ Action = Union[Head, Send, Wait, Body, _Marker]  # noqa: UP007 (a runtime alias;
 
 
 def body_of(pieces: Pieces, start: int, stop: int) -> list[Action]:
-    """Pieces ``start`` to ``stop`` as plan actions: spelled out, or one :class:`Body` when they are many."""
-    if stop - start > SPELLED_PIECES:
+    """Pieces ``start`` to ``stop`` as plan actions: spelled out, or one :class:`Body` when they are many
+    (or are not to be spelled)."""
+    if stop - start > SPELLED_PIECES or not pieces.spelled:
         return [Body(pieces, start, stop)]
     body: list[Action] = []
     for index in range(start, stop):
@@ -245,13 +280,16 @@ class Response:
     before: float
     head: Head
     pieces: Pieces
+    ending: tuple[Action, ...] = ()
+    """What comes after the last piece: nothing (a clean end), or :data:`CUT` for a recorded answer
+    whose connection broke (:mod:`claude_fakes.core.cassette`)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.pieces, Pieces):
             object.__setattr__(self, "pieces", Spelled(self.pieces))
 
     def whole(self) -> Plan:
-        return Plan.of(Wait(self.before), self.head, self._body(0, len(self.pieces)))
+        return Plan.of(Wait(self.before), self.head, self._body(0, len(self.pieces)), self.ending)
 
     def cut(self, after: int) -> int:
         """The index of the first piece that does not go out when ``after`` events do."""
@@ -261,8 +299,12 @@ class Response:
         return body_of(self.pieces, start, stop)
 
     def until(self, after: int, *tail: Action) -> Plan:
-        """The response up to ``after`` events, then ``tail`` (nothing: a clean, early end)."""
-        return Plan.of(Wait(self.before), self.head, self._body(0, self.cut(after)), *tail)
+        """The response up to ``after`` events, then ``tail`` (nothing: a clean, early end); past the
+        last piece, a response that has its own :attr:`ending` ends that way (nothing follows a cut)."""
+        at = self.cut(after)
+        if at >= len(self.pieces) and self.ending:
+            tail = self.ending
+        return Plan.of(Wait(self.before), self.head, self._body(0, at), *tail)
 
     def stalled(self, after: int, seconds: float, keepalive: Send | None = None, every: float = 0.0) -> Plan:
         """The response with ``seconds`` of silence after ``after`` events; ``keepalive`` (a ping)
@@ -272,7 +314,8 @@ class Response:
         if keepalive is not None and every > 0:
             beats = max(0, math.ceil(seconds / every) - 1)
             pause = [*body_of(_Beats(beats, every, keepalive), 0, beats), Wait(seconds - beats * every)]
-        return Plan.of(Wait(self.before), self.head, self._body(0, at), pause, self._body(at, len(self.pieces)))
+        return Plan.of(Wait(self.before), self.head, self._body(0, at), pause, self._body(at, len(self.pieces)),
+                       self.ending)
 
     def replaced(self, after: int, change: Callable[[bytes], bytes]) -> Plan:
         """The response with the piece after ``after`` events rewritten by ``change`` (the last
@@ -280,7 +323,7 @@ class Response:
         pieces = self.pieces
         at = min(self.cut(after), len(pieces) - 1)
         return Plan.of(Wait(self.before), self.head, self._body(0, at), Wait(pieces.gap(at)),
-                       Send(change(pieces.make(at).data), 1), self._body(at + 1, len(pieces)))
+                       Send(change(pieces.make(at).data), 1), self._body(at + 1, len(pieces)), self.ending)
 
 
 class _Beats(Pieces):

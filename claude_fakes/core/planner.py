@@ -21,10 +21,11 @@ from ..wire.http import JSON_CONTENT_TYPE, http_date, json_bytes
 from ..wire.models import DEFAULT_MODELS, ModelTable
 from ..wire.platforms import ANTHROPIC, MESSAGES_PATH, Platform
 from . import replies
+from .cassette import Recorded
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .messages import Stream, input_tokens, render_message
-from .plan import Head, Pieces, Plan, Response, Send, Spelled
+from .plan import Head, Pieces, Plan, Response, Send, Slices, Spelled
 from .quota import Quota, RateLimits
 from .replies import ToolUseBlock
 from .request import Incoming
@@ -155,17 +156,21 @@ class Api:
         return None
 
     def respond(self, incoming: Incoming, step: Step | None, *, now: float, notes: list[str] | None = None,
-                replied: Callable[[Mapping[str, Any]], None] | None = None) -> Plan:
+                replied: Callable[[Mapping[str, Any]], None] | None = None,
+                recorded: Recorded | None = None, gaps: bool = True) -> Plan:
         """The plan for a well-formed request (see :meth:`reject`); ``step`` applies to attempts.
 
         ``notes``: where to say what shaped the reply besides the step (a tool the request does not offer).
         ``replied``: called with the reply's Message JSON when the plan carries one (a thread holds it).
+        ``recorded``: the answer a cassette holds for this request, which a step without content of its
+        own answers with (``gaps``: after its recorded silences).
         """
         path = incoming.endpoint.path.rstrip("/")
         platform = incoming.platform
         if incoming.is_attempt:
             step = step or OK
-            return step.fault.shape(_Shaping(self, incoming.json, step, now, notes, platform, replied), step)
+            shaping = _Shaping(self, incoming.json, step, now, notes, platform, replied, recorded, gaps)
+            return step.fault.shape(shaping, step)
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)
         if path == "/v1/models":
@@ -203,8 +208,11 @@ class _Shaping:
 
     def __init__(self, api: Api, body: Mapping[str, Any], step: Step, now: float,
                  notes: list[str] | None = None, platform: Platform = ANTHROPIC,
-                 replied: Callable[[Mapping[str, Any]], None] | None = None) -> None:
+                 replied: Callable[[Mapping[str, Any]], None] | None = None, recorded: Recorded | None = None,
+                 gaps: bool = True) -> None:
         self._api = api
+        self._recorded = recorded
+        self._gaps = gaps
         self._body = body
         self._step = step
         self._now = now
@@ -279,6 +287,12 @@ class _Shaping:
     def response(self, *, split: bool = False, lead: replies.Reply | None = None,
                  tail: replies.Reply | None = None) -> Response:
         api, body, step, platform = self._api, self._body, self._step, self._platform
+        recorded = self._recorded
+        if recorded is not None and step.reply is None and lead is None and tail is None:
+            # The recorded answer is ok's content; a step that brings its own (a reply, a pause_turn)
+            # answers with that instead, synthesised as without a cassette.
+            self._request_id = next((value for name, value in recorded.headers if name == "request-id"), None)
+            return recorded.response(split=split, gaps=self._gaps)
         model, max_tokens = str(body["model"]), int(body["max_tokens"])
         speed = api.speed(step, model)
         reply = self._reply(max_tokens, lead, tail)
@@ -295,7 +309,7 @@ class _Shaping:
             head = api._head(JSON_CONTENT_TYPE, self._now, request_id, platform, usage)
             body_bytes = json_bytes(rendered.message)
             parts = len(rendered.events) - len(rendered.events.pings) if split else 0
-            pieces: Pieces = _Slices(body_bytes, parts) if split else Spelled(((0.0, Send(body_bytes)),))
+            pieces: Pieces = Slices(body_bytes, parts) if split else Spelled(((0.0, Send(body_bytes)),))
             # A JSON body is sent once the last token exists: its whole generation time comes first.
             before = speed.generation_time(rendered.output_tokens) if speed else 0.0
             return Response(before, head, pieces)
@@ -341,36 +355,6 @@ def _arg(args: Args, name: str) -> Any:
         return args[name]
     except KeyError:
         return None
-
-
-class _Slices(Pieces):
-    """A JSON body in ``parts`` pieces, so that ``after=K`` means the same fraction in both modes."""
-
-    def __init__(self, body: bytes, parts: int) -> None:
-        self._body = body
-        self._size = -(-len(body) // max(1, parts))
-        self._count = -(-len(body) // self._size) if body else 0
-
-    def __len__(self) -> int:
-        return self._count
-
-    def gap(self, index: int) -> float:
-        return 0.0
-
-    def make(self, index: int) -> Send:
-        return Send(self._body[index * self._size:(index + 1) * self._size], 1)
-
-    def events(self, index: int) -> int:
-        return 1
-
-    def silent(self, start: int, stop: int) -> bool:
-        return False
-
-    def events_between(self, start: int, stop: int) -> int:
-        return stop - start
-
-    def cut(self, after: int) -> int:
-        return min(max(after, 0), self._count)
 
 
 class _Events(Pieces):

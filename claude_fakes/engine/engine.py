@@ -16,13 +16,14 @@ from __future__ import annotations
 import functools
 import json
 import random
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from ..core.assertions import Assertions
+from ..core.cassette import Recorded, Recording, Tape, request_of
+from ..core.cassette import key_of as cassette_key
 from ..core.catalogue import FAULTS
 from ..core.clock import Clock
 from ..core.gateways import Gateway
@@ -48,13 +49,14 @@ from ..core.planner import Api
 from ..core.quota import RateLimits
 from ..core.request import Incoming
 from ..core.script import StepLike, to_turns
+from ..core.secrets import REDACTED, SECRET_WORDS, is_secret, redact
 from ..core.step import Step, pick_chaos
 from ..core.threads import Threads, ThreadTurn
 from ..core.turns import Match, Route, ScriptState, TurnNumbers, key_of, session_key, turns_of
 from ..wire.models import ModelsSource, ModelTable, models_table
 from ..wire.platforms import ANTHROPIC, PLATFORMS
 
-__all__ = ["OUTCOMES", "SECRET_WORDS", "Engine", "Run", "UnusedStepsError", "is_secret", "redact"]
+__all__ = ["OUTCOMES", "REDACTED", "SECRET_WORDS", "Engine", "Run", "UnusedStepsError", "is_secret", "redact"]
 
 OUTCOMES: Mapping[object, str] = {
     END: Outcome.COMPLETE,
@@ -67,12 +69,6 @@ OUTCOMES: Mapping[object, str] = {
 }
 """How an exchange ends in the journal, by the plan marker it ended on."""
 
-SECRET_WORDS = frozenset({"auth", "authorization", "key", "apikey", "token", "secret", "password", "cookie",
-                          "credential", "credentials", "signature"})
-"""A request header with one of these words in its name (split at ``-`` and ``_``) is a secret:
-``x-api-key``, ``authorization``, ``x-amz-security-token``, and gateways' own (``helicone-auth``,
-``cf-aig-authorization``, ``x-portkey-api-key``): a rule, since no list of gateways is complete."""
-REDACTED = "[redacted]"
 REAL_CLOCK_SLACK = 0.1
 """Seconds by which a client's read timeout may seem early to a server on the real clock."""
 
@@ -87,24 +83,13 @@ def canonical(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-@functools.lru_cache(maxsize=1024)
-def is_secret(header: str) -> bool:
-    """Whether a request header's value never reaches the journal, the timeline or the admin API
-    (cached: every request journals its headers, and clients send the same names every time)."""
-    return not SECRET_WORDS.isdisjoint(re.split(r"[-_]", header.lower()))
-
-
-def redact(headers: Mapping[str, str]) -> dict[str, str]:
-    """The headers with every secret's value replaced."""
-    return {name: REDACTED if is_secret(name) else value for name, value in headers.items()}
-
-
 class Engine(Assertions):
     """The script, journal and findings of one fake, on ``clock``.
 
     ``seed``: ids and ``chaos`` picks. ``strict``: a scripted step left unused fails :meth:`verify`.
     ``latency``, ``gateway``, ``rate_limits``, ``models``, ``api_strict``: as for :class:`~claude_fakes.ClaudeFake`.
     ``journal``: how much of what it served the engine keeps (by default the last 10,000 exchanges, whole).
+    ``tape``: a cassette whose recorded answers are ``ok``'s, and which records what it lacks if asked to.
     """
 
     def __init__(
@@ -120,6 +105,7 @@ class Engine(Assertions):
         models: ModelsSource | ModelTable | None = None,
         api_strict: bool = False,
         journal: JournalBounds = EVERY_BODY_WHOLE,
+        tape: Tape | None = None,
     ) -> None:
         if type(seed) is not int:
             raise TypeError(f"seed takes a whole number, got {seed!r}")
@@ -148,6 +134,8 @@ class Engine(Assertions):
         self._findings: list[str] = []
         self._strict_findings: list[str] = []
         self._threads = Threads()
+        self.tape = tape
+        """The cassette this engine replays and records (:mod:`claude_fakes.core.cassette`), if any."""
 
     # -- the script ---------------------------------------------------------------------------
 
@@ -299,13 +287,15 @@ class Engine(Assertions):
 
     def begin(
         self, incoming: Incoming, timeout: Mapping[str, float | None], read_timeout: float | None = None,
-        rejection: Plan | None = None, step: Step | None = None,
+        rejection: Plan | None = None, step: Step | None = None, forwards: bool = False,
     ) -> Run:
         """Journal a new exchange and decide its plan (``rejection``: answer with that instead).
 
         ``read_timeout``: the longest silence the client accepts, when the executor enforces it
         (in-process); None when the client's own clock does (sockets). ``step``: the step this
-        attempt gets instead of the script's next (a request's own script header).
+        attempt gets instead of the script's next (a request's own script header). ``forwards``: the
+        executor can send the request to the upstream; when the tape records it, the run's
+        :attr:`Run.recording` says so, and the plan is empty.
         """
         given = step
         with self._lock:
@@ -341,9 +331,13 @@ class Engine(Assertions):
                     plan = self._wrong_platform(step, incoming, now)
                 if step is not None and step.fault.drops_thread and thread is not None:
                     self._threads.lose(thread)
+            recorded = recording = None
+            if plan is None and attempt and self.tape is not None:
+                recorded, recording, plan = self._from_tape(self.tape, served, step, forwards, notes)
             if plan is None:
                 replied = None if thread is None else functools.partial(self._threads.replied, thread)
-                plan = api.respond(served, step, now=now, notes=notes, replied=replied)
+                plan = api.respond(served, step, now=now, notes=notes, replied=replied, recorded=recorded,
+                                   gaps=self.tape is None or self.tape.gaps)
             if self.gateway is not None:
                 behind = self.gateway.apply(plan)
                 if behind != plan:
@@ -373,7 +367,42 @@ class Engine(Assertions):
                 platform=platform.name,
             )
             self._journal.add(exchange)
-        return Run(self, exchange, plan, read_timeout, thread)
+        return Run(self, exchange, plan, read_timeout, thread, recording)
+
+    def _from_tape(self, tape: Tape, incoming: Incoming, step: Step | None, forwards: bool,
+                   notes: list[str]) -> tuple[Recorded | None, Recording | None, Plan | None]:
+        """What the cassette says of an attempt: its recorded answer, or a recording to make of the
+        upstream's (with an empty plan: the executor forwards it), or a miss (the error plan)."""
+        path = incoming.path
+        key = cassette_key(path, incoming.json)
+        recorded = tape.cassette.find(key)
+        own = step is not None and step.reply is not None
+        plain = step is None or (step.fault.baseline and not own)
+        if plain and tape.forwards(recorded):
+            if forwards:
+                notes.append("recorded from the upstream")
+                request = request_of(incoming.method, path, incoming.headers, incoming.json)
+                return None, Recording(key, request), Plan.of()
+            problem = (f"{incoming.method} {path} should be recorded into {tape.cassette.name}, but it reached the "
+                       "fake where it cannot be sent on (through another mock's route: ClaudeFake.respond); "
+                       "record it without that mock, or through claude-fakes serve --cassettes DIR --record")
+        elif recorded is None and tape.records and not own:
+            # Nothing to shape the fault on yet: it shapes a synthetic reply, and the turn's next plain
+            # attempt is the one recorded.
+            notes.append("no recording yet: the fault shapes a synthetic reply")
+            return None, None, None
+        elif recorded is not None or own:
+            if recorded is not None:
+                notes.append(f"replayed from {tape.cassette.name}:{recorded.line}" if recorded.line
+                             else f"replayed from {tape.cassette.name}")
+            return recorded, None, None
+        else:
+            problem = (f"no recording in {tape.cassette.name} answers {incoming.method} {path} (record mode "
+                       f"{tape.mode}); {tape.cassette.closest(path, incoming.json)}\n"
+                       "  record it with --claude-record=new (or ClaudeFake(record=\"new\"))")
+        self._findings.append(problem)
+        return None, None, self._api.error("invalid_request_error", f"claude_fakes: {problem}", status=400,
+                                           now=self.clock.now(), platform=incoming.platform)
 
     def error(self, incoming: Incoming, error_type: str, message: str, *, status: int | None = None) -> Plan:
         """The API's error reply to ``incoming``, in its platform's shape: for a request an executor turns
@@ -423,8 +452,12 @@ class Run:
     """
 
     def __init__(self, engine: Engine, exchange: Exchange, plan: Plan, read_timeout: float | None,
-                 thread: ThreadTurn | None = None) -> None:
+                 thread: ThreadTurn | None = None, recording: Recording | None = None) -> None:
         self.engine = engine
+        self.recording = recording
+        """When the exchange is recorded: the executor forwards the request to the upstream and reports
+        what comes back (:meth:`upstream_head`, :meth:`upstream_data`, :meth:`upstream_end`) instead of
+        walking the plan."""
         self.exchange = exchange
         self.plan = plan
         self._thread = thread
@@ -512,6 +545,37 @@ class Run:
         self._cursor.skip_rest()
         self.exchange.events += sum(piece.events for piece in pieces)
         return b"".join(piece.data for piece in pieces)
+
+    def upstream_head(self, status: int, headers: list[tuple[str, str]], at: float) -> None:
+        """The upstream's status and headers arrived, ``at`` seconds after the request was sent."""
+        assert self.recording is not None
+        self.recording.head(status, headers, at)
+        self.exchange.status = status
+        self.exchange.response_headers = {name.lower(): value for name, value in headers}
+
+    def upstream_data(self, chunk: bytes, at: float) -> None:
+        """Body bytes passed from the upstream to the client."""
+        recording = self.recording
+        assert recording is not None
+        before = recording.events
+        recording.data(chunk, at)
+        self.exchange.events += recording.events - before
+
+    def upstream_end(self, complete: bool, at: float, error: str | None = None) -> None:
+        """The forwarded exchange is over: ``complete`` when the body ended whole (else it broke, or the
+        client left, and it is recorded as the cut it was); ``error``: what the client got."""
+        recording = self.recording
+        if recording is None or not self.open:
+            return
+        engine = self.engine
+        if recording.started:
+            with engine._lock:
+                assert engine.tape is not None
+                engine.tape.add(recording.finish(complete, at))
+        if not recording.started:
+            self._finish(Outcome.REFUSED, error)
+        else:
+            self._finish(Outcome.COMPLETE if complete else Outcome.CUT, error)
 
     def close(self) -> None:
         """The client closed the response. Whatever the plan would send at once counts as sent."""

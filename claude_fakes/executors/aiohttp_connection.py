@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import h11
 
 from ..engine.engine import Engine, Run
+from .forward import Link, forward
 from .http1 import ClientGone, incoming_of, perform, wants_close
 
 ApiPath = Callable[[str], str]
@@ -39,15 +40,21 @@ class LoopHooks(NamedTuple):
     """Resolves the future after a silence's seconds, as a timer the loop may jump to over real I/O."""
 
 
-def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, hooks: LoopHooks) -> Any:
+def connect(connector: Any, request: Any, api_path: ApiPath, engine: Engine, hooks: LoopHooks,
+            upstream: str | None = None) -> Any:
     """A connected aiohttp protocol whose peer is the fake (in place of a TCP connection).
 
     ``api_path``: how the request paths on this connection map to API paths (a keep-alive
     connection may carry several requests, all to the one host and port aiohttp opened it for).
-    ``hooks``: the virtual-time pieces a silence is made of.
+    ``hooks``: the virtual-time pieces a silence is made of. ``upstream``: where the requests the
+    engine's cassette records go (``""``: where the client sent them; None: nothing is recorded).
     """
     protocol = connector._factory()
-    transport = MemoryTransport(asyncio.get_running_loop(), protocol, api_path, engine, hooks)
+    link = None
+    if upstream is not None:
+        url = request.url
+        link = Link(upstream or f"{url.scheme}://{url.raw_host}:{url.port}")
+    transport = MemoryTransport(asyncio.get_running_loop(), protocol, api_path, engine, hooks, link)
     protocol.connection_made(transport)
     return protocol
 
@@ -56,8 +63,10 @@ class MemoryTransport(asyncio.Transport):
     """aiohttp's side of the connection is ``protocol``; this object is the fake's side."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: Any, api_path: ApiPath, engine: Engine,
-                 hooks: LoopHooks) -> None:
+                 hooks: LoopHooks, link: Link | None = None) -> None:
         super().__init__()
+        self._link = link
+        """The upstream the requests to be recorded go to, over a real connection of their own."""
         self._loop = loop
         self._protocol = protocol
         self._api_path = api_path
@@ -70,6 +79,8 @@ class MemoryTransport(asyncio.Transport):
         self._lost = False
         self._gone: asyncio.Future[None] = loop.create_future()
         self._serving: asyncio.Task[None] | None = None
+        self._closing_link: asyncio.Task[None] | None = None
+        """Closing the upstream connection (held, so that the task is not collected before it ends)."""
         self._run: Run | None = None
 
     # -- asyncio.Transport, as aiohttp uses it ---------------------------------------------------
@@ -136,9 +147,13 @@ class MemoryTransport(asyncio.Transport):
         incoming = incoming_of(request, body)
         incoming = replace(incoming, path=self._api_path(incoming.path))
         read = getattr(self._protocol, "read_timeout", None)
-        run = self._run = self._engine.begin(incoming, {"read": read})
+        run = self._run = self._engine.begin(incoming, {"read": read}, forwards=self._link is not None)
+        keep_alive = not wants_close(request, incoming)
         try:
-            keep_open = await perform(run, _Wire(self), keep_alive=not wants_close(request, incoming))
+            if run.recording is not None and self._link is not None:
+                keep_open = await forward(run, incoming, self._link, _Wire(self)) and keep_alive
+            else:
+                keep_open = await perform(run, _Wire(self), keep_alive=keep_alive)
         finally:
             if run.open:
                 run.cancelled()
@@ -156,15 +171,23 @@ class MemoryTransport(asyncio.Transport):
         if self._closing:
             return
         self._closing = True
+        self._close_link()
         if not self._gone.done():
             self._gone.set_result(None)
         if not self._lost:
             self._lost = True
             self._loop.call_soon(self._protocol.connection_lost, None)
 
+    def _close_link(self) -> None:
+        """The connection is over: so is its connection to the upstream, if it opened one."""
+        link, self._link = self._link, None
+        if link is not None and link.open:
+            self._closing_link = self._loop.create_task(link.close())
+
     def _lose(self, error: BaseException | None) -> None:
         """The fake's side ends the connection (FIN when ``error`` is None, else that error)."""
         self._closing = True
+        self._close_link()
         if not self._lost:
             self._lost = True
             self._protocol.connection_lost(error)

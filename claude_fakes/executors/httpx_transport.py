@@ -14,8 +14,10 @@ library module is a parameter, so each client gets exceptions from its own packa
 from __future__ import annotations
 
 import importlib
+import time
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, NoReturn
 
@@ -25,6 +27,18 @@ from ..engine.engine import Engine, Run
 from ..wire.http import GARBAGE_BYTES, reason
 
 Waiter = Callable[[float], Awaitable[None]]
+
+_real = time.perf_counter
+"""Real seconds, for a recording's offsets: virtual time replaces ``time.monotonic``, not this."""
+
+
+@dataclass(frozen=True)
+class Forward:
+    """How a request that is to be recorded reaches the upstream: through the client's own transport
+    (``send``, the method the interception replaced), at ``upstream`` (None: where the client sent it)."""
+
+    send: Callable[[Any], Any]
+    upstream: str | None = None
 
 
 def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
@@ -208,23 +222,114 @@ def _read_timeout(request: Any) -> float | None:
 
 
 def handle(
-    engine: Engine, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None
+    engine: Engine, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None,
+    forward: Forward | None = None,
 ) -> Any:
-    """Serve ``request`` from ``engine`` through a sync transport."""
+    """Serve ``request`` from ``engine`` through a sync transport (``forward``: how to reach the
+    upstream, when the engine's cassette records)."""
     __tracebackhide__ = True
     body = request.read()
     timeouts = request.extensions.get("timeout") or {}
-    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request))
+    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request),
+                       forwards=forward is not None)
+    if run.recording is not None:
+        assert forward is not None
+        started = _real()
+        try:
+            response = forward.send(_upstream_request(lib, request, api_path, body, forward.upstream))
+        except Exception as err:
+            run.upstream_end(False, _real() - started, f"{lib.__name__}.{type(err).__name__}")
+            raise
+        return _recorded_response(lib, run, response, started)
     return PlanRun(run, lib, request, errors).response()
 
 
 async def handle_async(
     engine: Engine, lib: types.ModuleType, request: Any, api_path: str, waiter: Waiter,
-    errors: TransportErrors | None = None,
+    errors: TransportErrors | None = None, forward: Forward | None = None,
 ) -> Any:
     """Serve ``request`` from ``engine`` through an async transport, its silences awaited on ``waiter``."""
     __tracebackhide__ = True
     body = await request.aread()
     timeouts = request.extensions.get("timeout") or {}
-    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request))
+    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request),
+                       forwards=forward is not None)
+    if run.recording is not None:
+        assert forward is not None
+        started = _real()
+        try:
+            response = await forward.send(_upstream_request(lib, request, api_path, body, forward.upstream))
+        except Exception as err:
+            run.upstream_end(False, _real() - started, f"{lib.__name__}.{type(err).__name__}")
+            raise
+        return _recorded_response(lib, run, response, started)
     return await PlanRun(run, lib, request, errors, waiter).response_async()
+
+
+def _upstream_request(lib: types.ModuleType, request: Any, api_path: str, body: bytes, upstream: str | None) -> Any:
+    """The client's request, sent on to the upstream with the client's own headers and credentials.
+
+    It asks for an uncompressed body: the recording keeps the events as the client reads them."""
+    url = request.url
+    if upstream is not None:
+        query = url.query.decode("ascii") if url.query else ""
+        url = lib.URL(upstream.rstrip("/") + api_path + (f"?{query}" if query else ""))
+    headers = [(name, value) for name, value in request.headers.multi_items()
+               if name.lower() not in ("host", "accept-encoding")]
+    headers.append(("accept-encoding", "identity"))
+    return lib.Request(request.method, url, headers=headers, content=body, extensions=request.extensions)
+
+
+def _recorded_response(lib: types.ModuleType, run: Run, response: Any, started: float) -> Any:
+    """The upstream's response for the client, its body recorded as the client reads it."""
+    run.upstream_head(response.status_code, response.headers.multi_items(), _real() - started)
+    return lib.Response(response.status_code, headers=response.headers.raw,
+                        stream=recording_class(lib)(run, response.stream, started, lib.__name__),
+                        extensions=response.extensions)
+
+
+@cache
+def recording_class(lib: types.ModuleType) -> type:
+    """A response stream that passes the upstream's body to the client as it arrives, recording it."""
+
+    class RecordedBody(lib.SyncByteStream, lib.AsyncByteStream):  # type: ignore[name-defined,misc]
+        def __init__(self, run: Run, stream: Any, started: float, library: str) -> None:
+            self._run, self._stream, self._started, self._library = run, stream, started, library
+
+        def _failed(self, error: BaseException) -> None:
+            name = None if isinstance(error, GeneratorExit) else f"{self._library}.{type(error).__name__}"
+            self._run.upstream_end(False, _real() - self._started, name)
+
+        def __iter__(self) -> Iterator[bytes]:
+            run, started = self._run, self._started
+            try:
+                for chunk in self._stream:
+                    run.upstream_data(chunk, _real() - started)
+                    yield chunk
+            except BaseException as error:
+                self._failed(error)
+                raise
+            run.upstream_end(True, _real() - started)
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            run, started = self._run, self._started
+            try:
+                async for chunk in self._stream:
+                    run.upstream_data(chunk, _real() - started)
+                    yield chunk
+            except BaseException as error:
+                self._failed(error)
+                raise
+            run.upstream_end(True, _real() - started)
+
+        def close(self) -> None:
+            # The client closed it before the end (else the end was recorded already): a cut.
+            self._run.upstream_end(False, _real() - self._started)
+            self._stream.close()
+
+        async def aclose(self) -> None:
+            self._run.upstream_end(False, _real() - self._started)
+            await self._stream.aclose()
+
+    RecordedBody.__qualname__ = f"RecordedBody[{lib.__name__}]"
+    return RecordedBody

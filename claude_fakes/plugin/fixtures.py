@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from ..core.cassette import CassetteError
 from ..core.script import ScriptError, parse_turns
 from ..executors.server.client import ServerScope
 from ..fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
 from .exploration import parametrize_exploration
 from .reports import CALL_PASSED, FAKE, never_awaited
-from .settings import configured, marker_settings, with_markers
+from .settings import cassette_settings, configured, marker_settings, with_markers
 
 _SCOPE_NUMBERS = itertools.count(1)
 
@@ -55,7 +56,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
 
 
-_MARKERS = ("claude_fake", "claude_faults", "claude_explore")
+_MARKERS = ("claude_fake", "claude_faults", "claude_explore", "claude_cassette")
 
 
 def _check_fake_settings(metafunc: pytest.Metafunc, params: list[str | None]) -> None:
@@ -71,6 +72,7 @@ def _check_fake_settings(metafunc: pytest.Metafunc, params: list[str | None]) ->
             if "claude_fake_server" in names:
                 _server_settings(definition, metafunc.config)
             else:
+                cassette_settings(definition, metafunc.config)
                 test_script, default_script, options = _fake_settings(definition, metafunc.config, param)
                 fake = ClaudeFake(test_script or None, **options)
                 if default_script:
@@ -124,7 +126,12 @@ def claude_fake(request: pytest.FixtureRequest) -> Iterator[ClaudeFake]:
     """
     test_script, default_script, options = _fake_settings(request.node, request.config,
                                                           getattr(request, "param", None))
-    fake = ClaudeFake(test_script or None, **options)
+    try:
+        # Read here, not at collection: a cassette that is missing or broken fails its own tests, not the run.
+        options.update(cassette_settings(request.node, request.config))
+        fake = ClaudeFake(test_script or None, **options)
+    except CassetteError as err:
+        pytest.fail(f"claude_fakes: {err}", pytrace=False)
     if default_script:
         fake.default_script(default_script)
     request.node.stash[FAKE] = fake
@@ -158,6 +165,9 @@ def _server_settings(node: pytest.Item, config: pytest.Config) -> tuple[str, dic
     marker_script, _, marker_options = marker_settings(node)
     process_wide = sorted(set(marker_options) & {"latency", "gateway", "rate_limits", "seed", "base_urls", "intercept",
                                                 "validate", "models", "api_strict"})
+    if node.get_closest_marker("claude_cassette") is not None:
+        raise pytest.UsageError(f"{node.nodeid}: claude_cassette replays in-process (the claude_fake fixture); a "
+                                "server replays and records with claude-fakes serve --cassettes DIR")
     guard = sorted(set(marker_options) & {"network", "allow_hosts"})
     if guard:
         raise pytest.UsageError(

@@ -56,4 +56,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # Shown once: an assertion of the fake's already carries the timeline in its message.
         if TIMELINE_HEADER not in report.longreprtext:
             report.sections.append(("claude_fakes timeline", fake.timeline()))
+        # A finding the code under test saw only as an error reply (a request no cassette recording
+        # answers) is shown whole, not as the escaped text of the SDK's exception.
+        findings: list[str] = getattr(fake, "findings", [])  # a server scope's stay in the server's journal
+        shown = [finding for finding in findings if finding not in report.longreprtext]
+        if shown:
+            report.sections.append(("claude_fakes findings", "\n".join(shown)))
     return report

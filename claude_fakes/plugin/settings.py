@@ -11,6 +11,7 @@ import pytest
 
 from ..activation.network import NETWORK_MODES, allowed_hosts
 from ..activation.targets import Target
+from ..core.cassette import MODES
 from ..core.scenarios import Scenario, load_scenario
 from ..core.script import parse_turns
 from ..wire.models import models_table
@@ -40,6 +41,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claude-fakes-allow-host", action="append", default=None, metavar="HOST[:PORT]",
                     help="let this host through whatever --claude-fakes-network says; repeatable (ini: "
                          "claude_fakes_allow_hosts)")
+    group.addoption("--claude-record", choices=MODES, default="none",
+                    help="record mode of claude_cassette tests: none (replay only; a request with no recording "
+                         "fails), once (record a cassette that does not exist), new (record what a cassette "
+                         "lacks), all (record everything again); default none, so CI never records")
     parser.addini("claude_fakes_seed", "claude_fakes: seed for retry jitter and ids", default="0")
     parser.addini("claude_fakes_strict", "claude_fakes: fail tests that leave scripted steps unused (true or false)",
                   default="true")
@@ -76,6 +81,43 @@ def pytest_configure(config: pytest.Config) -> None:
         "claude_explore(faults=[...], attempts=N | turns=N, limit=10000, samples=None, seed=0, shards=1): run the "
         "test body once per fault schedule and shrink a failure to the smallest schedule that still fails.",
     )
+    config.addinivalue_line(
+        "markers",
+        "claude_cassette(path=None, *, upstream=None, gaps=True): ok answers with the recordings in this cassette "
+        "(default cassettes/<module>/<test>.jsonl beside the test); --claude-record says whether to record.",
+    )
+
+
+_CASSETTE_OPTIONS = ("path", "upstream", "gaps")
+
+
+def cassette_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any]:
+    """The ``claude_cassette`` marker's options for ClaudeFake (none without the marker). Only the
+    command line records (``--claude-record``), so that no marker can make CI record."""
+    marker = node.get_closest_marker("claude_cassette")
+    if marker is None:
+        return {}
+    unknown = set(marker.kwargs) - set(_CASSETTE_OPTIONS)
+    if "record" in unknown:
+        raise pytest.UsageError(f"{node.nodeid}: claude_cassette takes no record=; the command line says whether to "
+                                "record (--claude-record=once|new|all), so that CI, which passes none, never does")
+    if unknown or len(marker.args) > 1:
+        raise pytest.UsageError(f"{node.nodeid}: claude_cassette takes a path and {', '.join(_CASSETTE_OPTIONS[1:])}, "
+                                f"got {', '.join(map(repr, marker.args))} {', '.join(sorted(unknown))}".rstrip())
+    given = marker.args[0] if marker.args else marker.kwargs.get("path")
+    module = node.path
+    if given is None:
+        test = getattr(node, "originalname", node.name)  # every parametrization of a test shares its recordings
+        owner = getattr(node, "cls", None)
+        name = f"{owner.__name__}.{test}" if owner is not None else test
+        path = module.parent / "cassettes" / module.stem / f"{name}.jsonl"
+    else:
+        path = module.parent / str(given)
+    gaps = marker.kwargs.get("gaps", True)
+    if type(gaps) is not bool:
+        raise pytest.UsageError(f"{node.nodeid}: claude_cassette(gaps=...) takes True or False, got {gaps!r}")
+    return {"cassette": path, "record": config.getoption("claude_record"), "upstream": marker.kwargs.get("upstream"),
+            "gaps": gaps}
 
 
 def _check_marker_types(node: pytest.Item, options: Mapping[str, Any]) -> None:

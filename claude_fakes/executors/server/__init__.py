@@ -56,6 +56,8 @@ class FakeServer:
         ``journal_exchanges``: exchanges each scope's journal keeps; past it the oldest are evicted.
         ``journal_body_bytes``: the longest request body a journal keeps as JSON; a longer one is kept
         as a marker of its length. ``GET /_claude_fakes/health`` counts what went.
+        ``tapes``: each scope's cassette by scope name (``claude-fakes serve --cassettes DIR``);
+        ``upstream``: where the requests they record go (without it, nothing is recorded).
         """
         if type(max_connections) is not int or max_connections < 1:
             raise ValueError(f"max_connections takes a whole number >= 1, got {max_connections!r}")

@@ -20,9 +20,10 @@ from typing import Any
 import h11
 
 from ...wire.platforms import ANTHROPIC, endpoint_of
+from ..forward import Link, forward
 from ..http1 import ClientGone, incoming_of, perform, pieced_response, wants_close, whole_response
 from .admin import admin
-from .scopes import ADMIN_PREFIX, SCOPED_PREFIX, Scopes
+from .scopes import ADMIN_PREFIX, SCOPE_HEADER, SCOPED_PREFIX, SCRIPT_HEADER, Scopes
 
 MAX_HEADER_BYTES = 64 * 1024
 """The request line and headers together; more is a 431."""
@@ -68,6 +69,8 @@ class Connection:
         self.on_exchange = on_exchange
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
         self._read: asyncio.Task[bytes] | None = None
+        self._link: Link | None = None
+        """This connection's own connection to the upstream, when it forwards requests to be recorded."""
         self._deadline: float | None = None
         """When the request under way must have arrived in full (loop time), from its first byte."""
         sock = writer.get_extra_info("socket")
@@ -95,6 +98,8 @@ class Connection:
         finally:
             if self._read is not None:
                 self._read.cancel()
+            if self._link is not None:
+                await self._link.close()
             with contextlib.suppress(Exception):
                 self.writer.close()
 
@@ -201,6 +206,11 @@ class Connection:
             return keep_alive
         scope, run = self.scopes.begin(incoming)
         try:
+            upstream = self.scopes.upstream
+            if run.recording is not None and upstream is not None:
+                if self._link is None:
+                    self._link = Link(upstream, frozenset({SCOPE_HEADER, SCRIPT_HEADER}))
+                return await forward(run, incoming, self._link, self) and keep_alive
             return await perform(run, self, keep_alive=keep_alive)
         finally:
             if run.open:

@@ -15,11 +15,13 @@ counted for ``GET health``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
+from ...core.cassette import Tape
 from ...core.clock import RealClock
 from ...core.gateways import gateway_from
 from ...core.journal import JournalBounds
@@ -61,8 +63,8 @@ class Scopes:
     of them (the least recently used goes first), each journal within ``journal``."""
 
     def __init__(self, script: str | None = None, seed: int = 0, *, max_scopes: int = MAX_SCOPES,
-                 journal: JournalBounds = SERVER_JOURNAL,
-                 **options: Any) -> None:
+                 journal: JournalBounds = SERVER_JOURNAL, tapes: Callable[[str], Tape] | None = None,
+                 upstream: str | None = None, **options: Any) -> None:
         parse_turns(script or "")
         if type(max_scopes) is not int or max_scopes < 1:
             raise ValueError(f"max_scopes takes a whole number >= 1, got {max_scopes!r}")
@@ -71,6 +73,10 @@ class Scopes:
         self.max_scopes = max_scopes
         self.journal = journal
         self.options = options
+        self.tapes = tapes
+        """Each scope's cassette, by scope name (:mod:`claude_fakes.core.cassette`), if the server has any."""
+        self.upstream = upstream
+        """Where requests a cassette records go; None: nothing is recorded."""
         """``latency``, ``gateway``, ``rate_limits``, ``validate``, ``models``, ``api_strict``: as for
         :class:`ClaudeFake`, in every scope."""
         self.models = models_table(options.get("models"))
@@ -91,7 +97,8 @@ class Scopes:
             engine = Engine(RealClock(), seed=self.seed, latency=latency_model(options.get("latency")),
                             gateway=gateway_from(options.get("gateway")), rate_limits=options.get("rate_limits"),
                             validate=options.get("validate", True), models=self.models,
-                            api_strict=options.get("api_strict", False), journal=self.journal)
+                            api_strict=options.get("api_strict", False), journal=self.journal,
+                            tape=self.tapes(name) if self.tapes is not None else None)
             if self.script:
                 engine.script(self.script)
             scope = Scope(name, engine)
@@ -144,8 +151,9 @@ class Scopes:
         engine = scope.engine
         script = incoming.headers.get(SCRIPT_HEADER)
         timeouts = _client_timeouts(incoming)
+        forwards = self.upstream is not None
         if script is None or not incoming.is_attempt:
-            return scope, engine.begin(incoming, timeouts)
+            return scope, engine.begin(incoming, timeouts, forwards=forwards)
         try:
             turns = _header_turns(script)
         except ScriptError as err:
@@ -157,7 +165,7 @@ class Scopes:
         if len(calls) > MAX_CALL_SCRIPTS:
             del calls[next(iter(calls))]  # the least recently used
         step = call.step(key_of(incoming.json), incoming.counted_retry, incoming.session)
-        return scope, engine.begin(incoming, timeouts, step=step)
+        return scope, engine.begin(incoming, timeouts, step=step, forwards=forwards)
 
 
 @lru_cache(maxsize=256)
