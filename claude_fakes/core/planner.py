@@ -27,7 +27,7 @@ from .latency import REALISTIC, LatencyModel, Speed, filler_text
 from .messages import Stream, input_tokens, render_message
 from .plan import Head, Pieces, Plan, Response, Send, Slices, Spelled
 from .quota import Quota, RateLimits
-from .replies import ToolUseBlock
+from .replies import ThinkingBlock, ToolUseBlock
 from .request import Incoming
 from .step import OK, Step
 from .tools import forced_tool, offered, output_schema, synthesise
@@ -203,6 +203,25 @@ class Api:
         return self.latency.speed(model) if self.latency is not None else None
 
 
+THOUGHT = "The question is clear; I will answer it directly."
+"""What the fake model thinks when manual thinking is on and the script gave it no thinking of its own."""
+
+
+def _thought_first(reply: replies.Reply, body: Mapping[str, Any]) -> replies.Reply:
+    """``reply``, starting with the model's thinking when the request turns manual thinking on.
+
+    With ``thinking: {"type": "enabled"}`` every reply of the API starts with a thinking block, and the
+    API rejects a tool continuation whose assistant message lost it (:func:`~claude_fakes.core.conversation.
+    thinking_problem`): a fake reply without one would have its client's faithful echo refused on the
+    next turn. Adaptive thinking may be skipped, so its replies are as the script wrote them."""
+    thinking = body.get("thinking")
+    if not (isinstance(thinking, Mapping) and thinking.get("type") == "enabled") or not reply.blocks:
+        return reply
+    if any(isinstance(block, ThinkingBlock) for block in reply.blocks):
+        return reply
+    return replies.thinking(THOUGHT) + reply
+
+
 class _Shaping:
     """One ``POST /v1/messages`` as a fault's shaper sees it (:class:`~claude_fakes.core.catalogue.Shaping`)."""
 
@@ -295,7 +314,7 @@ class _Shaping:
             return recorded.response(split=split, gaps=self._gaps)
         model, max_tokens = str(body["model"]), int(body["max_tokens"])
         speed = api.speed(step, model)
-        reply = self._reply(max_tokens, lead, tail)
+        reply = _thought_first(self._reply(max_tokens, lead, tail), body)
         prompt_tokens = input_tokens(body)
         rendered = render_message(reply, model=model, max_tokens=max_tokens, input_token_count=prompt_tokens,
                                   ids=api.ids, delta_tokens=api.latency.delta_tokens if api.latency else 1,

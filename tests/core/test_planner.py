@@ -302,3 +302,25 @@ def test_an_action_whose_turn_goes_on_ends_with_the_default_text() -> None:
 def test_a_retry_after_of_a_year_is_still_written_as_an_http_date() -> None:
     plan = plan_for("rate_limited(retry_after=31536000, retry_after_date=true)", stream=False)
     assert plan.head is not None and str(plan.head.header("retry-after")).endswith(" GMT")
+
+
+def reply_blocks(plan: Plan) -> list[str]:
+    """The content block types of a JSON reply."""
+    return [block["type"] for block in json.loads(sent(plan))["content"]]
+
+
+@pytest.mark.parametrize(("thinking", "script", "blocks"), [
+    ({"type": "enabled", "budget_tokens": 1024}, "ok", ["thinking", "text"]),
+    ({"type": "enabled", "budget_tokens": 1024}, "tool_use(name=t)", ["thinking", "tool_use"]),
+    ({"type": "enabled", "budget_tokens": 1024}, 'ok(thinking="mine", text=Hi)', ["thinking", "text"]),
+    ({"type": "adaptive"}, "tool_use(name=t)", ["tool_use"]),
+    (None, "ok", ["text"]),
+])
+def test_with_manual_thinking_on_every_reply_starts_with_thinking(
+        thinking: dict[str, Any] | None, script: str, blocks: list[str]) -> None:
+    """As the API's do: a client echoing the reply back then passes the API's check on tool continuations."""
+    (step,) = parse_script(script)
+    fields: dict[str, Any] = {"max_tokens": 2048, "tools": [{"name": "t", "input_schema": {"type": "object"}}]}
+    if thinking is not None:
+        fields["thinking"] = thinking
+    assert reply_blocks(Api().respond(message_request(**fields), step, now=0)) == blocks
