@@ -4,7 +4,7 @@ the whole environment again.
 Every SDK client asks urllib's ``getproxies`` for the proxy variables when it is built (through
 ``anthropic._utils._httpx``; plain httpx and httpx2 clients that trust the environment do the same
 through their ``_utils``), and urllib decodes every variable of the process's environment to find
-them: about 40 µs of the 200 µs a client costs, paid again by every client of an exploration that
+them: about 40 µs of the 190 µs a client cost, paid again by every client of an exploration that
 builds one per run. While a fake is active, those lookups are answered from the last answer for an
 identical environment. Any change to the environment (``monkeypatch.setenv("HTTPS_PROXY", …)``)
 makes it a different environment, which gets urllib's own answer, so a client sees exactly the
