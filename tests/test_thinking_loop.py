@@ -22,6 +22,15 @@ THINKING: Any = {"type": "enabled", "budget_tokens": 1024}
 SCRIPT = "tool_use(name=get_weather); ok"
 
 
+def answered(messages: list[Any], message: Any) -> bool:
+    """Append the reply and its tool results to ``messages``; whether there was a call to answer."""
+    calls = [block for block in message.content if block.type == "tool_use"]
+    messages += [{"role": "assistant", "content": message.content},
+                 {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sunny"}
+                                              for call in calls]}]
+    return bool(calls)
+
+
 def loop(client: anthropic.Anthropic, stream: bool) -> list[list[str]]:
     """Two turns: the call, then the answer after its result; the content types of each reply."""
     messages: list[Any] = [{"role": "user", "content": "Weather in Paris?"}]
@@ -34,12 +43,8 @@ def loop(client: anthropic.Anthropic, stream: bool) -> list[list[str]]:
         else:
             message = client.messages.create(**params)
         seen.append([block.type for block in message.content])
-        calls = [block for block in message.content if block.type == "tool_use"]
-        if not calls:
+        if not answered(messages, message):
             break
-        messages += [{"role": "assistant", "content": message.content},
-                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sunny"}
-                                                  for call in calls]}]
     return seen
 
 
@@ -50,12 +55,8 @@ async def loop_async(client: anthropic.AsyncAnthropic) -> list[list[str]]:
         message = await client.messages.create(model=MODEL, max_tokens=4096, thinking=THINKING, tools=TOOLS,
                                                 messages=messages)
         seen.append([block.type for block in message.content])
-        calls = [block for block in message.content if block.type == "tool_use"]
-        if not calls:
+        if not answered(messages, message):
             break
-        messages += [{"role": "assistant", "content": message.content},
-                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sunny"}
-                                                  for call in calls]}]
     return seen
 
 
