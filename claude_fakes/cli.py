@@ -179,11 +179,15 @@ async def _serve(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> N
                            if value is not None}, **tapes)
     await server.start()
     try:
+        # The URL first, whatever else is said: a script reads the first line of the output as the URL.
+        out.write(server.url + "\n")
+        out.flush()
         if not _loopback(args.host):
             print(f"claude-fakes: warning: serving on {args.host}: the fake API and its admin API "
                   f"({ADMIN_PREFIX}/) are open to that network", file=sys.stderr)
-        out.write(server.url + "\n")
-        out.flush()
+        if args.record:
+            print(f"claude-fakes: recording what {args.cassettes} lacks from "
+                  f"{args.upstream or 'https://api.anthropic.com'}", file=sys.stderr)
         await stop.wait()
     finally:
         await server.close()
@@ -316,9 +320,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         print(f"claude-fakes: {problem}", file=sys.stderr)
         return 2
-    if args.record:
-        print(f"claude-fakes: recording what {args.cassettes} lacks from {args.upstream or 'https://api.anthropic.com'}",
-              file=sys.stderr)
     _large_blocks_go_back()
     # What start-up made (modules, the model table) lives as long as the process: out of the collector's
     # full passes, which otherwise walk it each time (7 ms of every pause) while a request waits.

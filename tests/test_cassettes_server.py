@@ -154,6 +154,20 @@ def test_cli_records_through_the_proxy_then_replays(tmp_path: Path, upstream: Fa
     assert len((folder / "default.jsonl").read_text().splitlines()) == 2
 
 
+def test_the_url_is_the_first_line_even_with_the_recording_notice_on_the_same_stream(tmp_path: Path) -> None:
+    """A script that reads the first line of ``serve 2>&1`` gets the URL; the notice says what is recorded."""
+    process = subprocess.Popen([sys.executable, "-m", "claude_fakes", "serve", "--port", "0", "--quiet",
+                                "--cassettes", str(tmp_path), "--record", "--upstream", "http://127.0.0.1:9"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("http://127.0.0.1:")
+        assert process.stdout.readline() == f"claude-fakes: recording what {tmp_path} lacks from http://127.0.0.1:9\n"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
 def test_cli_refuses_a_broken_cassette_naming_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "default.jsonl").write_text('{"claude_fakes_cassette": 1}\n{"key": \n')
     result = cli("serve", "--cassettes", str(tmp_path))

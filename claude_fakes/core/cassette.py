@@ -473,15 +473,23 @@ def _show(value: Any) -> str:
 
 
 def shape(recorded: Recorded) -> dict[str, Any]:
-    """What a recorded answer's shape is, for :func:`drift`: status, event types, stop reason, the
-    usage fields, and the names of its headers."""
+    """What a recorded answer's shape is, for :func:`drift`: status, event types, the content blocks'
+    and deltas' types, stop reason, the usage fields, and the names of its headers. Values (the words,
+    the counts) are not shape: a re-recording writes other words."""
     events: list[str] = []
+    blocks: list[str] = []
     stop: Any = None
     usage: set[str] = set()
     for data in _messages(recorded):
         kind = data.get("type")
+        inner = data.get("content_block") if kind == "content_block_start" else (
+            data.get("delta") if kind == "content_block_delta" else None)
+        if isinstance(inner, Mapping) and isinstance(inner.get("type"), str):
+            kind = f"{kind}:{inner['type']}"  # a thinking block where a text block was is drift
         if isinstance(kind, str) and (not events or events[-1] != kind):
             events.append(kind)  # a longer answer has more deltas: a run of one type is one entry
+        content = data.get("content") if kind == "message" else None
+        blocks += [str(block.get("type")) for block in content or () if isinstance(block, Mapping)]
         message = data.get("message") if kind == "message_start" else data
         delta = data.get("delta") if kind == "message_delta" else None
         for holder in (message, delta):
@@ -491,7 +499,7 @@ def shape(recorded: Recorded) -> dict[str, Any]:
             found = holder.get("usage") if isinstance(holder, Mapping) else None
             if isinstance(found, Mapping):
                 usage |= set(found)
-    return {"status": recorded.status, "events": events, "stop_reason": stop, "usage": sorted(usage),
+    return {"status": recorded.status, "events": events, "blocks": blocks, "stop_reason": stop, "usage": sorted(usage),
             "headers": sorted({name for name, _ in recorded.headers if not name.endswith(("-remaining", "-reset"))})}
 
 
@@ -533,7 +541,7 @@ def drift(old: Cassette, new: Cassette) -> list[str]:
             continue
         label += f", {new.name}:{other.line})"
         before, after = shape(recorded), shape(other)
-        for name in ("status", "events", "stop_reason", "usage", "headers"):
+        for name in ("status", "events", "blocks", "stop_reason", "usage", "headers"):
             if before[name] != after[name]:
                 found.append(f"{label}: {name} {_show(before[name])} != {_show(after[name])}")
     found += [f"turn {recorded.key[:12]} ({new.name}:{recorded.line}): not in {old.name}"

@@ -16,6 +16,7 @@ from claude_fakes.core.cassette import (
     key_of,
     normalise,
     request_of,
+    shape,
 )
 from claude_fakes.core.plan import CUT, END, Cursor, Head, Plan, Send, Wait
 from claude_fakes.wire.eventstream import CONTENT_TYPE as EVENTSTREAM
@@ -126,6 +127,7 @@ def test_a_json_body_replays_whole_or_in_pieces():
     plan = exchange.response(split=False, gaps=True).whole()
     assert plan.actions[0] == Wait(2.0) and json.loads(plan.actions[2].data) == message
     assert exchange.response(split=True, gaps=False).until(3, CUT).actions[-1] is CUT
+    assert shape(exchange)["blocks"] == ["text"], "drift compares a JSON answer's block types too"
 
 
 def test_volatile_values_do_not_change_a_key():
@@ -202,3 +204,19 @@ def test_drift_sees_event_types_stop_reasons_usage_and_headers():
     found = drift(old, new)
     assert any("stop_reason" in line and '"end_turn" != "max_tokens"' in line for line in found)
     assert any("usage" in line and "cache_read_input_tokens" in line for line in found)
+
+
+def test_drift_sees_a_block_of_another_type_but_not_other_words_or_counts():
+    text = [EVENTS[0], EVENTS[1],
+            b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+            b'"content_block":{"type":"text","text":""}}\n\n',
+            b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+            b'"delta":{"type":"text_delta","text":"Hi"}}\n\n', *EVENTS[4:]]
+    old = Cassette.parse(cassette_text(recorded(events=text)), "old.jsonl")
+    reworded = [event.replace(b'"Hi"', b'"Hello there"').replace(b'"output_tokens":2', b'"output_tokens":4')
+                for event in text]
+    assert drift(old, Cassette.parse(cassette_text(recorded(events=reworded)), "new.jsonl")) == []
+    thinking = [event.replace(b'"type":"text","text"', b'"type":"thinking","thinking"')
+                .replace(b'"text_delta","text"', b'"thinking_delta","thinking"') for event in text]
+    found = drift(old, Cassette.parse(cassette_text(recorded(events=thinking)), "new.jsonl"))
+    assert len(found) == 1 and "content_block_start:text" in found[0] and "content_block_start:thinking" in found[0]
