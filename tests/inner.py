@@ -22,7 +22,8 @@ REQUEST = dict(model="claude-sonnet-4-6", max_tokens=100, messages=[{"role": "us
 
 
 def ask():
-    return anthropic.Anthropic().messages.create(**REQUEST)
+    with anthropic.Anthropic() as client:  # closed: a recording run's connection must not outlive the test
+        return client.messages.create(**REQUEST)
 """
 """The top of a user's test module: the SDK, a request, and ``ask()`` making one call."""
 

@@ -57,7 +57,7 @@ def test_faults_apply_to_the_recording_and_every_parametrization_shares_it(pytes
 @pytest.mark.claude_cassette(upstream=UPSTREAM)
 @pytest.mark.claude_faults("ok", "overloaded*2, ok", "drop(after=3), ok")
 def test_streamed(claude_fake):
-    with anthropic.Anthropic().messages.stream(**REQUEST) as stream:
+    with anthropic.Anthropic() as client, client.messages.stream(**REQUEST) as stream:
         assert stream.get_final_text() == "recorded words"
 """
     record(pytester, body.replace('"overloaded*2, ok", "drop(after=3), ok"', ""), "--claude-record=once") \
@@ -115,7 +115,7 @@ def test_exploring_over_a_recorded_conversation(pytester: pytest.Pytester, upstr
 @pytest.mark.claude_explore(faults=["overloaded", "drop(after=*)"], attempts=1)
 def test_explored(claude_fake):
     try:
-        with anthropic.Anthropic().messages.stream(**REQUEST) as stream:
+        with anthropic.Anthropic() as client, client.messages.stream(**REQUEST) as stream:
             text = stream.get_final_text()
     except anthropic.APIError:
         return
@@ -124,7 +124,7 @@ def test_explored(claude_fake):
     recorded = """
 @pytest.mark.claude_cassette(upstream=UPSTREAM)
 def test_explored(claude_fake):
-    with anthropic.Anthropic().messages.stream(**REQUEST) as stream:
+    with anthropic.Anthropic() as client, client.messages.stream(**REQUEST) as stream:
         assert stream.get_final_text() == "recorded words"
 """
     record(pytester, recorded, "--claude-record=once").assert_outcomes(passed=1)
