@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from .inner import USER_HEADER
 from .inner import run_user_tests as run
 
 
@@ -21,15 +22,18 @@ def test_claims_a_529(claude_fake):
 
 
 def test_assert_attempts_points_at_the_users_line_with_the_timeline_once(pytester: pytest.Pytester) -> None:
-    result = run(pytester, """
+    body = """
 def test_counts(claude_fake):
     claude_fake.script("overloaded, ok")
     ask()
     claude_fake.assert_attempts(3)
-""", "--tb=short")
+"""
+    result = run(pytester, body, "--tb=short")
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
-    result.stdout.fnmatch_lines(["test_inner.py:13: in test_counts", "*claude_fake.assert_attempts(3)",
+    # pytester writes the module without its leading blank lines
+    line = (USER_HEADER + body).lstrip("\n").splitlines().index("    claude_fake.assert_attempts(3)") + 1
+    result.stdout.fnmatch_lines([f"test_inner.py:{line}: in test_counts", "*claude_fake.assert_attempts(3)",
                                  "E   AssertionError: expected 3 attempt(s), the fake saw 2"])
     assert "claude_fakes/core/assertions.py" not in output
     report = output.split("short test summary info")[0]  # under CI=true pytest repeats the message there
