@@ -17,6 +17,7 @@ import importlib
 import time
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NoReturn
@@ -235,11 +236,8 @@ def handle(
     if run.recording is not None:
         assert forward is not None
         started = _real()
-        try:
+        with _upstream_failures(run, lib.__name__, started):
             response = forward.send(_upstream_request(lib, request, api_path, body, forward.upstream))
-        except Exception as err:
-            run.upstream_end(False, _real() - started, f"{lib.__name__}.{type(err).__name__}")
-            raise
         return _recorded_response(lib, run, response, started)
     return PlanRun(run, lib, request, errors).response()
 
@@ -257,11 +255,8 @@ async def handle_async(
     if run.recording is not None:
         assert forward is not None
         started = _real()
-        try:
+        with _upstream_failures(run, lib.__name__, started):
             response = await forward.send(_upstream_request(lib, request, api_path, body, forward.upstream))
-        except Exception as err:
-            run.upstream_end(False, _real() - started, f"{lib.__name__}.{type(err).__name__}")
-            raise
         return _recorded_response(lib, run, response, started)
     return await PlanRun(run, lib, request, errors, waiter).response_async()
 
@@ -280,6 +275,18 @@ def _upstream_request(lib: types.ModuleType, request: Any, api_path: str, body: 
     return lib.Request(request.method, url, headers=headers, content=body, extensions=request.extensions)
 
 
+@contextmanager
+def _upstream_failures(run: Run, library: str, started: float) -> Iterator[None]:
+    """Record a failure of the upstream inside the block (no answer, or a body cut) as the end of the
+    recording, named by the exception the client sees, and let it go on to the client."""
+    try:
+        yield
+    except BaseException as error:
+        name = None if isinstance(error, GeneratorExit) else f"{library}.{type(error).__name__}"
+        run.upstream_end(False, _real() - started, name)
+        raise
+
+
 def _recorded_response(lib: types.ModuleType, run: Run, response: Any, started: float) -> Any:
     """The upstream's response for the client, its body recorded as the client reads it."""
     run.upstream_head(response.status_code, response.headers.multi_items(), _real() - started)
@@ -296,30 +303,20 @@ def recording_class(lib: types.ModuleType) -> type:
         def __init__(self, run: Run, stream: Any, started: float, library: str) -> None:
             self._run, self._stream, self._started, self._library = run, stream, started, library
 
-        def _failed(self, error: BaseException) -> None:
-            name = None if isinstance(error, GeneratorExit) else f"{self._library}.{type(error).__name__}"
-            self._run.upstream_end(False, _real() - self._started, name)
-
         def __iter__(self) -> Iterator[bytes]:
             run, started = self._run, self._started
-            try:
+            with _upstream_failures(run, self._library, started):
                 for chunk in self._stream:
                     run.upstream_data(chunk, _real() - started)
                     yield chunk
-            except BaseException as error:
-                self._failed(error)
-                raise
             run.upstream_end(True, _real() - started)
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
             run, started = self._run, self._started
-            try:
+            with _upstream_failures(run, self._library, started):
                 async for chunk in self._stream:
                     run.upstream_data(chunk, _real() - started)
                     yield chunk
-            except BaseException as error:
-                self._failed(error)
-                raise
             run.upstream_end(True, _real() - started)
 
         def close(self) -> None:
