@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from ..wire.anthropic import ERROR_KINDS, MESSAGE_STOP, PING, Ids, response_headers
 from ..wire.http import JSON_CONTENT_TYPE, http_date, json_bytes
@@ -24,26 +24,84 @@ from . import replies
 from .cassette import Recorded
 from .catalogue import Args
 from .latency import REALISTIC, LatencyModel, Speed, filler_text
+from .memo import Memo
 from .messages import Stream, input_tokens, render_message
-from .plan import Head, Pieces, Plan, Response, Send, Slices, Spelled
+from .plan import TERMINAL, Head, Pieces, Plan, Response, Send, Slices, Spelled, Wait
 from .quota import Quota, RateLimits
 from .replies import ThinkingBlock, ToolUseBlock
 from .request import Incoming
 from .step import OK, Step
 from .tools import forced_tool, offered, output_schema, synthesise
-from .validation import check_body, unknowns
+from .validation import Unknown, check_body, unknowns
 
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+class Remembered(NamedTuple):
+    """What one attempt's planning made and used up."""
+
+    plan: Plan
+    notes: tuple[str, ...]
+    ids: tuple[tuple[str, int], ...]
+    quota: tuple[float | None, int, int]
+
+
+class ApiMemo:
+    """What :class:`Api` worked out about requests, kept across an engine's resets.
+
+    Exploration runs one conversation hundreds of times, on a fake reset before each run: a run's
+    requests are an earlier run's, at the same virtual times, with the same ids and quota still to
+    come, under the same steps. An attempt's plan is a function of exactly those and of the API's
+    settings (seed, latency, models, rate limits), so an attempt planned once is looked up the next
+    time, with the ids and quota it used up and its notes; so is what the checks found in a body
+    that passed them. A change of settings forgets everything. Plans are kept when spelled out in
+    full (no lazy :class:`~claude_fakes.core.plan.Body`) and sending at most :attr:`LARGEST` bytes.
+    """
+
+    ENTRIES = 512
+    LARGEST = 16_384
+
+    def __init__(self) -> None:
+        self.plans: Memo[Remembered] = Memo(self.ENTRIES)
+        self.passed: Memo[tuple[Unknown, ...]] = Memo(self.ENTRIES)
+        """The unknowns of a body that passed the checks, by path, body, betas and checks."""
+        self._settings: tuple[object, ...] = ()
+
+    def of(self, api: Api) -> ApiMemo:
+        """This memo, emptied first if ``api``'s settings are not those it was filled under."""
+        settings = self._settings
+        if (not settings or settings[0] != api.ids.seed or settings[1] is not api.latency
+                or settings[2] is not api.models or settings[3] != api.quota.limits):
+            self.plans.clear()
+            self.passed.clear()
+            self._settings = (api.ids.seed, api.latency, api.models, api.quota.limits)
+        return self
+
+    def keep_plan(self, key: Hashable, remembered: Remembered) -> None:
+        sent = 0
+        for action in remembered.plan.actions:
+            kind = action.__class__
+            if kind is Send:
+                sent += len(action.data)  # type: ignore[union-attr]
+            elif kind is not Head and kind is not Wait and action not in TERMINAL:
+                return
+        if sent <= self.LARGEST:
+            self.plans.put(key, remembered)
+
+
 class Api:
-    """Answers requests the way api.anthropic.com does. Holds only the id sequence."""
+    """Answers requests the way api.anthropic.com does. Holds the id sequence and the quota's count.
+
+    ``memo``: where what it works out is remembered (:class:`ApiMemo`), when the caller keeps one across
+    APIs."""
 
     def __init__(self, seed: int = 0, *, latency: LatencyModel | None = None,
                  rate_limits: RateLimits | None = None, validate: bool = True,
-                 models: ModelTable = DEFAULT_MODELS, api_strict: bool = False) -> None:
+                 models: ModelTable = DEFAULT_MODELS, api_strict: bool = False,
+                 memo: ApiMemo | None = None) -> None:
+        self.memo = memo
         self.ids = Ids(seed)
         self.latency = latency
         self.quota = Quota(rate_limits)
@@ -120,10 +178,16 @@ class Api:
         refusal = platform.model_problem(incoming.endpoint) if self.validate else None
         if refusal is not None:
             return self.error(refusal.kind, refusal.message, status=refusal.status, now=now, platform=platform)
-        problem = check_body(body, path, self.validate, self.models)
-        if problem is not None:
-            return self.error("invalid_request_error", problem, now=now, platform=platform)
-        found = unknowns(body, headers, self.models)
+        memo = self.memo.of(self) if self.memo is not None else None
+        key = (incoming.path, incoming.body, headers.get("anthropic-beta"), self.validate)
+        found = memo.passed.get(key) if memo is not None else None
+        if found is None:
+            problem = check_body(body, path, self.validate, self.models)
+            if problem is not None:
+                return self.error("invalid_request_error", problem, now=now, platform=platform)
+            found = tuple(unknowns(body, headers, self.models))
+            if memo is not None:
+                memo.passed.put(key, found)
         if found and self.api_strict:
             first = found[0]
             return self.error(first.error_type, first.message, status=first.status, now=now, platform=platform)
@@ -169,8 +233,31 @@ class Api:
         platform = incoming.platform
         if incoming.is_attempt:
             step = step or OK
-            shaping = _Shaping(self, incoming.json, step, now, notes, platform, replied, recorded, gaps)
-            return step.fault.shape(shaping, step)
+            memo = self.memo if replied is None and recorded is None else None
+            key: Hashable = None
+            if memo is not None:
+                # Everything the plan depends on: the request's path and body, the step, the time, the
+                # ids and quota still to come (the API's settings are the memo's own check).
+                key = (incoming.path, incoming.body, step, now, self.ids.state(), self.quota.state())
+                try:
+                    hash(key)
+                except TypeError:  # a step argument that cannot be hashed: planned afresh
+                    memo = None
+                found = memo.of(self).plans.get(key) if memo is not None else None
+                if found is not None:
+                    self.ids.restore(found.ids)
+                    self.quota.restore(found.quota)
+                    if notes is not None:
+                        notes += found.notes
+                    return found.plan
+            own: list[str] = []
+            shaping = _Shaping(self, incoming.json, step, now, own, platform, replied, recorded, gaps)
+            plan = step.fault.shape(shaping, step)
+            if notes is not None:
+                notes += own
+            if memo is not None:
+                memo.keep_plan(key, Remembered(plan, tuple(own), self.ids.state(), self.quota.state()))
+            return plan
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)
         if path == "/v1/models":

@@ -59,6 +59,14 @@ class Quota:
         self._requests += 1
         return None
 
+    def state(self) -> tuple[float | None, int, int]:
+        """The window's start and what it has counted: with the limits, every answer to come."""
+        return self._window_start, self._requests, self._tokens
+
+    def restore(self, state: tuple[float | None, int, int]) -> None:
+        """Stand where :meth:`state` said."""
+        self._window_start, self._requests, self._tokens = state
+
     def spend_tokens(self, tokens: int) -> None:
         self._tokens += tokens
 

@@ -29,6 +29,7 @@ from ..core.clock import Clock
 from ..core.gateways import Gateway
 from ..core.journal import EVERY_BODY_WHOLE, Exchange, Journal, JournalBounds, Outcome, format_timeline
 from ..core.latency import LatencyModel
+from ..core.memo import Memo
 from ..core.plan import (
     CUT,
     END,
@@ -45,7 +46,7 @@ from ..core.plan import (
     Send,
     WouldHangForever,
 )
-from ..core.planner import Api
+from ..core.planner import Api, ApiMemo
 from ..core.quota import RateLimits
 from ..core.request import Incoming
 from ..core.script import StepLike, to_turns
@@ -123,8 +124,11 @@ class Engine(Assertions):
         self.rate_limits = rate_limits
         self.models = models_table(models)
         """The models the API knows (the package's table with the ``models`` option merged over it)."""
+        self._plans = ApiMemo()
+        """What the API works out, kept across resets: an exploration's runs repeat each other's requests."""
+        self._turn_keys: Memo[str] = Memo(ApiMemo.ENTRIES)
         self._api = Api(seed, latency=latency, rate_limits=rate_limits, validate=validate, models=self.models,
-                        api_strict=api_strict)
+                        api_strict=api_strict, memo=self._plans)
         self._lock = threading.RLock()
         self._journal = Journal(journal)
         self._attempts = 0
@@ -144,7 +148,8 @@ class Engine(Assertions):
         quotas and threads, and the clock; as a new fake with the same options."""
         with self._lock:
             self._api = Api(self.seed, latency=self.latency, rate_limits=self.rate_limits,
-                            validate=self._api.validate, models=self.models, api_strict=self._api.api_strict)
+                            validate=self._api.validate, models=self.models, api_strict=self._api.api_strict,
+                            memo=self._plans)
             self._journal = Journal(self._journal.bounds)
             self._attempts = 0
             self._script = ScriptState(self._lock)
@@ -285,6 +290,14 @@ class Engine(Assertions):
 
     # -- the executors' side ------------------------------------------------------------------
 
+    def _turn_key(self, served: Incoming) -> str:
+        memo_key = (served.path, served.body)
+        key = self._turn_keys.get(memo_key)
+        if key is None:
+            key = key_of(served.json)
+            self._turn_keys.put(memo_key, key)
+        return key
+
     def begin(
         self, incoming: Incoming, timeout: Mapping[str, float | None], read_timeout: float | None = None,
         rejection: Plan | None = None, step: Step | None = None, forwards: bool = False,
@@ -311,7 +324,7 @@ class Engine(Assertions):
             plan = rejection or api.reject(served, now=now, notes=notes)
             step = None
             route = None
-            key = key_of(served.json) if attempt else ""
+            key = self._turn_key(served) if attempt else ""
             if plan is None and thread is not None and thread.error is not None:
                 error = thread.error
                 plan = api.error(error.error_type, error.message, status=error.status, now=now,

@@ -183,6 +183,18 @@ class Ids:
         self._seed = seed
         self._counters: dict[str, int] = {}
 
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    def state(self) -> tuple[tuple[str, int], ...]:
+        """Where each sequence stands: with the seed, every id to come."""
+        return tuple(self._counters.items())
+
+    def restore(self, state: tuple[tuple[str, int], ...]) -> None:
+        """Stand where :meth:`state` said."""
+        self._counters = dict(state)
+
     def _token(self, kind: str, length: int) -> str:
         n = self._counters.get(kind, 0)
         self._counters[kind] = n + 1

@@ -9,7 +9,7 @@ import pytest
 
 from claude_fakes.core.latency import REALISTIC
 from claude_fakes.core.plan import CUT, END, REFUSE, Body, Cursor, Head, Plan, Send, Wait
-from claude_fakes.core.planner import Api
+from claude_fakes.core.planner import Api, ApiMemo
 from claude_fakes.core.request import Incoming
 from claude_fakes.core.script import parse_script
 from claude_fakes.core.step import OK, Step
@@ -324,3 +324,73 @@ def test_with_manual_thinking_on_every_reply_starts_with_thinking(
     if thinking is not None:
         fields["thinking"] = thinking
     assert reply_blocks(Api().respond(message_request(**fields), step, now=0)) == blocks
+
+
+def _attempts(api: Api, steps: list[Step], notes: list[str]) -> list[Plan]:
+    """Three requests of a conversation, each under its step, at the times a client would send them."""
+    requests = [message_request(stream=True), message_request(), message_request(stream=True, tools=[
+        {"name": "look", "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}}}])]
+    return [api.respond(request, step, now=float(index), notes=notes)
+            for index, (request, step) in enumerate(zip(requests, steps, strict=True))]
+
+
+def test_a_remembered_plan_is_the_plan_and_uses_up_the_same_ids_and_quota() -> None:
+    steps = [Step.make("drop", after=2), Step.make("overloaded"), Step.make("tool_use", name="elsewhere")]
+    fresh_notes: list[str] = []
+    fresh = Api(seed=3)
+    expected = _attempts(fresh, steps, fresh_notes)
+    memo = ApiMemo()
+    first = Api(seed=3, memo=memo)
+    _attempts(first, steps, [])
+    again, notes = Api(seed=3, memo=memo), []  # a reset engine's next API, with the memo kept
+    assert _attempts(again, steps, notes) == expected
+    assert len(memo.plans) == 3
+    assert notes == fresh_notes == ["tool 'elsewhere' is not among the request's tools: input {}"]
+    assert (again.ids.state(), again.quota.state()) == (fresh.ids.state(), fresh.quota.state())
+    assert again.ids.message() == fresh.ids.message()
+
+
+def test_an_attempt_at_another_time_or_with_other_ids_to_come_is_planned_afresh() -> None:
+    memo = ApiMemo()
+    api = Api(memo=memo)
+    api.respond(message_request(), OK, now=0)
+    later = Api(memo=memo).respond(message_request(), OK, now=5)
+    other_ids = Api(memo=memo)
+    other_ids.ids.message()
+    assert Api().ids.message() != other_ids.ids.message()
+    assert len(memo.plans) == 2
+    assert later == Api().respond(message_request(), OK, now=5)
+
+
+def test_other_settings_forget_what_was_remembered() -> None:
+    memo = ApiMemo()
+    Api(memo=memo).respond(message_request(stream=True), OK, now=0)
+    paced = Api(memo=memo, latency=REALISTIC).respond(message_request(stream=True), OK, now=0)
+    assert paced == Api(latency=REALISTIC).respond(message_request(stream=True), OK, now=0)
+    assert any(isinstance(action, Wait) for action in paced.actions)
+    assert len(memo.plans) == 1
+
+
+def test_a_long_reply_and_a_step_argument_that_cannot_be_hashed_are_not_kept() -> None:
+    memo = ApiMemo()
+    api = Api(memo=memo, validate=False)
+    long = Step.make("ok", text="word " * 5_000)
+    assert len(sent(api.respond(message_request(max_tokens=20_000), long, now=0))) > ApiMemo.LARGEST
+    unhashable = Step("api_error", (*Step.make("api_error").args, ("extra", ["not", "hashable"])))
+    with pytest.raises(TypeError):
+        hash(unhashable)
+    assert api.respond(message_request(), unhashable, now=0).head.status == 500  # type: ignore[union-attr]
+    assert len(memo.plans) == 0
+
+
+def test_the_checks_a_body_passed_are_remembered_with_its_notes() -> None:
+    memo = ApiMemo()
+    request = message_request(headers={**HEADERS, "anthropic-beta": "a-beta-from-next-month"}, colour="blue")
+    notes: list[str] = []
+    assert Api(memo=memo).reject(request, now=0, notes=notes) is None
+    again: list[str] = []
+    assert Api(memo=memo).reject(request, now=0, notes=again) is None
+    assert again == notes == ["unknown beta 'a-beta-from-next-month'", "unknown field 'colour'"]
+    assert len(memo.passed) == 1
+    strict = Api(memo=memo, api_strict=True).reject(request, now=0)
+    assert error_of(strict)[:2] == (400, "invalid_request_error")
