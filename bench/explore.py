@@ -24,6 +24,7 @@ No number here is asserted anywhere.
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import importlib
 import sys
@@ -141,7 +142,14 @@ class Replay(HTTP.SyncByteStream):  # type: ignore[misc]
     def __iter__(self) -> Any:
         yield from self.chunks
         if self.error is not None:
-            raise self.error
+            raise fresh(self.error)
+
+
+def fresh(error: Exception) -> Exception:
+    """A copy of a recorded error to raise: raised in the SDK's retry loop, an exception takes the one being
+    handled as its context and keeps its traceback's frames; the recorded object, raised again round after
+    round, would chain them all (120,000 objects a round: the collector's passes grew with them)."""
+    return copy.copy(error).with_traceback(None)
 
 
 def record(body: Callable[[anthropic.Anthropic], None], space: Space,
@@ -202,7 +210,7 @@ def replay_time(body: Callable[[anthropic.Anthropic], None], runs: int, answers:
         item = answers[position[0] % len(answers)]
         position[0] += 1
         if isinstance(item, Exception):
-            raise item
+            raise fresh(item)
         return replayed(request, item)
 
     client = anthropic.Anthropic(api_key="k", http_client=HTTP.Client(transport=HTTP.MockTransport(answer)))

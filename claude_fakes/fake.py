@@ -8,7 +8,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from types import TracebackType
 from typing import Any
 
@@ -224,6 +224,11 @@ class ClaudeFake(Assertions):
         quotas) and start the clock and the SDK's jitter over: as a new fake with the same options."""
         self._engine.reset()
         self._jitter.seed(self.seed)
+
+    def _remembering(self) -> AbstractContextManager[None]:
+        """What an exploration wraps its runs in: the API's work kept across resets (see
+        :meth:`~claude_fakes.engine.Engine.remembering`)."""
+        return self._engine.remembering()
 
     # -- options ------------------------------------------------------------------------------
 

@@ -160,10 +160,10 @@ def answered(messages: Sequence[Any]) -> list[tuple[str, str]]:
             for message in messages for _, block in _results(message)]
 
 
-def duplicate_results(messages: Sequence[Any]) -> list[str]:
-    """``tool_use`` ids that one history answers more than once."""
+def duplicate_results(answers: Sequence[tuple[str, str]]) -> list[str]:
+    """``tool_use`` ids that one history's ``answers`` (:func:`answered`) answer more than once."""
     seen: dict[str, int] = {}
-    for tool_id, _ in answered(messages):
+    for tool_id, _ in answers:
         seen[tool_id] = seen.get(tool_id, 0) + 1
     return [tool_id for tool_id, count in seen.items() if count > 1]
 

@@ -49,7 +49,7 @@ class Remembered(NamedTuple):
 
 
 class ApiMemo:
-    """What :class:`Api` worked out about requests, kept across an engine's resets.
+    """What :class:`Api` worked out about requests, kept across an engine's resets while it explores.
 
     Exploration runs one conversation hundreds of times, on a fake reset before each run: a run's
     requests are an earlier run's, at the same virtual times, with the same ids and quota still to
@@ -57,15 +57,17 @@ class ApiMemo:
     settings (seed, latency, models, rate limits), so an attempt planned once is looked up the next
     time, with the ids and quota it used up and its notes; so is what the checks found in a body
     that passed them. A change of settings forgets everything. Plans are kept when spelled out in
-    full (no lazy :class:`~claude_fakes.core.plan.Body`) and sending at most :attr:`LARGEST` bytes.
+    full (no lazy :class:`~claude_fakes.core.plan.Body`) and sending at most :attr:`LARGEST` bytes;
+    each table holds at most :attr:`ENTRIES` entries and :attr:`BUDGET` bytes of bodies and plans.
     """
 
     ENTRIES = 512
+    BUDGET = 4 << 20
     LARGEST = 16_384
 
     def __init__(self) -> None:
-        self.plans: Memo[Remembered] = Memo(self.ENTRIES)
-        self.passed: Memo[tuple[Unknown, ...]] = Memo(self.ENTRIES)
+        self.plans: Memo[Remembered] = Memo(self.ENTRIES, self.BUDGET)
+        self.passed: Memo[tuple[Unknown, ...]] = Memo(self.ENTRIES, self.BUDGET)
         """The unknowns of a body that passed the checks, by path, body, betas and checks."""
         self._settings: tuple[object, ...] = ()
 
@@ -79,7 +81,7 @@ class ApiMemo:
             self._settings = (api.ids.seed, api.latency, api.models, api.quota.limits)
         return self
 
-    def keep_plan(self, key: Hashable, remembered: Remembered) -> None:
+    def keep_plan(self, key: Hashable, body: bytes, remembered: Remembered) -> None:
         sent = 0
         for action in remembered.plan.actions:
             kind = action.__class__
@@ -88,7 +90,7 @@ class ApiMemo:
             elif kind is not Head and kind is not Wait and action not in TERMINAL:
                 return
         if sent <= self.LARGEST:
-            self.plans.put(key, remembered)
+            self.plans.put(key, remembered, len(body) + sent)
 
 
 class Api:
@@ -187,7 +189,7 @@ class Api:
                 return self.error("invalid_request_error", problem, now=now, platform=platform)
             found = tuple(unknowns(body, headers, self.models))
             if memo is not None:
-                memo.passed.put(key, found)
+                memo.passed.put(key, found, len(incoming.body))
         if found and self.api_strict:
             first = found[0]
             return self.error(first.error_type, first.message, status=first.status, now=now, platform=platform)
@@ -240,10 +242,9 @@ class Api:
                 # ids and quota still to come (the API's settings are the memo's own check).
                 key = (incoming.path, incoming.body, step, now, self.ids.state(), self.quota.state())
                 try:
-                    hash(key)
+                    found = memo.of(self).plans.get(key)
                 except TypeError:  # a step argument that cannot be hashed: planned afresh
-                    memo = None
-                found = memo.of(self).plans.get(key) if memo is not None else None
+                    memo = found = None
                 if found is not None:
                     self.ids.restore(found.ids)
                     self.quota.restore(found.quota)
@@ -256,7 +257,7 @@ class Api:
             if notes is not None:
                 notes += own
             if memo is not None:
-                memo.keep_plan(key, Remembered(plan, tuple(own), self.ids.state(), self.quota.state()))
+                memo.keep_plan(key, incoming.body, Remembered(plan, tuple(own), self.ids.state(), self.quota.state()))
             return plan
         if path.endswith("/count_tokens"):
             return self._json({"input_tokens": input_tokens(incoming.json)}, now, platform)

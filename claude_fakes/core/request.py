@@ -9,8 +9,9 @@ from functools import cached_property
 from typing import Any
 
 from ..wire.platforms import MESSAGES_PATH, Endpoint, Platform, endpoint_of
+from .memo import Memo
 
-__all__ = ["SESSION_HEADER", "Incoming"]
+__all__ = ["SESSION_HEADER", "Incoming", "parsed_once"]
 
 SESSION_HEADER = "x-claude-code-session-id"
 """Claude Code's (and so the Agent SDKs') session, on every request it makes: what keeps concurrent agent
@@ -76,3 +77,20 @@ class Incoming:
         """The Messages request: the body, with what a platform's path carries (model, stream) added."""
         endpoint = self.endpoint
         return endpoint.platform.messages_json(self.body_json, endpoint)
+
+
+PARSED_WEIGHT = 8
+"""What a parsed body holds in objects, per byte of the body (five to ten times its bytes)."""
+
+
+def parsed_once(incoming: Incoming, memo: Memo[Any]) -> None:
+    """Have ``incoming`` read its body from ``memo`` where an equal body was parsed before, or keep its own
+    there: an exploration's runs send the same bodies again and again. Equal bodies then share one
+    parsed object, which nothing may change."""
+    if "body_json" in incoming.__dict__:
+        return
+    parsed = memo.get(incoming.body)
+    if parsed is None:
+        memo.put(incoming.body, incoming.body_json, PARSED_WEIGHT * len(incoming.body))
+    else:
+        incoming.__dict__["body_json"] = parsed  # what the cached property would have stored

@@ -362,8 +362,8 @@ def _duplicate_results(attempts: Sequence[Exchange]) -> list[Finding]:
     reported: set[str] = set()
     first_answer: dict[str, tuple[str, Exchange]] = {}
     for exchange in attempts:
-        messages = _messages(exchange)
-        for tool_id in duplicate_results(messages):
+        answers = answered(_messages(exchange))
+        for tool_id in duplicate_results(answers):
             if tool_id not in reported:
                 reported.add(tool_id)
                 findings.append(Finding(
@@ -371,7 +371,7 @@ def _duplicate_results(attempts: Sequence[Exchange]) -> list[Finding]:
                     f"attempt #{exchange.attempt} (turn {exchange.turn}) answers tool call {tool_id} twice in one "
                     "history: the tool's result was appended again",
                 ))
-        for tool_id, content in answered(messages):
+        for tool_id, content in answers:
             earlier = first_answer.setdefault(tool_id, (content, exchange))
             if earlier[0] != content and tool_id not in reported:
                 reported.add(tool_id)

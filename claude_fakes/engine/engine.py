@@ -13,11 +13,12 @@ status and headers, the events delivered, and how it ended, through the one tabl
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -48,7 +49,7 @@ from ..core.plan import (
 )
 from ..core.planner import Api, ApiMemo
 from ..core.quota import RateLimits
-from ..core.request import Incoming
+from ..core.request import Incoming, parsed_once
 from ..core.script import StepLike, to_turns
 from ..core.secrets import REDACTED, SECRET_WORDS, is_secret, redact
 from ..core.step import Step, pick_chaos
@@ -124,11 +125,11 @@ class Engine(Assertions):
         self.rate_limits = rate_limits
         self.models = models_table(models)
         """The models the API knows (the package's table with the ``models`` option merged over it)."""
-        self._plans = ApiMemo()
-        """What the API works out, kept across resets: an exploration's runs repeat each other's requests."""
-        self._turn_keys: Memo[str] = Memo(ApiMemo.ENTRIES)
+        self._memo: ApiMemo | None = None
+        self._turn_keys: Memo[str] | None = None
+        self._bodies: Memo[Any] | None = None
         self._api = Api(seed, latency=latency, rate_limits=rate_limits, validate=validate, models=self.models,
-                        api_strict=api_strict, memo=self._plans)
+                        api_strict=api_strict)
         self._lock = threading.RLock()
         self._journal = Journal(journal)
         self._attempts = 0
@@ -149,7 +150,7 @@ class Engine(Assertions):
         with self._lock:
             self._api = Api(self.seed, latency=self.latency, rate_limits=self.rate_limits,
                             validate=self._api.validate, models=self.models, api_strict=self._api.api_strict,
-                            memo=self._plans)
+                            memo=self._memo)
             self._journal = Journal(self._journal.bounds)
             self._attempts = 0
             self._script = ScriptState(self._lock)
@@ -290,12 +291,32 @@ class Engine(Assertions):
 
     # -- the executors' side ------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Remember what the API works out (:class:`~claude_fakes.core.planner.ApiMemo`), each body parsed
+        and its turn key until the block ends, across resets: for an exploration, whose runs repeat each
+        other's requests. Equal bodies then share one parsed object, the journal's JSON included.
+        Elsewhere requests seldom repeat, and a memo would only hold their bodies."""
+        with self._lock:
+            self._memo = self._api.memo = ApiMemo()
+            self._turn_keys = Memo(ApiMemo.ENTRIES, ApiMemo.BUDGET)
+            self._bodies = Memo(ApiMemo.ENTRIES, ApiMemo.BUDGET)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._memo = self._api.memo = None
+                self._turn_keys = self._bodies = None
+
     def _turn_key(self, served: Incoming) -> str:
+        memo = self._turn_keys
+        if memo is None:
+            return key_of(served.json)
         memo_key = (served.path, served.body)
-        key = self._turn_keys.get(memo_key)
+        key = memo.get(memo_key)
         if key is None:
             key = key_of(served.json)
-            self._turn_keys.put(memo_key, key)
+            memo.put(memo_key, key, len(served.body) + len(key))
         return key
 
     def begin(
@@ -316,6 +337,8 @@ class Engine(Assertions):
             api = self._api
             attempt = incoming.is_attempt
             platform = incoming.platform
+            if self._bodies is not None:
+                parsed_once(incoming, self._bodies)
             body = incoming.json
             # Threads are the Anthropic API's: the rest of the exchange sees the whole conversation.
             thread = self._threads.resolve(body, now) if attempt and platform is ANTHROPIC else None

@@ -47,7 +47,7 @@ def incoming_from(request: Any, api_path: str, body: bytes) -> Incoming:
         method=request.method,
         path=api_path,
         query=dict(request.url.params.multi_items()) if request.url.query else {},
-        headers={key.lower(): value for key, value in request.headers.items()},
+        headers=dict(request.headers.items()),  # httpx and httpx2 give the names lower-cased
         body=body,
     )
 

@@ -39,6 +39,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
@@ -73,7 +74,11 @@ def _masked(message: str) -> str:
 
 
 class Explorable(Protocol):
-    """What an exploration needs of a fake (:class:`~claude_fakes.ClaudeFake` is one)."""
+    """What an exploration needs of a fake (:class:`~claude_fakes.ClaudeFake` is one).
+
+    A fake may also have ``_remembering()``, a context manager the exploration runs in: while it is
+    open, what the fake works out for a request is kept across resets, as the runs repeat requests.
+    """
 
     strict: bool
 
@@ -666,56 +671,58 @@ def explore(
         raise ScriptError(f"explore: limit= takes a whole number >= 1, got {limit!r}")
     strict = fake.strict
     fake.strict = False  # a schedule's later steps may go unused: the code may stop early
+    remembering: Callable[[], AbstractContextManager[None]] = getattr(fake, "_remembering", nullcontext)
     try:
-        if space.cuts:
-            space = space.bounded(probe(fake, fn, space, drain))
-        indices, total, exhaustive = _indices(space, limit, samples, seed)
-        if shard is not None:
-            number, count = shard
-            indices = (index for position, index in enumerate(indices) if position % count == number - 1)
-            total = len(range(number - 1, total, count))
-        done = runs = equivalent = 0
-        worst = 0.0
-        outcomes: Counter[str] = Counter()
-        failures: list[Trial] = []
-        simplest: dict[Raised, Trial] = {}
-        counts: Counter[Raised] = Counter()
-        findings: Counter[str] = Counter()
-        examples: dict[str, tuple[int, tuple[Step, ...]]] = {}
-        met_slots: set[int] = set()
-        met_choices: set[int] = set()
-        seen = _Runs()
-        if progress is not None:
-            progress(0, total)
-        for index in indices:
-            done += 1
-            picks = space.picks(index)
-            if seen.covers(picks):
-                equivalent += 1
-            else:
-                run = run_schedule(fake, fn, space, tuple(o[p] for o, p in zip(space.options, picks, strict=True)),
-                                   drain=drain)
-                seen.add(picks, run.reached)
-                runs += 1
-                worst = max(worst, run.elapsed)
-                outcomes[run.outcome] += 1
-                met_slots.update(run.met)
-                met_choices.update(space.owners[slot][picks[slot]] for slot in run.met)
-                for code in dict.fromkeys(finding.code for finding in run.findings):
-                    findings[code] += 1
-                    if code not in examples or run.faults < examples[code][0]:
-                        examples[code] = (run.faults, run.schedule)
-                if run.raised is not None:
-                    failures.append(run)
-                    counts[run.raised] += 1
-                    if run.raised not in simplest or run.faults < simplest[run.raised].faults:
-                        simplest[run.raised] = run
+        with remembering():
+            if space.cuts:
+                space = space.bounded(probe(fake, fn, space, drain))
+            indices, total, exhaustive = _indices(space, limit, samples, seed)
+            if shard is not None:
+                number, count = shard
+                indices = (index for position, index in enumerate(indices) if position % count == number - 1)
+                total = len(range(number - 1, total, count))
+            done = runs = equivalent = 0
+            worst = 0.0
+            outcomes: Counter[str] = Counter()
+            failures: list[Trial] = []
+            simplest: dict[Raised, Trial] = {}
+            counts: Counter[Raised] = Counter()
+            findings: Counter[str] = Counter()
+            examples: dict[str, tuple[int, tuple[Step, ...]]] = {}
+            met_slots: set[int] = set()
+            met_choices: set[int] = set()
+            seen = _Runs()
             if progress is not None:
-                progress(done, total)
-        ordered = sorted(simplest.items(), key=lambda item: item[1].faults)
-        distinct = [_shrunk(fake, fn, space, raised, trial, counts[raised], number < SHRUNK_FAILURES, drain)
-                    for number, (raised, trial) in enumerate(ordered)]
-        fake.reset()
+                progress(0, total)
+            for index in indices:
+                done += 1
+                picks = space.picks(index)
+                if seen.covers(picks):
+                    equivalent += 1
+                else:
+                    run = run_schedule(fake, fn, space, tuple(o[p] for o, p in zip(space.options, picks, strict=True)),
+                                       drain=drain)
+                    seen.add(picks, run.reached)
+                    runs += 1
+                    worst = max(worst, run.elapsed)
+                    outcomes[run.outcome] += 1
+                    met_slots.update(run.met)
+                    met_choices.update(space.owners[slot][picks[slot]] for slot in run.met)
+                    for code in dict.fromkeys(finding.code for finding in run.findings):
+                        findings[code] += 1
+                        if code not in examples or run.faults < examples[code][0]:
+                            examples[code] = (run.faults, run.schedule)
+                    if run.raised is not None:
+                        failures.append(run)
+                        counts[run.raised] += 1
+                        if run.raised not in simplest or run.faults < simplest[run.raised].faults:
+                            simplest[run.raised] = run
+                if progress is not None:
+                    progress(done, total)
+            ordered = sorted(simplest.items(), key=lambda item: item[1].faults)
+            distinct = [_shrunk(fake, fn, space, raised, trial, counts[raised], number < SHRUNK_FAILURES, drain)
+                        for number, (raised, trial) in enumerate(ordered)]
+            fake.reset()
     finally:
         fake.strict = strict
     # Only a whole space shows that something is never reached; a sample or a shard may just miss it.

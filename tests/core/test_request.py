@@ -3,9 +3,12 @@ platform, and the Messages request it carries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from claude_fakes.core.request import Incoming
+from claude_fakes.core.memo import Memo
+from claude_fakes.core.request import Incoming, parsed_once
 from claude_fakes.wire.platforms import ANTHROPIC, BEDROCK, VERTEX
 
 
@@ -36,3 +39,17 @@ def test_a_vertex_path_names_the_model_and_the_body_keeps_its_own_stream() -> No
     path = "/v1/projects/p/locations/l/publishers/anthropic/models/claude-x:streamRawPredict"
     request = Incoming("POST", path, body=b'{"anthropic_version": "vertex-2023-10-16", "stream": true}')
     assert request.json == {"anthropic_version": "vertex-2023-10-16", "stream": True, "model": "claude-x"}
+
+
+def test_parsed_once_shares_one_parse_among_equal_bodies_and_leaves_a_parsed_one_alone() -> None:
+    memo: Memo[Any] = Memo(8, 1 << 20)
+    body = b'{"model": "m", "messages": []}'
+    first, second, other = (Incoming("POST", "/v1/messages", body=data) for data in (body, bytes(body), b"{}"))
+    for incoming in (first, second, other):
+        parsed_once(incoming, memo)
+    assert second.body_json is first.body_json == {"model": "m", "messages": []}
+    assert other.body_json == {} and len(memo) == 2
+    parsed = Incoming("POST", "/v1/messages", body=body)
+    own = parsed.body_json
+    parsed_once(parsed, memo)
+    assert parsed.body_json is own is not first.body_json

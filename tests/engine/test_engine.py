@@ -413,3 +413,25 @@ def test_a_route_keeps_agent_sessions_apart_too() -> None:
     for session in ("s1", "s2", "s1", "s2"):
         serve(engine, in_session(session))
     assert [exchange.status for exchange in engine.journal] == [529, 529, 200, 200]
+
+
+def _runs_of(engine: Engine) -> list[tuple[tuple[Any, ...], list[str], Any]]:
+    """Two resets' worth of a retried, then streamed conversation: each reply's plan, notes and turn."""
+    seen = []
+    for _ in range(2):
+        engine.reset()
+        engine.script("overloaded", "drop(after=1)", "ok")
+        for incoming in (attempt("hi", retry=0), attempt("hi", retry=1, stream=True), attempt("hi", retry=2)):
+            run = serve(engine, incoming)
+            exchange = engine.journal[-1]
+            seen.append((run.plan.actions, exchange.notes, exchange.turn))
+    return seen
+
+
+def test_while_remembering_a_repeated_run_is_served_as_it_was_and_after_it_nothing_is_kept() -> None:
+    plain, remembering = Engine(Clock(), seed=4), Engine(Clock(), seed=4)
+    with remembering.remembering():
+        assert _runs_of(remembering) == _runs_of(plain)
+        assert remembering._memo is not None and len(remembering._memo.plans) == 3
+    assert remembering._memo is None and remembering._api.memo is None
+    assert _runs_of(remembering) == _runs_of(plain)
