@@ -90,7 +90,8 @@ def _http_date(value: str | None) -> float | None:
 def _next_same(attempts: Sequence[Exchange], index: int) -> Exchange | None:
     """The next attempt that repeats attempt ``index``'s request body, if any."""
     body = attempts[index].json
-    return next((later for later in attempts[index + 1 :] if later.json == body), None)
+    # While exploring, equal bodies are one parsed object: identity answers before a walk of both.
+    return next((later for later in attempts[index + 1 :] if later.json is body or later.json == body), None)
 
 
 def transient_stream_error(exchange: Exchange) -> str | None:

@@ -222,6 +222,13 @@ def _read_timeout(request: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _begin(engine: Engine, request: Any, api_path: str, body: bytes, forward: Forward | None) -> Run:
+    """The engine's run for ``request`` (its body read), with the client's timeouts."""
+    timeouts = request.extensions.get("timeout") or {}
+    return engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request),
+                        forwards=forward is not None)
+
+
 def handle(
     engine: Engine, lib: types.ModuleType, request: Any, api_path: str, errors: TransportErrors | None = None,
     forward: Forward | None = None,
@@ -230,9 +237,7 @@ def handle(
     upstream, when the engine's cassette records)."""
     __tracebackhide__ = True
     body = request.read()
-    timeouts = request.extensions.get("timeout") or {}
-    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request),
-                       forwards=forward is not None)
+    run = _begin(engine, request, api_path, body, forward)
     if run.recording is not None:
         assert forward is not None
         started = _real()
@@ -249,9 +254,7 @@ async def handle_async(
     """Serve ``request`` from ``engine`` through an async transport, its silences awaited on ``waiter``."""
     __tracebackhide__ = True
     body = await request.aread()
-    timeouts = request.extensions.get("timeout") or {}
-    run = engine.begin(incoming_from(request, api_path, body), timeouts, _read_timeout(request),
-                       forwards=forward is not None)
+    run = _begin(engine, request, api_path, body, forward)
     if run.recording is not None:
         assert forward is not None
         started = _real()
