@@ -41,9 +41,6 @@ _NAME = "create_ssl_context"
 _TRANSPORTS = ("._transports.default", "httpx_aiohttp.transport")
 """The modules whose transports call it: httpx's and httpx2's own, and the aiohttp transports
 (``httpx-aiohttp``, and its copy inside anthropic), which call it by the library's top-level name."""
-_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE")
-"""What the default recipes read from the environment: httpx's and httpx2's (``trust_env``) and
-``ssl.create_default_context``'s key log."""
 _KEPT = 8
 """The most contexts kept: a suite may point ``SSL_CERT_FILE`` at a new file in every test."""
 
@@ -82,14 +79,27 @@ def _stamp(path: str | None) -> tuple[object, ...] | None:
 
 def _inputs(trust_env: bool) -> _Inputs:
     """Everything besides the library that decides the default context it builds."""
-    variables = tuple(os.environ.get(name) for name in _VARIABLES)
-    return trust_env, variables, tuple(_stamp(path) for path in (*variables[:2], *_bundles()))
+    get = os.environ.get
+    cert_file, cert_dir, key_log = get("SSL_CERT_FILE"), get("SSL_CERT_DIR"), get("SSLKEYLOGFILE")
+    return trust_env, cert_file, cert_dir, key_log, _stamp(cert_file), _stamp(cert_dir), *map(_stamp, _bundles())
+
+
+_C_GETTERS = tuple(ssl.SSLContext.__base__.__dict__[name].__get__ for name in
+                   ("verify_mode", "check_hostname", "verify_flags", "options", "minimum_version", "maximum_version"))
+"""The C context's own getters: plain ints, without the enum each of ``ssl.SSLContext``'s properties
+builds (half the check's cost)."""
 
 
 def _settings(context: ssl.SSLContext) -> tuple[object, ...]:
-    """A context's verification settings as they read back (cheaply: this runs for every client)."""
-    return (context.verify_mode, context.check_hostname, context.verify_flags, context.options,
-            context.minimum_version, context.maximum_version, context.cert_store_stats())
+    """A context's verification settings as they read back (cheaply: this runs for every client).
+
+    A subclass (truststore's, on macOS and Windows) may keep them elsewhere: its own properties are read."""
+    if type(context) is not ssl.SSLContext:
+        return (context.verify_mode, context.check_hostname, context.verify_flags, context.options,
+                context.minimum_version, context.maximum_version, context.cert_store_stats())
+    mode, hostname, flags, options, lowest, highest = _C_GETTERS
+    return (mode(context), hostname(context), flags(context), options(context), lowest(context), highest(context),
+            context.cert_store_stats())
 
 
 def _shared(create: _Create) -> _Create:

@@ -162,3 +162,48 @@ def test_a_context_changed_in_place_is_not_handed_out_again(name: str) -> None:
 
     assert later is not changed
     assert (later.verify_mode, later.check_hostname) == (ssl.CERT_REQUIRED, True)
+
+
+def _strict_flags(context: ssl.SSLContext) -> None:
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+
+
+def _ticketless(context: ssl.SSLContext) -> None:
+    context.options |= ssl.OP_NO_TICKET
+
+
+CHANGES_IN_PLACE: dict[str, Any] = {
+    "verify_mode": lambda context: setattr(context, "verify_mode", ssl.CERT_OPTIONAL),
+    "check_hostname": lambda context: setattr(context, "check_hostname", False),
+    "verify_flags": _strict_flags,
+    "options": _ticketless,
+    "minimum_version": lambda context: setattr(context, "minimum_version", ssl.TLSVersion.TLSv1_3),
+    "maximum_version": lambda context: setattr(context, "maximum_version", ssl.TLSVersion.TLSv1_2),
+    "trusted certificates": lambda context: context.load_verify_locations(certifi.where()),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES_IN_PLACE.values(), ids=CHANGES_IN_PLACE.keys())
+def test_each_setting_changed_in_place_is_seen(change: Any) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    before = tls._settings(context)
+
+    change(context)
+
+    assert tls._settings(context) != before
+
+
+def test_a_context_class_of_its_own_is_read_through_its_properties() -> None:
+    class Elsewhere(ssl.SSLContext):  # truststore's (macOS, Windows) keeps its settings on an inner context
+        inner = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+        @property
+        def check_hostname(self) -> bool:  # type: ignore[override]
+            return self.inner.check_hostname
+
+    context = Elsewhere(ssl.PROTOCOL_TLS_CLIENT)
+    before = tls._settings(context)
+
+    context.inner.check_hostname = False
+
+    assert tls._settings(context) != before
