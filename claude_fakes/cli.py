@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
   {SCOPED_PREFIX}NAME/v1/...  the same scope, as a base URL prefix
 {admin_endpoints}
 
-script actions:
+script actions ([+ ...]: the words of the reply it sends, e.g. ok(text="Hi")):
 {actions}
 """,
     )

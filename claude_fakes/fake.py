@@ -70,6 +70,8 @@ def fake_environment(environ: Mapping[str, str]) -> dict[str, str]:
 class FakeAlreadyActive(RuntimeError):
     """Only one fake intercepts at a time; a second one would make routing ambiguous."""
 
+    __module__ = "claude_fakes"  # where a test imports it from: how tracebacks and pytest name it
+
 
 _active_lock = threading.Lock()
 _active: ClaudeFake | None = None
@@ -178,17 +180,20 @@ class ClaudeFake(Assertions):
         counted from the next new turn. Steps replaced before use still count as unused for a
         strict fake.
         """
+        __tracebackhide__ = True  # a ScriptError shows at the caller's line
         self._engine.script(*items)
         return self
 
     def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> ClaudeFake:
         """Set a turn script, one argument per turn: a string, a step, a reply, or a list of them."""
+        __tracebackhide__ = True
         self._engine.turns(*scripts)
         return self
 
     def default_script(self, *items: StepLike) -> ClaudeFake:
         """Set a default script: it serves until the first :meth:`script` call, which replaces it
         whole (its steps, used or not, are then no longer checked)."""
+        __tracebackhide__ = True
         self._engine.default_script(*items)
         return self
 

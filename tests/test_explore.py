@@ -355,7 +355,7 @@ def test_the_marker_refuses_bad_options_at_collection(pytester: pytest.Pytester)
 def test_it(claude_fake):
     pass
 """)
-    result.stdout.fnmatch_lines(["*claude_explore: claude_explore has no option attempt; it takes faults, attempts*"])
+    result.stdout.fnmatch_lines(["*::test_it: claude_explore: has no option attempt; it takes faults, attempts*"])
     assert result.ret != 0
 
 

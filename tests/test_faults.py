@@ -72,6 +72,7 @@ def test_chaos_picks_only_faults_that_need_no_arguments_it_cannot_draw() -> None
 
 def test_help_text_and_aliases_come_from_the_catalogue() -> None:
     assert list(describe()) == list(FAULTS)
-    assert describe()["stall"].startswith("stall(after, seconds, ping_every=none): ")
+    stall = describe()["stall"]
+    assert stall.startswith("stall(after, seconds, ping_every=none) [+ thinking=, text=, tool=, input=]: "), stall
     assert all(target in FAULTS for target in ALIASES.values())
     assert Step.make("hang") * math.inf == parse_script("hang*inf")[0]

@@ -214,6 +214,10 @@ def test_a_list(claude_fake):
     ('claude_faults(["hang", "overloaded"])', "claude_faults takes each script as its own argument, got one list: "
                                               "claude_faults('hang', 'overloaded')"),
     ('claude_explore(faults=["hang"], attempts=2, turns=2)', "attempts=N or turns=N, not both"),
+    ('claude_explore(faults=["hang"], attempts=2, bogus=1)', "::test_it: claude_explore: has no option bogus; it "
+                                                               "takes faults, attempts, turns, base"),
+    ('claude_explore(faults=["hang"], attempts=2, limit="all")', "claude_explore: limit= takes a whole number, "
+                                                                   "got 'all'"),
 ])
 def test_a_bad_marker_is_a_short_collection_error(pytester: pytest.Pytester, marker: str, message: str) -> None:
     result = run(pytester, f"""
@@ -226,6 +230,20 @@ def test_it(claude_fake):
     assert message in errors
     assert "Traceback" not in errors and "claude_fakes/plugin" not in errors, errors
     assert len(errors.strip().splitlines()) <= 6, errors
+
+
+@pytest.mark.parametrize("call", ['script("drop(after=3, ok")', 'turns("ok", "drop(after=3, ok")',
+                                  'default_script("drop(after=3, ok")'])
+def test_a_bad_script_given_in_the_test_fails_at_its_line_with_the_message_only(pytester: pytest.Pytester,
+                                                                               call: str) -> None:
+    result = run(pytester, f"""
+def test_it(claude_fake):
+    claude_fake.{call}
+""")
+    result.assert_outcomes(failed=1)
+    failure = result.stdout.str().split("= FAILURES =", 1)[1].split("short test summary", 1)[0]
+    assert "E       claude_fakes.ScriptError: the '(' of drop at position 4 is never closed" in failure
+    assert "claude_fakes/" not in failure.replace("claude_fakes.ScriptError", ""), failure
 
 
 def test_skipped_xfailed_and_fixture_errors_are_reported_as_just_that(pytester: pytest.Pytester) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pickle
 
 import pytest
 
@@ -25,6 +26,17 @@ def test_the_top_level_is_what_a_test_imports() -> None:
     from claude_fakes.script import parse_script
 
     assert "cloudflare" in GATEWAYS and REALISTIC.speed("claude-opus-4-7").tps == 80 and parse_script("ok")
+
+
+@pytest.mark.parametrize("name", ["FakeAlreadyActive", "NetworkRefused", "ScriptError", "UnusedStepsError",
+                                  "WouldHangForever"])
+def test_an_exception_is_named_as_a_test_imports_it(name: str) -> None:
+    error_class = getattr(claude_fakes, name)
+    error = error_class("what went wrong")
+
+    assert f"{error_class.__module__}.{error_class.__qualname__}" == f"claude_fakes.{name}"
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is error_class and str(copy) == str(error)
 
 
 def test_the_in_process_fake_and_a_server_scope_share_one_assertion_api() -> None:

@@ -91,6 +91,15 @@ def test_the_signatures_shown_are_the_real_ones() -> None:
     assert f"ClaudeFake({shown})" in " ".join(README.split())
 
 
+@pytest.mark.parametrize("marker", ["claude_fake", "claude_faults", "claude_explore", "claude_cassette"])
+def test_each_marker_is_shown_with_the_signature_pytest_shows(marker: str) -> None:
+    from claude_fakes.plugin.settings import MARKERS
+
+    signature, _ = MARKERS[marker]
+    shown = " ".join(README.split()).replace("\\|", "|")
+    assert signature in shown, f"README does not show the marker as pytest --markers does: {signature}"
+
+
 def test_the_script_error_shown_is_the_real_one() -> None:
     from claude_fakes.script import ScriptError, parse_script
 

@@ -99,6 +99,9 @@ def test_serverless() -> None:
             stream(client)
     assert fake.clock.elapsed == 20, "Hobby's limit cuts the stream at 10 s too"
     assert fake.journal[1].events >= 1, "though its first events had arrived"
+    with ClaudeFake(scenario="serverless", gateway="vercel-edge") as edge:
+        message = stream(anthropic.Anthropic(max_retries=0))
+    assert message.stop_reason == "end_turn" and edge.clock.elapsed == 13, "an Edge function streams the 13 s whole"
 
 
 def test_overloaded_529() -> None:

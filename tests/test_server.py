@@ -160,8 +160,8 @@ def test_cli_lists_and_serves_shipped_scenarios_by_name() -> None:
 def test_cli_lists_each_scenario_with_its_first_sentence_and_prints_one_whole() -> None:
     listing = cli("scenarios").stdout.splitlines()
     assert all(line.rstrip().endswith((".", ")")) for line in listing), listing
-    assert "serverless        Serverless limits: a generation (15 s) that outlasts a Vercel Hobby function (10 s)." \
-        in listing
+    assert ("serverless        Serverless limits: a slow generation (13 s for the default reply) that outlasts a "
+            "Vercel Hobby function (10 s).") in listing
     whole = cli("scenarios", "serverless")
     assert whole.returncode == 0 and whole.stdout == (SHIPPED / "serverless.txt").read_text()
     missing = cli("scenarios", "no-such")

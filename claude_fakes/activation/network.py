@@ -43,8 +43,15 @@ _ALLOW_HOW = ("@pytest.mark.claude_fake(allow_hosts=[...]), --claude-fakes-allow
 class NetworkRefused(ConnectionRefusedError):
     """claude_fakes refused a connection while a fake was active; the message says why and how to allow it."""
 
+    __module__ = "claude_fakes"  # where a test imports it from: how tracebacks and pytest name it
+
     def __init__(self, message: str) -> None:
         super().__init__(errno.ECONNREFUSED, message)
+
+    def __reduce__(self) -> tuple[type[NetworkRefused], tuple[str]]:
+        # Its args are (errno, message), which __init__ does not take: a pickled copy (another process's
+        # report of it) is rebuilt from the message.
+        return type(self), (self.strerror or "",)
 
 
 @dataclass(frozen=True)

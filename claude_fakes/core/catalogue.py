@@ -577,6 +577,20 @@ def signature(fault: Fault) -> str:
     return f"{fault.name}({', '.join(parts)})" if parts else fault.name
 
 
+REPLY_KEYS = ("thinking", "text", "tool", "input")
+"""Script words for model content, on every action that sends some: ``thinking`` first, ``text``,
+then a call of ``tool`` with ``input`` (JSON; left out, built from the tool's ``input_schema``)."""
+
+
+def reply_keys(fault: Fault) -> tuple[str, ...]:
+    """The reply's words ``fault`` takes besides its own parameters (none if it sends no model content)."""
+    if not fault.takes_reply:
+        return ()
+    # An action whose own argument is tool= (the server tool of server_tool_error) has no client
+    # tool call among its words: tool= is its argument, and input= would have no tool.
+    return ("thinking", "text") if fault.calls_tool or fault.param("tool") is not None else REPLY_KEYS
+
+
 def _show_default(value: Any) -> str:
     if value is None:
         return "none"
@@ -591,5 +605,10 @@ def chaos_choices() -> list[str]:
 
 
 def describe() -> dict[str, str]:
-    """Each action's signature and what it does, for help texts."""
-    return {name: f"{signature(fault)}: {fault.summary}" for name, fault in FAULTS.items()}
+    """Each action's signature, the reply's words it also takes, and what it does, for help texts."""
+    return {name: f"{signature(fault)}{_words(fault)}: {fault.summary}" for name, fault in FAULTS.items()}
+
+
+def _words(fault: Fault) -> str:
+    keys = reply_keys(fault)
+    return f" [+ {', '.join(f'{key}=' for key in keys)}]" if keys else ""

@@ -368,6 +368,7 @@ class WouldHangForever(BaseException):
     swallow it: a test must not wait out infinity, and must not pass either.
     """
 
+    __module__ = "claude_fakes"  # where a test imports it from: how tracebacks and pytest name it
     NAME = "claude_fakes.WouldHangForever"
     """How the journal names it."""
 

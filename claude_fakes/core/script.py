@@ -199,7 +199,12 @@ def parse_turns(source: str) -> Turns:
         raise TypeError(f"a script is a str, got {type(source).__name__}")
     if len(source) > MAX_SCRIPT_CHARS:
         raise ScriptError(f"a script holds at most {MAX_SCRIPT_CHARS} characters, got {len(source)}")
-    turns = _Parser(source).turns()
+    __tracebackhide__ = True
+    try:
+        turns = _Parser(source).turns()
+    except ScriptError as error:
+        # The message points into the script; the parser's frames would only bury it in a traceback.
+        raise error.with_traceback(None) from None
     _check_size(turns)
     return turns
 
@@ -221,6 +226,7 @@ def parse_script(source: str) -> tuple[Step, ...]:
 def to_turns(items: Iterable[StepLike]) -> Turns:
     """What ``ClaudeFake.script()`` accepts, by turn: each ``;`` in a string ends a turn, and steps,
     replies and strings without one add to the current turn."""
+    __tracebackhide__ = True
     turns: list[list[Step]] = [[]]
     for item in items:
         if isinstance(item, str):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..wire.anthropic import ERROR_KINDS
-from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, signature
+from .catalogue import ALIASES, FAULTS, Fault, Param, chaos_choices, reply_keys, signature
 from .replies import Reply, TextBlock, ThinkingBlock, ToolUseBlock, check_tool_name, tool_input_json
 
 __all__ = ["OK", "ScriptError", "Step"]
@@ -23,6 +23,8 @@ __all__ = ["OK", "ScriptError", "Step"]
 
 class ScriptError(ValueError):
     """A script that cannot be run: says what is wrong, where, and what would be accepted."""
+
+    __module__ = "claude_fakes"  # where a test imports it from: how tracebacks and pytest name it
 
     def __init__(
         self, message: str, source: str | None = None, position: int | None = None, *, argument: str | None = None
@@ -151,7 +153,7 @@ class Step:
             raise ScriptError(f"{name}(reply=...) takes a replies.* value, got {type(reply).__name__}")
         for key in params:
             if fault.param(key) is None:
-                names = [p.name for p in fault.params] + (list(_reply_keys(fault)) if fault.takes_reply else [])
+                names = [p.name for p in fault.params] + list(reply_keys(fault))
                 accepted = ", ".join(names) if names else "no arguments"
                 raise ScriptError(f"{name} has no argument {key!r}{suggest(key, names)}; it takes {accepted}",
                                   argument=key)
@@ -201,22 +203,11 @@ class Step:
         return text
 
 
-REPLY_KEYS = ("thinking", "text", "tool", "input")
-"""Script words for model content, on every action that sends some: ``thinking`` first, ``text``,
-then a call of ``tool`` with ``input`` (JSON; left out, built from the tool's ``input_schema``)."""
-
-
-def _reply_keys(fault: Fault) -> tuple[str, ...]:
-    # An action whose own argument is tool= (the server tool of server_tool_error) has no client
-    # tool call among its words: tool= is its argument, and input= would have no tool.
-    return ("thinking", "text") if fault.calls_tool or fault.param("tool") is not None else REPLY_KEYS
-
-
 def _reply_from(fault: Fault, params: dict[str, Any]) -> Reply | None:
     """The reply the script words in ``params`` make (taken out of ``params``), or None."""
     action = fault.name
     blocks: list[ThinkingBlock | TextBlock | ToolUseBlock] = []
-    keys = _reply_keys(fault)
+    keys = reply_keys(fault)
     for key in ("thinking", "text"):
         if key in keys and key in params:
             value = params.pop(key)
@@ -245,12 +236,12 @@ def _reply_from(fault: Fault, params: dict[str, Any]) -> Reply | None:
 
 
 def reply_words(reply: Reply, action: str) -> list[tuple[str, Any]] | None:
-    """``reply`` as script words (see :data:`REPLY_KEYS`), or None when script text cannot say it
+    """``reply`` as script words (see :func:`~.catalogue.reply_keys`), or None when script text cannot say it
     (several blocks of a kind, another order, a fixed id or signature, a block or stop no word makes)."""
     if reply.stop is not None:
         return None
     words: list[tuple[str, Any]] = []
-    keys = _reply_keys(FAULTS[action])
+    keys = reply_keys(FAULTS[action])
     order = ["thinking", "text", "tool"]
     calls_tool = FAULTS[action].calls_tool
     for block in reply.blocks:

@@ -227,6 +227,7 @@ class CallScript:
 
 
 def _as_turn(item: StepLike | list[StepLike] | tuple[StepLike, ...]) -> tuple[Step, ...]:
+    __tracebackhide__ = True
     turns = to_turns(item if isinstance(item, (list, tuple)) else (item,))
     if len(turns) > 1:
         raise ScriptError("turns() takes one turn per argument; ';' separates turns only inside script()")
@@ -235,7 +236,8 @@ def _as_turn(item: StepLike | list[StepLike] | tuple[StepLike, ...]) -> tuple[St
 
 def turns_of(scripts: tuple[StepLike | list[StepLike] | tuple[StepLike, ...], ...]) -> Turns:
     """``turns()``'s arguments as a turn script: each one turn (a string, a step, a reply, or a list)."""
-    turns = tuple(_as_turn(item) for item in scripts)
+    __tracebackhide__ = True
+    turns = tuple(map(_as_turn, scripts))
     if not turns:
         raise ScriptError("turns() needs at least one turn")
     return turns if len(turns) > 1 else (*turns, ())

@@ -78,6 +78,8 @@ REAL_CLOCK_SLACK = 0.1
 class UnusedStepsError(AssertionError):
     """A strict fake ended with scripted steps that no request met."""
 
+    __module__ = "claude_fakes"  # where a test imports it from: how tracebacks and pytest name it
+
 
 def canonical(body: Mapping[str, Any]) -> bytes:
     """A threaded request as the rest of the exchange reads it, keys sorted: the SDK's replay of a lost
@@ -192,17 +194,20 @@ class Engine(Assertions):
         counted from the next new turn. Steps replaced before use still count as unused for a
         strict fake.
         """
+        __tracebackhide__ = True  # a ScriptError shows at the caller's line
         self._script.set(to_turns(items))
         return self
 
     def turns(self, *scripts: StepLike | list[StepLike] | tuple[StepLike, ...]) -> Engine:
         """Set a turn script, one argument per turn: a string, a step, a reply, or a list of them."""
+        __tracebackhide__ = True
         self._script.set(turns_of(scripts))
         return self
 
     def default_script(self, *items: StepLike) -> Engine:
         """Set a default script: it serves until the first :meth:`script` call, which replaces it
         whole (its steps, used or not, are then no longer checked)."""
+        __tracebackhide__ = True
         self._script.set(to_turns(items), default=True)
         return self
 

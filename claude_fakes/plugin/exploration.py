@@ -28,21 +28,21 @@ def _explore_settings(node: pytest.Item) -> tuple[Space, dict[str, Any]]:
     marker = node.get_closest_marker("claude_explore")
     assert marker is not None
     if marker.args:
-        raise ScriptError("claude_explore takes keyword arguments only: faults=[...], attempts=N or turns=N, "
+        raise ScriptError("takes keyword arguments only: faults=[...], attempts=N or turns=N, "
                           "base=, allow_unreached=, limit=, samples=, seed=, shards=")
     unknown = set(marker.kwargs) - set(_EXPLORE_OPTIONS)
     if unknown:
-        raise ScriptError(f"claude_explore has no option {', '.join(sorted(unknown))}; it takes "
+        raise ScriptError(f"has no option {', '.join(sorted(unknown))}; it takes "
                           f"{', '.join(_EXPLORE_OPTIONS)}")
     options = {"limit": marker.kwargs.get("limit", DEFAULT_LIMIT), "samples": marker.kwargs.get("samples"),
                "seed": marker.kwargs.get("seed", 0), "shards": marker.kwargs.get("shards", 1),
                "allow_unreached": marker.kwargs.get("allow_unreached", False)}
     for name in ("limit", "seed", "shards"):
         if type(options[name]) is not int or options[name] < (0 if name == "seed" else 1):
-            raise ScriptError(f"claude_explore({name}=...) takes a whole number, got {options[name]!r}")
+            raise ScriptError(f"{name}= takes a whole number, got {options[name]!r}")
     allow = options["allow_unreached"]
     if type(allow) is not bool:
-        raise ScriptError(f"claude_explore(allow_unreached=...) takes True or False, got {allow!r}")
+        raise ScriptError(f"allow_unreached= takes True or False, got {allow!r}")
     space = Space.of(marker.kwargs.get("faults") or (), attempts=marker.kwargs.get("attempts"),
                      turns=marker.kwargs.get("turns"), base=marker.kwargs.get("base"))
     return space, options

@@ -16,7 +16,7 @@ from ..executors.server.client import ServerScope
 from ..fake import BASE_URL_VARIABLES, ClaudeFake, fake_environment
 from .exploration import parametrize_exploration
 from .reports import CALL_PASSED, FAKE, never_awaited
-from .settings import cassette_settings, configured, marker_settings, with_markers
+from .settings import MARKERS, cassette_settings, configured, marker_settings, with_markers
 
 _SCOPE_NUMBERS = itertools.count(1)
 
@@ -56,7 +56,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("claude_fake", scripts, indirect=True, ids=scripts)
 
 
-_MARKERS = ("claude_fake", "claude_faults", "claude_explore", "claude_cassette")
+_MARKERS = tuple(MARKERS)
 
 
 def _check_fake_settings(metafunc: pytest.Metafunc, params: list[str | None]) -> None:

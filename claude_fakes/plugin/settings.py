@@ -62,30 +62,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "field, role, block type) with the API's error, not a note (true or false)", default="false")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    configured(config)  # a bad value fails the run once, here, naming the option
-    config.addinivalue_line(
-        "markers",
+MARKERS = {
+    "claude_fake": (
         "claude_fake(script=None, *, scenario=None, strict=None, seed=None, base_urls=(), intercept=True, "
         "latency=None, gateway=None, rate_limits=None, validate=True, models=None, api_strict=False, network=None, "
-        "allow_hosts=()): the script (or a shipped scenario's name or a scenario file) and options of the "
-        "claude_fake fixture for this test, class or module.",
-    )
-    config.addinivalue_line(
-        "markers",
-        "claude_faults(*scripts): run the test once per script, with the script as the test id; "
-        "options come from a claude_fake marker.",
-    )
-    config.addinivalue_line(
-        "markers",
-        "claude_explore(faults=[...], attempts=N | turns=N, limit=10000, samples=None, seed=0, shards=1): run the "
-        "test body once per fault schedule and shrink a failure to the smallest schedule that still fails.",
-    )
-    config.addinivalue_line(
-        "markers",
-        "claude_cassette(path=None, *, upstream=None, gaps=True): ok answers with the recordings in this cassette "
-        "(default cassettes/<module>/<test>.jsonl beside the test); --claude-record says whether to record.",
-    )
+        "allow_hosts=())",
+        "the script (or a shipped scenario's name or a scenario file) and options of the claude_fake fixture for "
+        "this test, class or module."),
+    "claude_faults": (
+        "claude_faults(*scripts)",
+        "run the test once per script, with the script as the test id; options come from a claude_fake marker."),
+    "claude_explore": (
+        "claude_explore(faults=[...], attempts=N | turns=N, base=None, allow_unreached=False, limit=10000, "
+        "samples=None, seed=0, shards=1)",
+        "run the test body once per fault schedule and shrink a failure to the smallest schedule that still fails."),
+    "claude_cassette": (
+        "claude_cassette(path=None, *, upstream=None, gaps=True)",
+        "ok answers with the recordings in this cassette (default cassettes/<module>/<test>.jsonl beside the "
+        "test); --claude-record says whether to record."),
+}
+"""Each marker's signature and meaning, as ``pytest --markers`` shows them (README gives the same signatures)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    configured(config)  # a bad value fails the run once, here, naming the option
+    for signature, meaning in MARKERS.values():
+        config.addinivalue_line("markers", f"{signature}: {meaning}")
 
 
 _CASSETTE_OPTIONS = ("path", "upstream", "gaps")

@@ -19,6 +19,7 @@ from claude_fakes.core.catalogue import (
     Fault,
     chaos_choices,
     describe,
+    reply_keys,
     signature,
 )
 from claude_fakes.core.plan import CUT, GARBAGE, REFUSE, RESET, TERMINAL, Head, Plan, Response, Send, Wait
@@ -168,7 +169,18 @@ def test_signatures_show_required_arguments_and_defaults() -> None:
     assert signature(FAULTS["drop"]) == "drop(after)"
     assert signature(FAULTS["hang"]) == "hang(close_after=none)"
     assert signature(FAULTS["refuse"]) == "refuse"
-    assert describe()["drop"] == "drop(after): " + FAULTS["drop"].summary
+    assert describe()["drop"] == "drop(after) [+ thinking=, text=, tool=, input=]: " + FAULTS["drop"].summary
+    assert describe()["refuse"] == "refuse: " + FAULTS["refuse"].summary
+
+
+@pytest.mark.parametrize(("action", "words"), [
+    ("ok", ("thinking", "text", "tool", "input")),
+    ("tool_use", ("thinking", "text")),            # its tool is its own name= and input=
+    ("server_tool_error", ("thinking", "text")),   # tool= names its server tool
+    ("overloaded", ()),
+])
+def test_reply_keys_are_the_words_an_action_takes_for_its_reply(action: str, words: tuple[str, ...]) -> None:
+    assert reply_keys(FAULTS[action]) == words
 
 
 def test_a_platform_fault_serves_only_its_platforms() -> None:
