@@ -84,8 +84,8 @@ def _inputs(trust_env: bool) -> _Inputs:
     return trust_env, cert_file, cert_dir, key_log, _stamp(cert_file), _stamp(cert_dir), *map(_stamp, _bundles())
 
 
-_C_GETTERS = tuple(ssl.SSLContext.__base__.__dict__[name].__get__ for name in
-                   ("verify_mode", "check_hostname", "verify_flags", "options", "minimum_version", "maximum_version"))
+_SETTINGS = ("verify_mode", "check_hostname", "verify_flags", "options", "minimum_version", "maximum_version")
+_C_GETTERS = tuple(ssl.SSLContext.__base__.__dict__[name].__get__ for name in _SETTINGS)
 """The C context's own getters: plain ints, without the enum each of ``ssl.SSLContext``'s properties
 builds (half the check's cost)."""
 
@@ -94,12 +94,9 @@ def _settings(context: ssl.SSLContext) -> tuple[object, ...]:
     """A context's verification settings as they read back (cheaply: this runs for every client).
 
     A subclass (truststore's, on macOS and Windows) may keep them elsewhere: its own properties are read."""
-    if type(context) is not ssl.SSLContext:
-        return (context.verify_mode, context.check_hostname, context.verify_flags, context.options,
-                context.minimum_version, context.maximum_version, context.cert_store_stats())
-    mode, hostname, flags, options, lowest, highest = _C_GETTERS
-    return (mode(context), hostname(context), flags(context), options(context), lowest(context), highest(context),
-            context.cert_store_stats())
+    if type(context) is ssl.SSLContext:
+        return *[getter(context) for getter in _C_GETTERS], context.cert_store_stats()
+    return *[getattr(context, name) for name in _SETTINGS], context.cert_store_stats()
 
 
 def _shared(create: _Create) -> _Create:
